@@ -1,0 +1,1 @@
+"""Pure domain layer: input schemas, scenario, the numpy engine. No Qt, no file formats."""

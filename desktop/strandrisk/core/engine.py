@@ -1,0 +1,378 @@
+"""The stranded-cost engine of MODEL.md section 4, vectorised over draws x providers x years.
+
+Every array carries a leading draws axis ``S`` (1 for the deterministic run, the grid for the
+break-even search, a chunk of simulations for the Monte Carlo). Contract lines live on a flat axis
+``K`` and are added up to providers with ``np.add.reduceat``; the only Python loops run over the
+years of the horizon (the fixed-cost recursion) and the few offsets of the semi-fixed release lag.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from .scenario import RATING_BAND_SETTINGS, Scenario
+from .schema import SERVICE_LINES
+from .system import PAY_ACTIVITY, PAY_BLENDED, PAY_BLOCK, PAY_CAPITATED, System
+
+FORMS = ("acute_only", "integrated", "community_only")
+YEARLY_METRICS = ("income_gbp_k", "cost_gbp_k", "stranded_cost_gbp_k", "surplus_gbp_k", "cash_gbp_k",
+                  "liquidity_days", "ie_margin", "capital_service_cover", "sof_liquidity_days")
+RATINGS = ("capital_service", "ie_margin", "liquidity", "finance")
+BREAK_EVEN_GRID = np.round(np.arange(0, 1001) * 0.01, 2)
+
+
+@dataclass(frozen=True)
+class FormRules:
+    """What a form holds and pays. The community-only form is StrandRisk's own: a community provider's
+    status quo, holding its services, with no acute capitation, integration cost or gain share."""
+
+    capitate_acute: bool
+    hold_services: bool
+    integration_costs: bool
+    gain_share: bool
+
+
+def form_rules(scenario: Scenario) -> dict[str, FormRules]:
+    return {
+        "acute_only": FormRules(False, False, False, False),
+        "integrated": FormRules(bool(scenario.integrated_capitation), True, True, True),
+        "community_only": FormRules(False, True, False, False),
+    }
+
+
+@dataclass
+class Drivers:
+    """The uncertain parameters of MODEL.md section 5, one value per draw (arrays of shape (S,))."""
+
+    shift_rate_multiplier: np.ndarray
+    demand_growth_multiplier: np.ndarray
+    price_uplift: np.ndarray
+    cost_inflation: np.ndarray
+    variable_share_delta: np.ndarray
+    fixed_release_rate: np.ndarray
+    fixed_release_lag_years: np.ndarray
+    ramp_years_multiplier: np.ndarray
+    outcomes_achievement: np.ndarray
+    activity_avoided_multiplier: np.ndarray
+    clawback_miss: np.ndarray | None = None  # (S, contracts, H) of 0/1; None = expected value
+
+    @property
+    def n(self) -> int:
+        return len(self.shift_rate_multiplier)
+
+    @classmethod
+    def deterministic(cls, scenario: Scenario, n: int = 1) -> "Drivers":
+        one = np.ones(n)
+        return cls(
+            shift_rate_multiplier=one.copy(), demand_growth_multiplier=one.copy(),
+            price_uplift=one * scenario.price_uplift, cost_inflation=one * scenario.cost_inflation,
+            variable_share_delta=np.zeros(n), fixed_release_rate=one * scenario.fixed_release_rate,
+            fixed_release_lag_years=np.full(n, int(scenario.fixed_release_lag_years)),
+            ramp_years_multiplier=one.copy(), outcomes_achievement=one * scenario.outcomes_achievement,
+            activity_avoided_multiplier=one.copy(),
+        )
+
+    @classmethod
+    def from_values(cls, scenario: Scenario, values: dict[str, np.ndarray], clawback_miss=None) -> "Drivers":
+        """Deterministic drivers with some replaced by per-draw values."""
+        n = len(next(iter(values.values()))) if values else 1
+        base = cls.deterministic(scenario, n)
+        for key, arr in values.items():
+            setattr(base, key, np.asarray(arr, dtype=float))
+        base.fixed_release_lag_years = np.rint(base.fixed_release_lag_years).astype(np.int64)
+        base.clawback_miss = clawback_miss
+        return base
+
+    def slice(self, start: int, stop: int) -> "Drivers":
+        out = {}
+        for f in fields(self):
+            arr = getattr(self, f.name)
+            out[f.name] = None if arr is None else arr[start:stop]
+        return Drivers(**out)
+
+
+@dataclass
+class Projection:
+    """Yearly provider totals of one form: arrays of shape (S, P, H)."""
+
+    income: np.ndarray
+    cost: np.ndarray
+    stranded: np.ndarray
+    surplus: np.ndarray
+    cash: np.ndarray
+
+
+def _growth(rate: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """(1 + rate)^t with rate (S, ...) and t (H,): shape (S, ..., H)."""
+    return (1.0 + rate[..., None]) ** t
+
+
+class _Lines:
+    """Line-level quantities shared by every form in one call: activity paths, prices, cost."""
+
+    def __init__(self, system: System, scenario: Scenario, d: Drivers):
+        sy = system
+        H = sy.horizon
+        t = sy.t  # (H,)
+        S = d.n
+        lines = scenario.service_lines
+        shift = np.array([lines[l]["shift_rate"] for l in SERVICE_LINES])[sy.line_service]  # (K,)
+        growth = np.array([lines[l]["demand_growth"] for l in SERVICE_LINES])[sy.line_service]
+        v_share = np.array([lines[l]["variable_share"] for l in SERVICE_LINES])[sy.line_service]
+        sf_share = np.array([lines[l]["semi_fixed_share"] for l in SERVICE_LINES])[sy.line_service]
+        step = np.array([lines[l]["step_share"] for l in SERVICE_LINES])[sy.line_service]
+        self.planned_growth = growth
+
+        shift_d = np.clip(shift[None, :] * d.shift_rate_multiplier[:, None], 0.0, 1.0)  # (S,K)
+        growth_d = growth[None, :] * d.demand_growth_multiplier[:, None]
+        remain = (1.0 - shift_d[..., None]) ** t  # (S,K,H) = 1 - s
+        G = _growth(growth_d, t)  # (S,K,H)
+        A0 = sy.line_activity0
+        twin = A0[None, :, None] * G
+        self.uplift = _growth(d.price_uplift, t)[:, None, :]  # (S,1,H)
+        self.inflation = _growth(d.cost_inflation, t)[:, None, :]
+
+        # community services: budgets and avoided activity
+        budget = sy.service_budget[None, :, None] * self.uplift  # (S,J,H)
+        active = (t[None, :] >= sy.service_start[:, None]) & (t[None, :] <= sy.service_end[:, None])  # (J,H)
+        self.service_budget = budget * active[None]
+        effect = np.zeros((S, sy.n_effect_groups, H))
+        has_group = sy.service_effect_group >= 0
+        if has_group.any():
+            ramp = sy.service_ramp_years[None, :] * d.ramp_years_multiplier[:, None]  # (S,J)
+            progress = (t[None, None, :] - sy.service_t0[None, :, None] + 1.0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                frac = np.where(ramp[..., None] > 0, np.minimum(1.0, progress / ramp[..., None]), 1.0)
+            avoided = (sy.service_avoided_per_m[None, :, None] * d.activity_avoided_multiplier[:, None, None]
+                       * self.service_budget / 1000.0 * frac)  # (S,J,H)
+            gsel = np.flatnonzero(has_group)
+            order = gsel[np.argsort(sy.service_effect_group[gsel], kind="stable")]
+            seg = _segments_of(sy.service_effect_group[order])
+            effect[:, seg[1], :] = np.add.reduceat(avoided[:, order, :], seg[0], axis=1)
+        line_effect = effect[:, sy.line_effect_group, :] * sy.line_effect_weight[None, :, None]
+
+        A = np.maximum(0.0, twin * remain - line_effect)
+        self.activity = _with_base(A, A0)  # (S,K,H+1), column 0 = base year
+        self.activity_twin = _with_base(twin, A0)
+
+        # prices
+        self.price = sy.line_price0[None, :, None] * self.uplift  # (S,K,H)
+        self.value = sy.line_value[None, :, None] * self.uplift
+
+        # cost behaviour
+        v = np.clip(v_share[None, :] + d.variable_share_delta[:, None], 0.0, 1.0 - sf_share[None, :])  # (S,K)
+        f = 1.0 - v - sf_share[None, :]
+        self.v, self.sf, self.f = v[..., None], sf_share[None, :, None], f[..., None]
+        kappa = sy.kappa[sy.line_provider]
+        unit0 = kappa * sy.line_value / A0  # (K,)
+        self.unit_cost = unit0[None, :, None] * _with_base(self.inflation * np.ones((1, 1, 1)), np.ones(1))  # (S,K,H+1)
+        self.step = step * A0  # D, units (K,)
+        self.semi_fixed_lag = int(scenario.semi_fixed_release_lag_years)
+        self.release_rate = d.fixed_release_rate
+        self.release_lag = d.fixed_release_lag_years
+        self.inflation_rate = d.cost_inflation
+        self.t = t
+
+    def cost(self, activity: np.ndarray):
+        """Acute cost and stranded cost of every line on an activity path (S,K,H+1): (S,K,H) each."""
+        c = self.unit_cost
+        E = c * activity
+        D = self.step[None, :, None]
+        N = np.ceil(activity / D - 1e-9)
+        R = N.copy()
+        for lag in range(1, self.semi_fixed_lag + 1):
+            R[:, :, lag:] = np.maximum(R[:, :, lag:], N[:, :, :-lag])
+        semi = R * D * self.sf * c
+        semi_stranded = (R - N) * D * self.sf * c
+        F_star = self.f * E
+        H = activity.shape[2] - 1
+        F = np.empty_like(F_star)
+        F[:, :, 0] = F_star[:, :, 0]
+        grow = (1.0 + self.inflation_rate)[:, None]  # (S,1)
+        for t in range(1, H + 1):
+            carried = F[:, :, t - 1] * grow
+            rate = np.where(t <= self.release_lag, 0.0, self.release_rate)[:, None]
+            F[:, :, t] = np.where(F_star[:, :, t] >= carried, F_star[:, :, t],
+                                  F_star[:, :, t] + (carried - F_star[:, :, t]) * (1.0 - rate))
+        cost = self.v * E + semi + F
+        stranded = (F - F_star) + semi_stranded
+        return cost[:, :, 1:], stranded[:, :, 1:]
+
+    def income(self, sy: System, activity: np.ndarray, capitate_all: bool, clawback: np.ndarray) -> np.ndarray:
+        """Acute income of every line on an activity path: (S,K,H)."""
+        A = activity[:, :, 1:]
+        A_prev = activity[:, :, :-1]
+        P, V = self.price, self.value
+        C = sy.line_ceiling[None, :, None]
+        capped = np.minimum(A, C)
+        over = sy.line_marginal_rate[None, :, None] * P * np.maximum(0.0, A - C)
+        capitated = sy.line_value[None, :, None] * (1.0 + self.planned_growth[None, :, None]) ** self.t * self.uplift
+        if capitate_all:
+            return capitated - clawback
+        pay = sy.line_payment[None, :, None]
+        in_term = self.t[None, None, :] <= sy.line_end[None, :, None]
+        block = np.where(in_term, V + over,
+                         np.where(sy.line_rebase[None, :, None], P * A_prev, V))
+        blended = V + sy.line_variable_share[None, :, None] * P * (capped - sy.line_activity0[None, :, None]) + over
+        activity_paid = P * capped + over
+        income = np.where(pay == PAY_ACTIVITY, activity_paid,
+                          np.where(pay == PAY_BLOCK, block,
+                                   np.where(pay == PAY_BLENDED, blended, capitated)))
+        return income - clawback
+
+
+def _segments_of(sorted_keys: np.ndarray):
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    return starts, sorted_keys[starts]
+
+
+def _with_base(path: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """Prepend the base-year column: (S,K,H) and (K,) -> (S,K,H+1)."""
+    S, K, H = path.shape[0], max(path.shape[1], base.shape[0]), path.shape[2]
+    out = np.empty((S, K, H + 1))
+    out[:, :, 0] = base[None, :]
+    out[:, :, 1:] = path
+    return out
+
+
+def project(system: System, scenario: Scenario, drivers: Drivers, forms=FORMS) -> dict[str, Projection]:
+    """Income, cost, stranded cost, surplus and cash per provider and year for the given forms."""
+    sy = system
+    P, H = sy.n_providers, sy.horizon
+    L = _Lines(sy, scenario, drivers)
+    rules = form_rules(scenario)
+    seg = sy.line_segments
+
+    if drivers.clawback_miss is None:
+        miss = scenario.clawback_miss_probability
+    else:
+        miss = drivers.clawback_miss[:, sy.line_contract, :]
+    clawback = miss * sy.line_clawback_share[None, :, None] * L.value  # (S,K,H)
+
+    line_cost, line_stranded = L.cost(L.activity)
+    acute_cost = seg.sum_to(line_cost, P)
+    stranded = seg.sum_to(line_stranded, P)
+    uplift = L.uplift[:, 0, :]  # (S,H)
+    inflation = L.inflation[:, 0, :]
+    other_income = sy.other_income0[None, :, None] * uplift[:, None, :]
+    other_cost = (sy.kappa * sy.other_income0)[None, :, None] * inflation[:, None, :]
+
+    twin_cost = None
+    incomes: dict[bool, np.ndarray] = {}
+
+    def acute_income(capitate: bool) -> np.ndarray:
+        if capitate not in incomes:
+            incomes[capitate] = seg.sum_to(L.income(sy, L.activity, capitate, clawback), P)
+        return incomes[capitate]
+
+    # community holdings
+    hold = sy.holding_segments
+    held_budget = L.service_budget[:, sy.holding_service, :]  # (S,Hh,H)
+    t = sy.t
+    o = np.minimum(sy.service_outcomes_cap[:, None],
+                   sy.service_outcomes_start[:, None] + sy.service_outcomes_step[:, None] * (t[None, :] - 1))
+    o_held = o[sy.holding_service][None]  # (1,Hh,H)
+    ach = drivers.outcomes_achievement[:, None, None]
+    community_income = hold.sum_to(held_budget * (1.0 - o_held + o_held * ach), P)
+    delivery = hold.sum_to(held_budget * sy.service_delivery_cost_ratio[sy.holding_service][None, :, None], P)
+    held_total = hold.sum_to(held_budget, P)
+
+    opening = sy.opening_cash[None, :, None]
+    cash_flow = (sy.depreciation - sy.capital_expenditure - sy.loan_repayment)[None, :, None]
+
+    out = {}
+    for form in forms:
+        r = rules[form]
+        income = acute_income(r.capitate_acute) + other_income
+        cost = acute_cost + other_cost
+        form_stranded = stranded
+        if r.hold_services:
+            repurposed = np.minimum(scenario.repurpose_share * stranded, delivery)
+            income = income + community_income
+            cost = cost + delivery - repurposed
+            form_stranded = stranded - repurposed
+            cost = cost + scenario.vat_rate * scenario.subcontract_share * delivery * sy.new_entity[None, :, None]
+            if r.integration_costs:
+                cost = cost + scenario.integration_recurring_share * held_total
+                cost[:, :, 0] += scenario.integration_one_off_share * held_total[:, :, 0]
+            if r.gain_share:
+                if twin_cost is None:
+                    twin_cost = seg.sum_to(L.cost(L.activity_twin)[0], P)
+                twin_income = seg.sum_to(L.income(sy, L.activity_twin, r.capitate_acute, clawback), P)
+                gain = np.maximum(0.0, (twin_cost - acute_cost) - (twin_income - acute_income(r.capitate_acute)))
+                cost = cost + scenario.gp_gain_share * ach * gain
+        surplus = income - cost
+        cash = opening + np.cumsum(surplus + cash_flow, axis=2)
+        out[form] = Projection(income, cost, form_stranded, surplus, cash)
+    return out
+
+
+def _rate(values: np.ndarray, thresholds, comparison: str) -> np.ndarray:
+    """Rating 1..4 (NaN where the metric is missing)."""
+    rating = np.full(values.shape, 4.0)
+    for band, th in reversed(list(enumerate(thresholds, start=1))):
+        hit = values >= th if comparison == ">=" else values > th
+        rating = np.where(hit, float(band), rating)
+    return np.where(np.isnan(values), np.nan, rating)
+
+
+def metrics(system: System, scenario: Scenario, proj: Projection) -> dict[str, np.ndarray]:
+    """Every yearly metric of MODEL.md section 7 (S,P,H), NaN for a missing value, plus NPV and totals."""
+    sy = system
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ie_margin = np.where(proj.income != 0, proj.surplus / proj.income, np.nan)
+        liquidity_days = np.where(proj.cost != 0, proj.cash / (proj.cost / 365.0), np.nan)
+        divisor = (sy.interest + sy.pdc_dividend + sy.loan_repayment)[None, :, None]
+        csc = np.where(divisor != 0,
+                       (proj.surplus + (sy.depreciation + sy.interest + sy.pdc_dividend)[None, :, None])
+                       / np.where(divisor != 0, divisor, 1.0), np.nan)
+        wc = sy.working_capital[None, :, None] + (proj.cash - sy.opening_cash[None, :, None])
+        sof = np.where(proj.cost != 0, wc * 360.0 / proj.cost, np.nan)
+    bands = scenario.rating_bands
+    r_csc = _rate(csc, bands["capital_service_cover"], RATING_BAND_SETTINGS["capital_service_cover"]["comparison"])
+    r_margin = _rate(ie_margin, bands["ie_margin"], RATING_BAND_SETTINGS["ie_margin"]["comparison"])
+    r_liq = _rate(sof, bands["liquidity_days"], RATING_BAND_SETTINGS["liquidity_days"]["comparison"])
+    stack = np.stack([r_csc, r_margin, r_liq])
+    count = np.sum(~np.isnan(stack), axis=0)
+    with np.errstate(invalid="ignore"):
+        mean = np.nansum(stack, axis=0) / np.where(count > 0, count, 1)
+    finance = np.floor(mean + 0.5 + 1e-12)
+    any_four = np.any(stack == 4.0, axis=0)
+    finance = np.where(any_four, np.maximum(finance, 3.0), finance)
+    finance = np.where(count > 0, finance, np.nan)
+    discount = (1.0 + scenario.discount_rate) ** -sy.t
+    return {
+        "income_gbp_k": proj.income, "cost_gbp_k": proj.cost, "stranded_cost_gbp_k": proj.stranded,
+        "surplus_gbp_k": proj.surplus, "cash_gbp_k": proj.cash, "liquidity_days": liquidity_days,
+        "ie_margin": ie_margin, "capital_service_cover": csc, "sof_liquidity_days": sof,
+        "rating_capital_service": r_csc, "rating_ie_margin": r_margin, "rating_liquidity": r_liq,
+        "rating_finance": finance,
+        "liquidity_risk": liquidity_days < scenario.min_cash_days,
+        "idle_cash": liquidity_days > scenario.idle_cash_days,
+        "deficit": proj.surplus < 0,
+        "npv_stranded_gbp_k": np.sum(proj.stranded * discount, axis=2),
+        "cumulative_surplus_gbp_k": np.sum(proj.surplus, axis=2),
+    }
+
+
+def break_even_multipliers(system: System, scenario: Scenario, forms=("acute_only", "integrated"),
+                           grid: np.ndarray = BREAK_EVEN_GRID, chunk: int = 101) -> dict[str, np.ndarray]:
+    """Smallest grid multiplier of every shift rate that makes cumulative surplus negative, per form and
+    provider; NaN when none on the grid does. The grid is the draws axis, walked in chunks from 0
+    upward and stopped once every provider has its answer."""
+    P = system.n_providers
+    found = {f: np.full(P, np.nan) for f in forms}
+    for start in range(0, len(grid), chunk):
+        m = grid[start:start + chunk]
+        drivers = Drivers.from_values(scenario, {"shift_rate_multiplier": m})
+        proj = project(system, scenario, drivers, forms)
+        for f in forms:
+            negative = np.sum(proj[f].surplus, axis=2) < 0  # (S,P)
+            hit = negative.any(axis=0) & np.isnan(found[f])
+            first = np.argmax(negative, axis=0)
+            found[f] = np.where(hit, m[first], found[f])
+        if all(not np.isnan(found[f]).any() for f in forms):
+            break
+    return found

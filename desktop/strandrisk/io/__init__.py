@@ -1,0 +1,1 @@
+"""Spreadsheets, project files and reports: turns files into core inputs and results into files."""
