@@ -1,0 +1,280 @@
+"""The `strandrisk` command line: run, check, template, gui. Errors are one line and a non-zero exit."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+from . import __version__
+
+EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line, exit code attached."""
+
+    def __init__(self, message: str, code: int = EXIT_UNREADABLE):
+        super().__init__(message)
+        self.code = code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="strandrisk",
+        description="Stranded-cost risk of acute-only versus integrated NHS providers. "
+                    "Without a command, the desktop app starts.")
+    parser.add_argument("--version", action="version", version=f"strandrisk {__version__}")
+    parser.add_argument("--smoke-test", action="store_true",
+                        help="build the app offscreen, import the sample, simulate, export, reopen; exit 0 if all work")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the model on input files and print a summary")
+    run.add_argument("inputs", nargs="*", metavar="INPUT", help="spreadsheets (.xlsx .xlsm .xls .ods .csv) or a TAC file")
+    run.add_argument("--sample", action="store_true", help="use the built-in fictional sample system")
+    run.add_argument("--scenario", metavar="FILE", help="scenario JSON file (defaults for anything it leaves out)")
+    run.add_argument("--mapping", metavar="FILE", help="column mapping JSON saved from the app or `check`")
+    run.add_argument("--simulations", type=int, metavar="N", help="Monte Carlo draws (default: the scenario's, 10000)")
+    run.add_argument("--seed", type=int, metavar="S", help="random seed (default: the scenario's, 2014)")
+    run.add_argument("--json", metavar="FILE", help="write the machine-readable results (MODEL.md section 7)")
+    run.add_argument("--out", metavar="REPORT.xlsx", help="write the Excel report")
+
+    check = sub.add_parser("check", help="check input files and list every problem with its cell")
+    check.add_argument("inputs", nargs="+", metavar="FILE")
+    check.add_argument("--mapping", metavar="FILE", help="column mapping JSON")
+    check.add_argument("--json", action="store_true", help="print the findings as JSON")
+
+    template = sub.add_parser("template", help="write a blank input template workbook")
+    template.add_argument("path", metavar="PATH")
+
+    gui = sub.add_parser("gui", help="start the desktop app")
+    gui.add_argument("project", nargs="?", metavar="PROJECT", help="a .strandrisk project to open")
+    gui.add_argument("--sample", action="store_true", help="open the built-in sample system")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.smoke_test:
+            from .ui.smoke import run_smoke_test
+
+            return run_smoke_test()
+        if args.command is None or args.command == "gui":
+            from .ui.app import run_app
+
+            return run_app(getattr(args, "project", None), sample=getattr(args, "sample", False))
+        handler = {"run": cmd_run, "check": cmd_check, "template": cmd_template}[args.command]
+        return handler(args)
+    except CliError as exc:
+        print(f"strandrisk: error: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("strandrisk: cancelled", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - never a traceback for the user; the log has it
+        _log_exception()
+        print(f"strandrisk: error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+
+
+def _log_exception() -> None:
+    import logging
+
+    logging.getLogger("strandrisk").exception("unexpected error in the command line")
+
+
+# run ---------------------------------------------------------------------------------------------
+
+def load_scenario(path: str | None):
+    from .core.scenario import Scenario, ScenarioError
+
+    if path is None:
+        return Scenario.default()
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise CliError(f"scenario file not found: {path}") from None
+    except json.JSONDecodeError as exc:
+        raise CliError(f"scenario file {path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except OSError as exc:
+        raise CliError(f"cannot read scenario file {path}: {exc.strerror}") from None
+    try:
+        return Scenario.from_dict(data)
+    except ScenarioError as exc:
+        raise CliError(f"scenario file {path}: {exc}", EXIT_INVALID) from None
+
+
+def load_mapping(path: str | None):
+    if path is None:
+        return None
+    from .io.mapping import MappingError, read_mapping_file
+
+    try:
+        return read_mapping_file(Path(path))
+    except MappingError as exc:
+        raise CliError(str(exc), EXIT_UNREADABLE) from None
+
+
+def import_inputs(args):
+    from .io.load import ImportFailure, load_inputs, sample_paths
+
+    paths = list(args.inputs or [])
+    if getattr(args, "sample", False):
+        paths = [str(p) for p in sample_paths()] + paths
+    if not paths:
+        raise CliError("no input files: give spreadsheets to read, or --sample for the built-in sample", 2)
+    try:
+        return load_inputs(paths, mapping=load_mapping(getattr(args, "mapping", None)))
+    except ImportFailure as exc:
+        raise CliError(str(exc), EXIT_UNREADABLE) from None
+
+
+class TerminalProgress:
+    """A single progress line on stderr, shown only on a terminal and only after the first second."""
+
+    def __init__(self, label: str, stream=None):
+        self.label = label
+        self.stream = stream or sys.stderr
+        self.start = time.monotonic()
+        self.shown = False
+        self.enabled = hasattr(self.stream, "isatty") and self.stream.isatty()
+
+    def __call__(self, fraction: float, message: str = "") -> None:
+        if not self.enabled or time.monotonic() - self.start < 1.0:
+            return
+        self.shown = True
+        width = 30
+        filled = int(round(width * max(0.0, min(1.0, fraction))))
+        text = f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {fraction * 100:5.1f}% {message[:40]:<40}"
+        self.stream.write(text)
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def cmd_run(args) -> int:
+    from .core.results import run_deterministic
+    from .core.scenario import ScenarioError
+    from .core.system import ModelInputError
+
+    scenario = load_scenario(args.scenario)
+    overrides = {}
+    if args.simulations is not None:
+        if args.simulations < 0:
+            raise CliError("--simulations must be 0 or more", EXIT_INVALID)
+        overrides["simulations"] = args.simulations
+    if args.seed is not None:
+        overrides["seed"] = args.seed
+    if overrides:
+        try:
+            scenario = scenario.replace(**overrides)
+        except ScenarioError as exc:
+            raise CliError(str(exc), EXIT_INVALID) from None
+    if args.out:
+        _refuse_input_target(args.out, args)
+    imported = import_inputs(args)
+    if imported.has_errors:
+        for problem in imported.problems:
+            if problem.severity == "error":
+                print(f"  {problem}", file=sys.stderr)
+        raise CliError("the inputs have errors (listed above); run `strandrisk check` for every problem", EXIT_INVALID)
+    try:
+        result = run_deterministic(imported.inputs, scenario)
+    except ModelInputError as exc:
+        raise CliError(str(exc), EXIT_INVALID) from None
+    if result.scenario.simulations > 0:
+        from .core.simulation import run_monte_carlo
+
+        progress = TerminalProgress("Simulating")
+        try:
+            result.monte_carlo = run_monte_carlo(result.system, result.scenario, progress=progress)
+        finally:
+            progress.close()
+    print(summary_table(result))
+    if args.json:
+        from .io.jsonout import write_json
+
+        write_json(result.to_document(), Path(args.json))
+        print(f"\nResults written to {args.json}")
+    if args.out:
+        from .io.report import ReportError, write_report
+
+        try:
+            write_report(result, Path(args.out), imported=imported)
+        except ReportError as exc:
+            raise CliError(str(exc), EXIT_UNREADABLE) from None
+        print(f"Report written to {args.out}")
+    return EXIT_OK
+
+
+def _refuse_input_target(out: str, args) -> None:
+    target = Path(out).resolve()
+    for p in args.inputs or []:
+        if Path(p).resolve() == target:
+            raise CliError(f"refusing to write the report over an input file: {out}", EXIT_UNREADABLE)
+
+
+def _fmt_money(x) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    return f"({abs(x):,.0f})" if x < 0 else f"{x:,.0f}"
+
+
+def summary_table(result) -> str:
+    """Per provider and form: NPV stranded cost, cumulative surplus, closing cash, worst rating, break-even."""
+    import numpy as np
+
+    sc = result.scenario
+    head = (f"StrandRisk {__version__} - scenario '{sc.name}', base year {result.scenario.to_dict()['base_year']}, "
+            f"{result.years[0]} to {result.years[-1]} (GBP 000; brackets are negative)")
+    cols = ["Provider", "Form", "NPV stranded", "Cum. surplus", "Closing cash", "Worst rating", "Break-even x"]
+    rows = []
+    sy = result.system
+    for p in range(sy.n_providers):
+        for form in result.provider_forms(p):
+            m = result.forms[form]
+            ratings = m["rating_finance"][p]
+            worst = "-" if np.all(np.isnan(ratings)) else str(int(np.nanmax(ratings)))
+            be = result.break_even.get(form)
+            be_text = "n/a" if be is None else ("none" if np.isnan(be[p]) else f"{be[p]:.2f}")
+            rows.append([str(sy.provider_code[p]), form, _fmt_money(m["npv_stranded_gbp_k"][p]),
+                         _fmt_money(m["cumulative_surplus_gbp_k"][p]), _fmt_money(m["cash_gbp_k"][p][-1]),
+                         worst, be_text])
+    widths = [max(len(str(r[i])) for r in rows + [cols]) for i in range(len(cols))]
+    lines = [head, ""]
+    lines.append("  ".join(c.ljust(widths[i]) if i < 2 else c.rjust(widths[i]) for i, c in enumerate(cols)))
+    lines.append("  ".join("-" * w for w in widths))
+    for r in rows:
+        lines.append("  ".join(str(c).ljust(widths[i]) if i < 2 else str(c).rjust(widths[i]) for i, c in enumerate(r)))
+    if result.monte_carlo is not None:
+        lines.append("")
+        lines.append(result.monte_carlo.summary_text(result))
+    return "\n".join(lines)
+
+
+# check and template --------------------------------------------------------------------------------
+
+def cmd_check(args) -> int:
+    from .io.check import run_check
+
+    return run_check(args.inputs, mapping_path=args.mapping, as_json=args.json)
+
+
+def cmd_template(args) -> int:
+    from .io.template import write_template
+
+    path = Path(args.path)
+    try:
+        write_template(path)
+    except OSError as exc:
+        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
+    print(f"Template written to {path}")
+    return EXIT_OK

@@ -1,0 +1,53 @@
+"""MODEL.md section 8 reproduced to GBP 0.1k, through the engine and through the command line."""
+
+import json
+
+import numpy as np
+import pytest
+
+from strandrisk.cli import main
+from strandrisk.core.results import run_deterministic
+from strandrisk.core.scenario import Scenario
+
+from . import worked_example as we
+
+SCENARIO = {"base_year": "2025/26"}
+
+
+def test_engine_reproduces_worked_example():
+    result = run_deterministic(we.inputs(), Scenario.from_dict(SCENARIO))
+    assert result.years == ["2026/27", "2027/28", "2028/29", "2029/30", "2030/31"]
+    for form, expected in we.EXPECTED.items():
+        m = result.forms[form]
+        for key in ("income_gbp_k", "stranded_cost_gbp_k", "surplus_gbp_k", "cash_gbp_k"):
+            np.testing.assert_allclose(m[key][0], expected[key], atol=0.051, err_msg=f"{form} {key}")
+        assert list(m["rating_finance"][0]) == expected["finance"]
+        assert m["npv_stranded_gbp_k"][0] == pytest.approx(expected["npv"], abs=0.051)
+        be = result.break_even[form][0]
+        assert (np.isnan(be) if expected["break_even"] is None else be == expected["break_even"])
+
+
+def test_cli_reproduces_worked_example_from_template_workbook(tmp_path, capsys):
+    book = we.write_template_workbook(tmp_path / "worked.xlsx")
+    scenario = tmp_path / "scenario.json"
+    scenario.write_text(json.dumps(SCENARIO))
+    out = tmp_path / "results.json"
+    code = main(["run", str(book), "--scenario", str(scenario), "--simulations", "0", "--json", str(out)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "ZX1" in printed and "acute_only" in printed and "integrated" in printed
+    doc = json.loads(out.read_text())
+    assert doc["years"][0] == "2026/27"
+    assert doc["inputs"][0]["file"] == "worked.xlsx" and len(doc["inputs"][0]["sha256"]) == 64
+    (prov,) = doc["providers"]
+    assert prov["provider_code"] == "ZX1" and prov["form_actual"] == "acute_only"
+    for form, expected in we.EXPECTED.items():
+        r = prov["forms"][form]
+        for key in ("income_gbp_k", "stranded_cost_gbp_k", "surplus_gbp_k", "cash_gbp_k"):
+            np.testing.assert_allclose(r[key], expected[key], atol=0.051, err_msg=f"{form} {key}")
+        assert r["ratings"]["finance"] == expected["finance"]
+        assert r["npv_stranded_gbp_k"] == pytest.approx(expected["npv"], abs=0.051)
+        assert r["break_even_shift_multiplier"] == expected["break_even"]
+        assert set(r) >= {"liquidity_days", "ie_margin", "capital_service_cover", "sof_liquidity_days",
+                          "liquidity_risk", "idle_cash", "cumulative_surplus_gbp_k"}
+        assert r["sof_liquidity_days"] == [None] * 5  # no working capital in the register

@@ -1,0 +1,78 @@
+"""MODEL.md section 8's worked example as canonical records, and a template-form workbook of it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from strandrisk.core import schema
+from strandrisk.core.inputs import ModelInputs, Table
+
+PROVIDERS = [dict(provider_code="ZX1", provider_name="Worked example trust", form="acute_only",
+                  operating_income_gbp_k=500000, operating_expenditure_gbp_k=495000, depreciation_gbp_k=15000,
+                  capital_expenditure_gbp_k=18000, interest_gbp_k=1000, pdc_dividend_gbp_k=6000,
+                  loan_repayment_gbp_k=2000, vehicle="foundation_trust")]
+CASH = [dict(provider_code="ZX1", period_end=dt.date(2025, 12, 31), cash_gbp_k=39000),
+        dict(provider_code="ZX1", period_end=dt.date(2026, 3, 31), cash_gbp_k=42000)]
+CONTRACTS = [
+    dict(contract_id="C1", provider_code="ZX1", service_line="non_elective", payment_type="block",
+         annual_value_gbp_k=200000, baseline_activity=80000, start_fy=2025, end_fy=2027, activity_ceiling=84000,
+         marginal_rate=0.3, clawback_share=0.02),
+    dict(contract_id="C1", provider_code="ZX1", service_line="elective", payment_type="block",
+         annual_value_gbp_k=120000, baseline_activity=40000, start_fy=2025, end_fy=2027, clawback_share=0.02),
+    dict(contract_id="C2", provider_code="ZX1", service_line="outpatients", payment_type="activity",
+         annual_value_gbp_k=60000, baseline_activity=400000),
+]
+SERVICES = [dict(service_id="S1", acute_provider_code="ZX1", affected_service_line="non_elective",
+                 payment_type="capitated", annual_budget_gbp_k=30000, outcomes_share_start=0.05,
+                 outcomes_share_step=0.05, outcomes_share_cap=0.25, delivery_cost_ratio=0.97,
+                 activity_avoided_per_gbp_m=40, ramp_years=3)]
+
+EXPECTED = {
+    "acute_only": {
+        "income_gbp_k": [507392.9, 516886.1, 531414.1, 543867.7, 557821.0],
+        "stranded_cost_gbp_k": [241.1, 505.0, 594.8, 489.9, 1508.4],
+        "surplus_gbp_k": [-546.2, -2795.2, -1682.8, -5210.6, -6218.1],
+        "cash_gbp_k": [36453.8, 28658.6, 21975.7, 11765.1, 547.0],
+        "finance": [3, 3, 3, 3, 3], "npv": 2937.9, "break_even": 0.0,
+    },
+    "integrated": {
+        "income_gbp_k": [547107.6, 566890.0, 587458.8, 608846.8, 631088.4],
+        "stranded_cost_gbp_k": [120.6, 252.5, 297.4, 245.0, 754.2],
+        "surplus_gbp_k": [4325.5, 10168.9, 14121.8, 16690.6, 21217.9],
+        "cash_gbp_k": [41325.5, 46494.4, 55616.1, 67306.7, 83524.6],
+        "finance": [2, 1, 1, 1, 1], "npv": 1468.9, "break_even": None,
+    },
+}
+
+
+def inputs() -> ModelInputs:
+    return ModelInputs(Table.from_records(schema.PROVIDERS, PROVIDERS),
+                       Table.from_records(schema.CASH_BALANCES, CASH),
+                       Table.from_records(schema.BLOCK_CONTRACTS, CONTRACTS),
+                       Table.from_records(schema.COMMUNITY_BUDGETS, SERVICES))
+
+
+def _cell(col: schema.Column, value):
+    if value is None:
+        return None
+    if col.type == schema.FY:
+        return f"{int(value)}/{(int(value) + 1) % 100:02d}"
+    return value
+
+
+def write_template_workbook(path: Path) -> Path:
+    """The worked example in the template's canonical form (sheet names and canonical column names)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    data = {"providers": PROVIDERS, "cash_balances": CASH, "block_contracts": CONTRACTS,
+            "community_budgets": SERVICES}
+    for kind in schema.INPUT_KINDS:
+        ws = wb.create_sheet(kind.sheet)
+        ws.append(list(kind.names))
+        for rec in data[kind.key]:
+            ws.append([_cell(kind.column(n), rec.get(n)) for n in kind.names])
+    wb.save(path)
+    return path
