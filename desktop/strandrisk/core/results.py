@@ -30,6 +30,7 @@ class RunResult:
     break_even: dict[str, np.ndarray]  # form -> (P,), NaN when none on the grid
     sources: list[SourceFile] = field(default_factory=list)
     monte_carlo: object | None = None  # a simulation.MonteCarloResult when simulations ran
+    tornado: object | None = None  # a simulation.TornadoResult (computed from the scenario's ranges)
 
     @property
     def years(self) -> list[str]:
