@@ -143,8 +143,8 @@ class _Lines:
         if has_group.any():
             ramp = sy.service_ramp_years[None, :] * d.ramp_years_multiplier[:, None]  # (S,J)
             progress = (t[None, None, :] - sy.service_t0[None, :, None] + 1.0)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                frac = np.where(ramp[..., None] > 0, np.minimum(1.0, progress / ramp[..., None]), 1.0)
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                frac = np.where(ramp[..., None] > 0, np.clip(progress / ramp[..., None], 0.0, 1.0), 1.0)
             avoided = (sy.service_avoided_per_m[None, :, None] * d.activity_avoided_multiplier[:, None, None]
                        * self.service_budget / 1000.0 * frac)  # (S,J,H)
             gsel = np.flatnonzero(has_group)
