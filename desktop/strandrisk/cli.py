@@ -190,12 +190,14 @@ def cmd_run(args) -> int:
         result = run_deterministic(imported.inputs, scenario)
     except ModelInputError as exc:
         raise CliError(str(exc), EXIT_INVALID) from None
-    if result.scenario.simulations > 0:
-        from .core.simulation import run_monte_carlo
+    from .core.simulation import run_monte_carlo, tornado
 
+    result.tornado = tornado(result.system, result.scenario)
+    if result.scenario.simulations > 0:
         progress = TerminalProgress("Simulating")
         try:
-            result.monte_carlo = run_monte_carlo(result.system, result.scenario, progress=progress)
+            result.monte_carlo = run_monte_carlo(result.system, result.scenario, progress=progress,
+                                                 break_even=result.break_even)
         finally:
             progress.close()
     print(summary_table(result))

@@ -1,0 +1,441 @@
+"""Monte Carlo simulation, tornado sensitivity and break-even probability (MODEL.md section 5).
+
+How a run is organised, and why:
+
+* Every uncertain parameter gets one draw per simulation, generated up front (cheap: N x 10 numbers)
+  from a seeded PCG64 generator in the fixed order of ``UNCERTAIN_PARAMETERS``. Clawback misses are
+  Bernoulli draws per contract and year, generated up front too, from a second PCG64 stream spawned
+  from the same seed, in fixed blocks of draws, and kept packed as bits. The results therefore depend
+  on the seed only, never on chunk sizes or on the machine.
+* Exact percentiles need every draw of every yearly metric, and a whole region at 10,000 draws would
+  need gigabytes. So providers are simulated in batches (providers do not interact in the engine),
+  and each batch's draws go through the engine in chunks along the draws axis. Both sizes are chosen
+  so that the engine's working arrays plus the batch's stored draws stay under ``MEMORY_TARGET``
+  (about 400 MB) whatever the size of the system; the per-draw NPV stranded cost kept for the
+  histogram adds N x P x 4 bytes per form.
+* Percentiles are ``np.percentile(..., method="linear")``: linear interpolation between the two
+  nearest order statistics (the spreadsheet PERCENTILE.INC rule).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields, replace
+
+import numpy as np
+
+from . import distributions
+from .engine import FORMS, Drivers, break_even_multipliers, metrics, project
+from .results import YEARLY_KEYS, CancelFn, ProgressFn, RunCancelled, _float, _floats
+from .scenario import UNCERTAIN_PARAMETERS, Scenario, distribution_mode, distribution_range
+from .schema import MODELLED_FORMS
+from .system import Segments, System
+
+PERCENTILES = (5, 10, 50, 90, 95)
+PERCENTILE_KEYS = tuple(f"p{q}" for q in PERCENTILES)
+PERCENTILE_METHOD = "linear"
+MEMORY_TARGET = 400 * 2**20  # bytes: engine working arrays plus stored draws of one provider batch
+ENGINE_LINE_ARRAYS = 48  # (S, K, H+1) float64 arrays alive at once inside project(), both forms
+ENGINE_PROVIDER_ARRAYS = 80  # (S, P, H) arrays of project() and metrics() per chunk
+CLAWBACK_BLOCK = 1024  # draws per block of clawback random numbers (fixed: part of the stream)
+MAX_CHUNK = 4096
+
+
+# systems of a subset of providers ---------------------------------------------------------------
+
+_PROVIDER_FIELDS = ("provider_code", "provider_name", "form_actual", "income0", "expenditure0", "depreciation",
+                    "capital_expenditure", "interest", "pdc_dividend", "loan_repayment", "working_capital",
+                    "new_entity", "kappa", "other_income0", "opening_cash")
+
+
+def subset_system(system: System, providers: np.ndarray) -> tuple[System, np.ndarray]:
+    """The system restricted to ``providers`` (ascending indices), and for each of its contracts the
+    index of that contract in the full system. Providers do not interact in the engine, so every
+    figure of a kept provider is the same as in the full run."""
+    sy = system
+    providers = np.asarray(providers, dtype=np.int64)
+    new_index = np.full(sy.n_providers, -1, dtype=np.int64)
+    new_index[providers] = np.arange(len(providers))
+    changes = {name: getattr(sy, name)[providers] for name in _PROVIDER_FIELDS}
+
+    line_sel = np.flatnonzero(new_index[sy.line_provider] >= 0)
+    for f in fields(sy):
+        if f.name.startswith("line_") and f.name not in ("line_segments",):
+            changes[f.name] = getattr(sy, f.name)[line_sel]
+    line_provider = new_index[sy.line_provider[line_sel]]
+    changes["line_provider"] = line_provider
+    changes["line_segments"] = Segments.build(line_provider)
+    contracts, line_contract = np.unique(sy.line_contract[line_sel], return_inverse=True)
+    changes["line_contract"] = line_contract.astype(np.int64)
+    changes["contract_ids"] = sy.contract_ids[contracts]
+    groups, line_group = np.unique(sy.line_effect_group[line_sel], return_inverse=True)
+    changes["line_effect_group"] = line_group.astype(np.int64)
+    changes["n_effect_groups"] = len(groups)
+
+    hold_keep = new_index[sy.holding_segments.owner] >= 0 if sy.holding_service.size else np.zeros(0, bool)
+    svc_group = sy.service_effect_group
+    in_groups = np.isin(svc_group, groups) & (svc_group >= 0)
+    svc_keep = in_groups.copy()
+    svc_keep[sy.holding_service[hold_keep]] = True
+    svc_sel = np.flatnonzero(svc_keep)
+    svc_new = np.full(len(svc_group), -1, dtype=np.int64)
+    svc_new[svc_sel] = np.arange(len(svc_sel))
+    for f in fields(sy):
+        if f.name.startswith("service_"):
+            changes[f.name] = getattr(sy, f.name)[svc_sel]
+    changes["service_effect_group"] = np.where(in_groups[svc_sel], np.searchsorted(groups, svc_group[svc_sel]),
+                                               -1).astype(np.int64)
+    changes["holding_service"] = svc_new[sy.holding_service[hold_keep]]
+    changes["holding_segments"] = Segments.build(new_index[sy.holding_segments.owner[hold_keep]])
+    return replace(sy, **changes), contracts
+
+
+# draws ---------------------------------------------------------------------------------------------
+
+def parameter_draws(scenario: Scenario, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """One draw per simulation of every uncertain parameter, in the fixed order of UNCERTAIN_PARAMETERS.
+    Whole-year parameters are rounded; parameters with natural bounds (a share, a count of years)
+    are kept inside them."""
+    out = {}
+    for key, spec in UNCERTAIN_PARAMETERS.items():
+        values = distributions.from_uniform(scenario.uncertainty[key], rng.random(n))
+        out[key] = _finish(key, spec, values)
+    return out
+
+
+def _finish(key: str, spec: dict, values: np.ndarray) -> np.ndarray:
+    if "bounds" in spec:
+        values = np.clip(values, spec["bounds"][0], spec["bounds"][1])
+    if spec.get("integer"):
+        values = np.rint(values)
+    return values
+
+
+def clawback_contracts(system: System) -> np.ndarray:
+    """Contracts with at least one line at risk of clawback (indices into system.contract_ids)."""
+    return np.unique(system.line_contract[system.line_clawback_share > 0])
+
+
+def clawback_miss_bits(n: int, n_contracts: int, horizon: int, probability: float,
+                       rng: np.random.Generator) -> np.ndarray:
+    """Miss (1) or not (0) per draw, contract and year, packed along the years: (n, n_contracts, ceil(H/8))
+    uint8. Generated in fixed blocks of CLAWBACK_BLOCK draws so the stream never depends on chunking."""
+    nbytes = (horizon + 7) // 8
+    out = np.zeros((n, n_contracts, nbytes), dtype=np.uint8)
+    for start in range(0, n, CLAWBACK_BLOCK):
+        stop = min(n, start + CLAWBACK_BLOCK)
+        miss = rng.random((stop - start, n_contracts, horizon), dtype=np.float32) < probability
+        out[start:stop] = np.packbits(miss, axis=2)
+    return out
+
+
+# the Monte Carlo -------------------------------------------------------------------------------------
+
+@dataclass
+class MonteCarloResult:
+    """Percentiles and probabilities per form and provider; arrays are NaN where a provider is not
+    modelled in a form (community-only providers appear in the community_only form alone)."""
+
+    simulations: int
+    seed: int
+    forms: tuple[str, ...]
+    years: list[str]
+    percentiles: dict[str, dict[str, np.ndarray]]  # form -> metric -> (5, P, H)
+    npv_stranded: dict[str, np.ndarray]  # form -> (5, P)
+    cumulative_surplus: dict[str, np.ndarray]  # form -> (5, P)
+    probability_deficit: dict[str, np.ndarray]  # form -> (P, H)
+    probability_liquidity_risk: dict[str, np.ndarray]  # form -> (P, H)
+    probability_shift_exceeds_break_even: dict[str, np.ndarray]  # form -> (P,), NaN when no break-even
+    npv_stranded_samples: dict[str, np.ndarray]  # form -> (N, P) float32
+    break_even: dict[str, np.ndarray] = field(default_factory=dict)  # form -> (P,) used for the probability
+    percentiles_levels: tuple[int, ...] = PERCENTILES
+
+    def form_document(self, form: str, p: int) -> dict:
+        """The MC object of MODEL.md section 7 for one provider and form."""
+        doc: dict = {"simulations": int(self.simulations), "seed": int(self.seed)}
+        if form not in self.forms:
+            return doc
+        for key in YEARLY_KEYS:
+            arr = self.percentiles[form][key]
+            doc[key] = {name: _floats(arr[i, p]) for i, name in enumerate(PERCENTILE_KEYS)}
+        doc["npv_stranded_gbp_k"] = {name: _float(self.npv_stranded[form][i, p])
+                                     for i, name in enumerate(PERCENTILE_KEYS)}
+        doc["cumulative_surplus_gbp_k"] = {name: _float(self.cumulative_surplus[form][i, p])
+                                           for i, name in enumerate(PERCENTILE_KEYS)}
+        doc["probability_deficit"] = _floats(self.probability_deficit[form][p])
+        doc["probability_liquidity_risk"] = _floats(self.probability_liquidity_risk[form][p])
+        doc["probability_shift_exceeds_break_even"] = _float(self.probability_shift_exceeds_break_even[form][p])
+        return doc
+
+    def summary_text(self, result=None) -> str:
+        """A short table for the terminal: ranges of NPV stranded cost and cumulative surplus, and the
+        chances of a deficit, a liquidity risk and a shift beyond break-even."""
+        codes = list(result.system.provider_code) if result is not None else \
+            [str(i + 1) for i in range(self.npv_stranded[self.forms[0]].shape[1])]
+        head = (f"Monte Carlo: {self.simulations:,} draws, seed {self.seed} (P5 / P50 / P95, GBP 000; "
+                f"chances in the final year {self.years[-1]}; worst year for liquidity)")
+        cols = ["Provider", "Form", "NPV stranded P5/P50/P95", "Cum. surplus P5/P50/P95", "P(deficit)",
+                "P(liquidity risk)", "P(shift >= break-even)"]
+        if result is not None and getattr(result, "tornado", None) is not None:
+            cols.append("Biggest driver")
+        rows = []
+        for p, code in enumerate(codes):
+            for form in (result.provider_forms(p) if result is not None else self.forms):
+                if form not in self.forms or np.isnan(self.npv_stranded[form][0, p]):
+                    continue
+                npv = self.npv_stranded[form][:, p]
+                cum = self.cumulative_surplus[form][:, p]
+                be = self.probability_shift_exceeds_break_even[form][p]
+                row = [str(code), form, f"{_money(npv[0])} / {_money(npv[2])} / {_money(npv[4])}",
+                       f"{_money(cum[0])} / {_money(cum[2])} / {_money(cum[4])}",
+                       _pct(self.probability_deficit[form][p, -1]),
+                       _pct(np.nanmax(self.probability_liquidity_risk[form][p])),
+                       "none" if np.isnan(be) else _pct(be)]
+                if len(cols) == 8:
+                    ranked = result.tornado.ranked(form, p) if form in result.tornado.forms else []
+                    row.append(ranked[0]["label"] if ranked and ranked[0]["swing_npv"] > 0 else "-")
+                rows.append(row)
+        widths = [max(len(r[i]) for r in rows + [cols]) for i in range(len(cols))]
+        lines = [head, ""]
+        lines.append("  ".join(c.ljust(widths[i]) if i < 2 else c.rjust(widths[i]) for i, c in enumerate(cols)))
+        lines.append("  ".join("-" * w for w in widths))
+        for r in rows:
+            lines.append("  ".join(c.ljust(widths[i]) if i < 2 else c.rjust(widths[i]) for i, c in enumerate(r)))
+        return "\n".join(lines)
+
+
+def _money(x) -> str:
+    if x is None or np.isnan(x):
+        return "-"
+    return f"({abs(x):,.0f})" if x < 0 else f"{x:,.0f}"
+
+
+def _pct(x) -> str:
+    return "-" if np.isnan(x) else f"{100 * x:.0f}%"
+
+
+def _form_groups(system: System) -> list[tuple[tuple[str, ...], np.ndarray]]:
+    community = np.array([f == "community_only" for f in system.form_actual], dtype=bool)
+    groups = []
+    if (~community).any():
+        groups.append((tuple(MODELLED_FORMS), np.flatnonzero(~community)))
+    if community.any():
+        groups.append((("community_only",), np.flatnonzero(community)))
+    return groups
+
+
+def _bytes_per_draw(n_lines: int, n_providers: int, horizon: int) -> int:
+    return 8 * (ENGINE_LINE_ARRAYS * max(n_lines, 1) * (horizon + 1) + ENGINE_PROVIDER_ARRAYS * n_providers * horizon)
+
+
+def _stored_bytes_per_provider(n: int, horizon: int, n_forms: int) -> int:
+    return 8 * n * (len(YEARLY_KEYS) * horizon + 2) * n_forms
+
+
+def plan_batches(system: System, n: int, chunk_size: int | None = None,
+                 memory_target: int = MEMORY_TARGET) -> list[tuple[tuple[str, ...], np.ndarray, int]]:
+    """(forms, provider indices, draws per engine call) for every provider batch, so that one batch's
+    stored draws take at most half the memory target and the engine's working arrays the other half."""
+    H = system.horizon
+    lines_per_provider = np.bincount(system.line_provider, minlength=system.n_providers)
+    plan = []
+    for forms, members in _form_groups(system):
+        per_provider = _stored_bytes_per_provider(n, H, len(forms))
+        size = max(1, (memory_target // 2) // per_provider)
+        for start in range(0, len(members), size):
+            batch = members[start:start + size]
+            n_lines = int(lines_per_provider[batch].sum())
+            chunk = max(1, (memory_target // 2) // _bytes_per_draw(n_lines, len(batch), H))
+            chunk = min(chunk, MAX_CHUNK, n)
+            if chunk_size is not None:
+                chunk = max(1, min(int(chunk_size), n))
+            plan.append((forms, batch, chunk))
+    return plan
+
+
+def run_monte_carlo(system: System, scenario: Scenario, *, simulations: int | None = None, seed: int | None = None,
+                    progress: ProgressFn | None = None, cancel: CancelFn | None = None,
+                    chunk_size: int | None = None, break_even: dict | None = None,
+                    memory_target: int = MEMORY_TARGET) -> MonteCarloResult:
+    """Simulate ``simulations`` draws (default: the scenario's) with ``seed`` (default: the scenario's).
+
+    ``progress(fraction, message)`` is called after every engine chunk; ``cancel()`` is polled before
+    every chunk and a True answer raises RunCancelled. ``break_even`` (form -> (P,)) is computed when
+    not given."""
+    n = int(scenario.simulations if simulations is None else simulations)
+    seed = int(scenario.seed if seed is None else seed)
+    if n < 1:
+        raise ValueError("the Monte Carlo needs at least one simulation")
+    sy = system
+    P, H = sy.n_providers, sy.horizon
+    report = progress or (lambda fraction, message: None)
+    stop = cancel or (lambda: False)
+
+    params_seq, clawback_seq = np.random.SeedSequence(seed).spawn(2)
+    draws = parameter_draws(scenario, n, np.random.Generator(np.random.PCG64(params_seq)))
+    probability = float(scenario.clawback_miss_probability)
+    at_risk = clawback_contracts(sy)
+    bits = None
+    if probability > 0 and at_risk.size:
+        bits = clawback_miss_bits(n, at_risk.size, H, probability, np.random.Generator(np.random.PCG64(clawback_seq)))
+        bits = np.concatenate([bits, np.zeros((n, 1, bits.shape[2]), dtype=np.uint8)], axis=1)  # "never" column
+    risk_position = np.full(max(len(sy.contract_ids), 1), at_risk.size, dtype=np.int64)
+    risk_position[at_risk] = np.arange(at_risk.size)
+
+    if break_even is None:
+        if stop():
+            raise RunCancelled()
+        report(0.0, "Finding break-even shifts")
+        break_even = break_even_multipliers(sy, scenario)
+
+    plan = plan_batches(sy, n, chunk_size, memory_target)
+    all_forms = tuple(f for f in FORMS if any(f in forms for forms, _, _ in plan))
+    nan5 = np.full((len(PERCENTILES), P, H), np.nan)
+    pct = {f: {k: nan5.copy() for k in YEARLY_KEYS} for f in all_forms}
+    npv_pct = {f: np.full((len(PERCENTILES), P), np.nan) for f in all_forms}
+    cum_pct = {f: np.full((len(PERCENTILES), P), np.nan) for f in all_forms}
+    p_deficit = {f: np.full((P, H), np.nan) for f in all_forms}
+    p_liquidity = {f: np.full((P, H), np.nan) for f in all_forms}
+    npv_samples = {f: np.full((n, P), np.nan, dtype=np.float32) for f in all_forms}
+
+    total = sum(math.ceil(n / chunk) for _, _, chunk in plan) + len(plan)
+    done = 0
+    for forms, batch, chunk in plan:
+        sub, contracts = subset_system(sy, batch)
+        sub_risk = risk_position[contracts] if len(contracts) else np.zeros(0, dtype=np.int64)
+        store = {f: {k: np.empty((n, len(batch), H)) for k in YEARLY_KEYS + ("npv_stranded_gbp_k",
+                                                                            "cumulative_surplus_gbp_k")}
+                 for f in forms}
+        for f in forms:
+            store[f]["npv_stranded_gbp_k"] = np.empty((n, len(batch)))
+            store[f]["cumulative_surplus_gbp_k"] = np.empty((n, len(batch)))
+        deficits = {f: np.zeros((len(batch), H), dtype=np.int64) for f in forms}
+        liquidity = {f: np.zeros((len(batch), H), dtype=np.int64) for f in forms}
+        for s0 in range(0, n, chunk):
+            if stop():
+                raise RunCancelled()
+            s1 = min(n, s0 + chunk)
+            miss = None
+            if bits is not None and len(contracts):
+                miss = np.unpackbits(bits[s0:s1][:, sub_risk, :], axis=2, count=H)
+            drivers = Drivers.from_values(scenario, {k: v[s0:s1] for k, v in draws.items()}, clawback_miss=miss)
+            proj = project(sub, scenario, drivers, forms)
+            for f in forms:
+                m = metrics(sub, scenario, proj[f])
+                for k in YEARLY_KEYS + ("npv_stranded_gbp_k", "cumulative_surplus_gbp_k"):
+                    store[f][k][s0:s1] = m[k]
+                deficits[f] += np.sum(m["deficit"], axis=0)
+                liquidity[f] += np.sum(m["liquidity_risk"], axis=0)
+            done += 1
+            report(done / total, f"draws {s1:,} of {n:,}, providers {batch[0] + 1}-{batch[-1] + 1} of {P}")
+        if stop():
+            raise RunCancelled()
+        for f in forms:
+            for k in YEARLY_KEYS:
+                pct[f][k][:, batch, :] = np.percentile(store[f][k], PERCENTILES, axis=0, method=PERCENTILE_METHOD)
+            npv_pct[f][:, batch] = np.percentile(store[f]["npv_stranded_gbp_k"], PERCENTILES, axis=0,
+                                                 method=PERCENTILE_METHOD)
+            cum_pct[f][:, batch] = np.percentile(store[f]["cumulative_surplus_gbp_k"], PERCENTILES, axis=0,
+                                                 method=PERCENTILE_METHOD)
+            npv_samples[f][:, batch] = store[f]["npv_stranded_gbp_k"]
+            p_deficit[f][batch] = deficits[f] / n
+            p_liquidity[f][batch] = liquidity[f] / n
+        del store
+        done += 1
+        report(done / total, "percentiles")
+
+    shift = draws["shift_rate_multiplier"]
+    p_break = {}
+    for f in all_forms:
+        be = break_even.get(f, np.full(P, np.nan))
+        with np.errstate(invalid="ignore"):
+            share = np.mean(shift[:, None] >= be[None, :], axis=0)
+        p_break[f] = np.where(np.isnan(be), np.nan, share)
+    report(1.0, "done")
+    return MonteCarloResult(simulations=n, seed=seed, forms=all_forms, years=list(sy.years), percentiles=pct,
+                            npv_stranded=npv_pct, cumulative_surplus=cum_pct, probability_deficit=p_deficit,
+                            probability_liquidity_risk=p_liquidity, probability_shift_exceeds_break_even=p_break,
+                            npv_stranded_samples=npv_samples, break_even=dict(break_even))
+
+
+# tornado -----------------------------------------------------------------------------------------------
+
+@dataclass
+class TornadoResult:
+    """Each uncertain parameter at its low and high end with the rest at their modes."""
+
+    parameters: list[str]
+    labels: list[str]
+    low_values: list[float]
+    high_values: list[float]
+    forms: tuple[str, ...]
+    base_npv: dict[str, np.ndarray]  # form -> (P,)
+    base_cumulative_surplus: dict[str, np.ndarray]  # form -> (P,)
+    npv_stranded: dict[str, np.ndarray]  # form -> (n_params, 2, P): [:, 0] at low, [:, 1] at high
+    cumulative_surplus: dict[str, np.ndarray]  # form -> (n_params, 2, P)
+
+    def ranked(self, form: str, p: int, by: str = "npv_stranded") -> list[dict]:
+        """Rows sorted by swing (|value at high - value at low|), largest first; ties keep parameter order."""
+        if by not in ("npv_stranded", "cumulative_surplus"):
+            raise ValueError("rank by 'npv_stranded' or 'cumulative_surplus'")
+        npv = self.npv_stranded[form][:, :, p]
+        cum = self.cumulative_surplus[form][:, :, p]
+        rows = []
+        for i, key in enumerate(self.parameters):
+            rows.append({
+                "parameter": key, "label": self.labels[i],
+                "low_value": self.low_values[i], "high_value": self.high_values[i],
+                "npv_low": float(npv[i, 0]), "npv_high": float(npv[i, 1]),
+                "cumulative_low": float(cum[i, 0]), "cumulative_high": float(cum[i, 1]),
+                "swing_npv": _swing(npv[i]), "swing_cumulative": _swing(cum[i]),
+            })
+        swing = "swing_npv" if by == "npv_stranded" else "swing_cumulative"
+        return sorted(rows, key=lambda r: -r[swing] if not math.isnan(r[swing]) else math.inf)
+
+
+def _swing(pair: np.ndarray) -> float:
+    return float(abs(pair[1] - pair[0]))
+
+
+def tornado(system: System, scenario: Scenario, forms=FORMS, memory_target: int = MEMORY_TARGET) -> TornadoResult:
+    """One engine call (chunked only when the system is huge) over a draws axis of 2 x parameters + 1:
+    draw 0 has every parameter at its mode, draws 2i+1 and 2i+2 move parameter i to its low and high end.
+    Clawback is at its expected value, as in the deterministic run."""
+    keys = list(UNCERTAIN_PARAMETERS)
+    n_par = len(keys)
+    size = 2 * n_par + 1
+    values, lows, highs = {}, [], []
+    for i, key in enumerate(keys):
+        spec = UNCERTAIN_PARAMETERS[key]
+        dist = scenario.uncertainty[key]
+        lo, hi = distribution_range(dist)
+        lo, hi = (float(x) for x in _finish(key, spec, np.array([lo, hi])))
+        col = np.full(size, float(_finish(key, spec, np.array([distribution_mode(dist)]))[0]))
+        col[2 * i + 1], col[2 * i + 2] = lo, hi
+        values[key] = col
+        lows.append(lo)
+        highs.append(hi)
+    sy = system
+    forms = tuple(forms)
+    chunk = max(1, (memory_target // 2) // _bytes_per_draw(len(sy.line_provider), sy.n_providers, sy.horizon))
+    npv = {f: np.empty((size, sy.n_providers)) for f in forms}
+    cum = {f: np.empty((size, sy.n_providers)) for f in forms}
+    for s0 in range(0, size, chunk):
+        s1 = min(size, s0 + chunk)
+        drivers = Drivers.from_values(scenario, {k: v[s0:s1] for k, v in values.items()})
+        proj = project(sy, scenario, drivers, forms)
+        for f in forms:
+            m = metrics(sy, scenario, proj[f])
+            npv[f][s0:s1] = m["npv_stranded_gbp_k"]
+            cum[f][s0:s1] = m["cumulative_surplus_gbp_k"]
+    return TornadoResult(
+        parameters=keys, labels=[UNCERTAIN_PARAMETERS[k]["label"] for k in keys], low_values=lows, high_values=highs,
+        forms=forms,
+        base_npv={f: npv[f][0] for f in forms}, base_cumulative_surplus={f: cum[f][0] for f in forms},
+        npv_stranded={f: npv[f][1:].reshape(n_par, 2, -1) for f in forms},
+        cumulative_surplus={f: cum[f][1:].reshape(n_par, 2, -1) for f in forms},
+    )
+
+
+__all__ = ["PERCENTILES", "MonteCarloResult", "TornadoResult", "run_monte_carlo", "tornado", "subset_system",
+           "parameter_draws"]
