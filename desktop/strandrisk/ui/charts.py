@@ -1,0 +1,69 @@
+"""Matplotlib charts in Qt: a canvas with the standard toolbar (zoom, pan, save PNG)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("QtAgg")
+
+import numpy as np  # noqa: E402
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg, NavigationToolbar2QT  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget  # noqa: E402
+
+FORM_COLOURS = {"acute_only": "#c0504d", "integrated": "#1f6fb2", "community_only": "#6a8f3a"}
+FORM_LABELS = {"acute_only": "Acute-only", "integrated": "Integrated", "community_only": "Community only"}
+GBP_K = FuncFormatter(lambda v, _pos: f"{v:,.0f}")
+
+
+class ChartPanel(QWidget):
+    """One matplotlib figure with its navigation toolbar."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.figure = Figure(figsize=(6, 4), layout="constrained")
+        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.canvas.setMinimumHeight(220)
+        self.toolbar = NavigationToolbar2QT(self.canvas, self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.canvas, 1)
+
+    def clear(self, message: str | None = None):
+        self.figure.clear()
+        if message:
+            ax = self.figure.add_subplot(111)
+            ax.axis("off")
+            ax.text(0.5, 0.5, message, ha="center", va="center", wrap=True, color="#555555", fontsize=11)
+        self.canvas.draw_idle()
+
+    def draw(self):
+        self.canvas.draw_idle()
+
+
+def style_axis(ax, title: str, ylabel: str = "", money: bool = True):
+    ax.set_title(title, fontsize=10, loc="left")
+    if ylabel:
+        ax.set_ylabel(ylabel, fontsize=9)
+    if money:
+        ax.yaxis.set_major_formatter(GBP_K)
+    ax.tick_params(labelsize=8)
+    ax.grid(axis="y", color="#e0e0e0", linewidth=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def grouped_bars(ax, years, series: dict[str, np.ndarray]):
+    """Bars per year, one colour per form."""
+    x = np.arange(len(years))
+    n = max(1, len(series))
+    width = 0.8 / n
+    for i, (form, values) in enumerate(series.items()):
+        ax.bar(x + (i - (n - 1) / 2) * width, values, width, label=FORM_LABELS.get(form, form),
+               color=FORM_COLOURS.get(form, "#777777"))
+    ax.set_xticks(x, years)
+    ax.axhline(0, color="#555555", linewidth=0.6)

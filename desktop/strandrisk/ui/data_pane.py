@@ -1,0 +1,225 @@
+"""Data: the files in the project, per sheet its detected kind, column mapping and preview, and the
+problems found, filterable; a click on a problem shows the offending row."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
+                               QSplitter, QTableWidget, QTableWidgetItem, QTreeWidget, QTreeWidgetItem,
+                               QVBoxLayout, QWidget)
+
+from ..core import schema
+from ..core.problems import SEVERITIES
+
+IGNORE = "(not used)"
+
+
+class DataPane(QWidget):
+    def __init__(self, window):
+        super().__init__()
+        self.win = window
+        lay = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        for text, slot, tip in (
+                ("Add files...", window.add_files_dialog, "Add spreadsheets (xlsx, xls, ods, csv)"),
+                ("Open sample", window.open_sample, "Replace the data with the built-in fictional sample"),
+                ("Save template...", window.save_template_dialog, "Save an empty input workbook to fill in"),
+                ("Save mapping...", window.save_mapping_dialog, "Save the column mapping to reuse it"),
+                ("Load mapping...", window.load_mapping_dialog, "Apply a saved column mapping")):
+            b = QPushButton(text)
+            b.setToolTip(tip)
+            b.clicked.connect(lambda _c=False, s=slot: s())
+            bar.addWidget(b)
+        bar.addStretch(1)
+        lay.addLayout(bar)
+        self.summary = QLabel("")
+        self.summary.setWordWrap(True)
+        lay.addWidget(self.summary)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        top = QSplitter(Qt.Orientation.Horizontal)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["File / sheet", "Holds", "Rows"])
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.tree.currentItemChanged.connect(lambda cur, _prev: self._show_sheet(cur))
+        top.addWidget(self.tree)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        self.sheet_title = QLabel("Pick a sheet to see how its columns were read.")
+        rl.addWidget(self.sheet_title)
+        kind_row = QHBoxLayout()
+        kind_row.addWidget(QLabel("This sheet holds:"))
+        self.kind_box = QComboBox()
+        self.kind_box.addItem(IGNORE, None)
+        for k in schema.INPUT_KINDS:
+            self.kind_box.addItem(k.sheet, k.key)
+        self.kind_box.activated.connect(lambda _i: self._kind_changed())
+        kind_row.addWidget(self.kind_box)
+        kind_row.addStretch(1)
+        rl.addLayout(kind_row)
+        self.mapping = QTableWidget(0, 2)
+        self.mapping.setHorizontalHeaderLabels(["Column in your file", "Read as"])
+        self.mapping.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.mapping.verticalHeader().setVisible(False)
+        rl.addWidget(self.mapping, 1)
+        self.preview = QTableWidget(0, 0)
+        self.preview.setMinimumHeight(90)
+        rl.addWidget(self.preview, 1)
+        top.addWidget(right)
+        top.setSizes([380, 700])
+        split.addWidget(top)
+
+        bottom = QWidget()
+        bl = QVBoxLayout(bottom)
+        bl.setContentsMargins(0, 0, 0, 0)
+        frow = QHBoxLayout()
+        frow.addWidget(QLabel("Problems:"))
+        self.severity = QComboBox()
+        self.severity.addItem("All severities", None)
+        for s in SEVERITIES:
+            self.severity.addItem(s.capitalize() + "s", s)
+        self.severity.currentIndexChanged.connect(lambda _i: self._fill_problems())
+        frow.addWidget(self.severity)
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter by text, sheet or cell")
+        self.filter.textChanged.connect(lambda _t: self._fill_problems())
+        frow.addWidget(self.filter, 1)
+        bl.addLayout(frow)
+        self.problems = QTableWidget(0, 4)
+        self.problems.setHorizontalHeaderLabels(["Severity", "Where", "Problem", ""])
+        self.problems.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.problems.setColumnHidden(3, True)
+        self.problems.verticalHeader().setVisible(False)
+        self.problems.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.problems.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.problems.itemSelectionChanged.connect(self._problem_clicked)
+        bl.addWidget(self.problems, 1)
+        self.row_detail = QLabel("")
+        self.row_detail.setWordWrap(True)
+        self.row_detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        bl.addWidget(self.row_detail)
+        split.addWidget(bottom)
+        split.setSizes([420, 220])
+        lay.addWidget(split, 1)
+        self._sheets = []
+
+    # ----------------------------------------------------------------------------------------------
+    def refresh(self):
+        imported = self.win.imported
+        self.tree.clear()
+        self._sheets = list(getattr(imported, "sheets", []) or []) if imported is not None else []
+        if self.win.inputs is None:
+            self.summary.setText("No data yet. Add your spreadsheets (or drop them on this window), open the "
+                                 "sample, or save a template to fill in.")
+        else:
+            counts = {k.key: self.win.inputs.table(k.key).n_rows for k in schema.INPUT_KINDS}
+            files = ", ".join(s.file for s in self.win.inputs.sources) or "project file"
+            self.summary.setText("Read from " + files + ": " + "; ".join(
+                f"{schema.KINDS_BY_KEY[k].sheet} {n}"
+                for k, n in counts.items()) + " rows.")
+        by_file: dict[str, QTreeWidgetItem] = {}
+        if self.win.inputs is not None:
+            for src in self.win.inputs.sources:
+                item = QTreeWidgetItem([src.file, "", str(src.rows_used)])
+                item.setToolTip(0, f"SHA-256 {src.sha256}")
+                by_file[src.file] = item
+                self.tree.addTopLevelItem(item)
+        for i, rep in enumerate(self._sheets):
+            parent = by_file.get(rep.file)
+            if parent is None:
+                parent = by_file[rep.file] = QTreeWidgetItem([rep.file, "", ""])
+                self.tree.addTopLevelItem(parent)
+            child = QTreeWidgetItem([rep.sheet, _kind_label(rep.kind), str(rep.rows)])
+            child.setData(0, Qt.ItemDataRole.UserRole, i)
+            parent.addChild(child)
+        self.tree.expandAll()
+        self._fill_problems()
+
+    def _show_sheet(self, item):
+        self.mapping.setRowCount(0)
+        self.preview.setRowCount(0)
+        self.preview.setColumnCount(0)
+        if item is None or item.data(0, Qt.ItemDataRole.UserRole) is None:
+            return
+        rep = self._sheets[int(item.data(0, Qt.ItemDataRole.UserRole))]
+        self._current = rep
+        self.sheet_title.setText(f"<b>{rep.file} / {rep.sheet}</b>: header in row {rep.header_row}, "
+                                 f"{rep.rows} data rows." + "".join(f"<br>{n}" for n in getattr(rep, "notes", []) or []))
+        idx = self.kind_box.findData(rep.kind)
+        self.kind_box.setCurrentIndex(idx if idx >= 0 else 0)
+        headers = list(rep.mapping.items()) + [(h, None) for h in rep.unmapped]
+        self.mapping.setRowCount(len(headers))
+        kind = _kind(rep.kind)
+        for r, (source, target) in enumerate(headers):
+            self.mapping.setItem(r, 0, QTableWidgetItem(str(source)))
+            combo = QComboBox()
+            combo.addItem(IGNORE, None)
+            if kind is not None:
+                for col in kind.columns:
+                    combo.addItem(col.header + (" *" if col.required else ""), col.name)
+            i = combo.findData(target)
+            combo.setCurrentIndex(i if i >= 0 else 0)
+            combo.activated.connect(lambda _i, src=str(source), c=combo: self._column_changed(src, c.currentData()))
+            self.mapping.setCellWidget(r, 1, combo)
+        rows = list(getattr(rep, "preview", []) or [])
+        if rows:
+            width = max(len(r) for r in rows)
+            self.preview.setColumnCount(width)
+            self.preview.setRowCount(len(rows))
+            for r, row in enumerate(rows):
+                for c, v in enumerate(row):
+                    self.preview.setItem(r, c, QTableWidgetItem("" if v is None else str(v)))
+
+    def mapping_combo(self, source_header: str) -> QComboBox | None:
+        for r in range(self.mapping.rowCount()):
+            if self.mapping.item(r, 0).text() == source_header:
+                return self.mapping.cellWidget(r, 1)
+        return None
+
+    def _column_changed(self, source: str, target):
+        rep = getattr(self, "_current", None)
+        if rep is not None:
+            self.win.change_mapping(rep.file, rep.sheet, rep.kind, source, target)
+
+    def _kind_changed(self):
+        rep = getattr(self, "_current", None)
+        if rep is not None:
+            self.win.change_mapping(rep.file, rep.sheet, self.kind_box.currentData(), None, None)
+
+    def _fill_problems(self):
+        imported = self.win.imported
+        problems = list(getattr(imported, "problems", []) or []) if imported is not None else []
+        sev = self.severity.currentData()
+        text = self.filter.text().strip().lower()
+        shown = [p for p in problems if (sev is None or p.severity == sev)
+                 and (not text or text in str(p).lower())]
+        self.problems.setRowCount(len(shown))
+        for r, p in enumerate(shown):
+            self.problems.setItem(r, 0, QTableWidgetItem(p.severity))
+            self.problems.setItem(r, 1, QTableWidgetItem(p.where))
+            self.problems.setItem(r, 2, QTableWidgetItem(p.message))
+            it = QTableWidgetItem("")
+            it.setData(Qt.ItemDataRole.UserRole, (p.file, p.sheet, p.cell))
+            self.problems.setItem(r, 3, it)
+        self.problems.resizeColumnToContents(0)
+        self.problems.resizeColumnToContents(1)
+        n_err = sum(p.severity == "error" for p in problems)
+        n_warn = sum(p.severity == "warning" for p in problems)
+        self.severity.setToolTip(f"{n_err} errors, {n_warn} warnings")
+
+    def _problem_clicked(self):
+        rows = {i.row() for i in self.problems.selectedIndexes()}
+        if not rows:
+            return
+        file, sheet, cell = self.problems.item(min(rows), 3).data(Qt.ItemDataRole.UserRole)
+        self.row_detail.setText(self.win.describe_row(file, sheet, cell))
+
+
+def _kind(key):
+    return schema.KINDS_BY_KEY.get(key)
+
+
+def _kind_label(key) -> str:
+    k = _kind(key)
+    return k.sheet if k is not None else "not used"

@@ -1,0 +1,264 @@
+"""Results (one scenario) and Compare (two scenarios side by side): tables and charts."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QTabWidget,
+                               QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt
+
+from .charts import FORM_COLOURS, FORM_LABELS, ChartPanel, grouped_bars, style_axis
+from .series import ALL, YEARLY_ROWS, forms_for, provider_label, scalar, yearly
+from .tables import ArrayTableView
+
+
+class ProviderPicker(QComboBox):
+    def __init__(self, include_all=True):
+        super().__init__()
+        self.include_all = include_all
+        self.setMinimumWidth(360)
+        self._codes: list[str] = []
+
+    def fill(self, result):
+        current = self.currentData()
+        self.blockSignals(True)
+        self.clear()
+        if result is not None:
+            if self.include_all:
+                self.addItem("All providers (sum)", ALL)
+            for p in range(result.system.n_providers):
+                form = str(result.system.form_actual[p]).replace("_", " ")
+                self.addItem(f"{provider_label(result, p)}  [{form} today]", p)
+            idx = self.findData(current) if current is not None else -1
+            self.setCurrentIndex(idx if idx >= 0 else 0)
+        self.blockSignals(False)
+
+    def provider(self) -> int:
+        data = self.currentData()
+        return ALL if data is None else int(data)
+
+
+def _summary_line(result, p) -> str:
+    parts = []
+    for form in forms_for(result, p):
+        npv = scalar(result, form, p, "npv_stranded_gbp_k")
+        cum = scalar(result, form, p, "cumulative_surplus_gbp_k")
+        be = scalar(result, form, p, "break_even")
+        be_text = "" if p == ALL else (" - break-even shift x" + ("none" if np.isnan(be) else f"{be:.2f}"))
+        parts.append(f"<b>{FORM_LABELS[form]}</b>: NPV stranded cost £{npv:,.0f}k, "
+                     f"cumulative surplus £{cum:,.0f}k{be_text}")
+    return "<br>".join(parts)
+
+
+class ResultsPane(QWidget):
+    def __init__(self, window):
+        super().__init__()
+        self.win = window
+        lay = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Provider:"))
+        self.picker = ProviderPicker()
+        self.picker.currentIndexChanged.connect(lambda _i: self.refresh())
+        bar.addWidget(self.picker)
+        bar.addStretch(1)
+        self.copy_button = QPushButton("Copy table")
+        self.copy_button.setToolTip("Copy the table as tab-separated text that pastes into Excel")
+        self.copy_button.clicked.connect(lambda: self.table.copy_tsv())
+        bar.addWidget(self.copy_button)
+        lay.addLayout(bar)
+        self.summary = QLabel("")
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        lay.addWidget(self.summary)
+        self.tabs = QTabWidget()
+        self.charts = {}
+        for key, title in (("stranded", "Stranded cost"), ("cash", "Surplus and cash"),
+                           ("rating", "Finance rating"), ("difference", "Integrated minus acute-only")):
+            self.charts[key] = ChartPanel()
+            self.tabs.addTab(self.charts[key], title)
+        self.table = ArrayTableView()
+        self.tabs.addTab(self.table, "Table")
+        lay.addWidget(self.tabs, 1)
+
+    def refresh(self):
+        result = self.win.result
+        self.picker.fill(result)
+        if result is None:
+            self.summary.setText("No results yet: open the sample or add your files on the Data page.")
+            for c in self.charts.values():
+                c.clear("No results yet")
+            self.table.model_.set_data([], [], [], np.zeros((0, 0)), [])
+            return
+        p = self.picker.provider()
+        self.summary.setText(f"Scenario <b>{self.win.current_scenario}</b> - {provider_label(result, p)}<br>"
+                             + _summary_line(result, p))
+        self._fill_table(result, p)
+        self._draw(result, p)
+
+    def _fill_table(self, result, p):
+        labels, values, kinds = [], [], []
+        for form in forms_for(result, p):
+            for key, label, kind in YEARLY_ROWS:
+                labels.append([FORM_LABELS[form], label])
+                values.append(yearly(result, form, p, key))
+                kinds.append(kind)
+        self.table.model_.set_data(["Form", "Measure"], result.years, labels, np.array(values), kinds)
+        self.table.resizeColumnsToContents()
+
+    def _draw(self, result, p):
+        years = result.years
+        forms = forms_for(result, p)
+        fig = self.charts["stranded"].figure
+        fig.clear()
+        ax = fig.add_subplot(111)
+        grouped_bars(ax, years, {f: yearly(result, f, p, "stranded_cost_gbp_k") for f in forms})
+        style_axis(ax, "Stranded cost by year: cost that stays after activity has gone", "£000")
+        ax.legend(fontsize=8, frameon=False)
+        self.charts["stranded"].draw()
+
+        fig = self.charts["cash"].figure
+        fig.clear()
+        ax1, ax2 = fig.subplots(1, 2)
+        grouped_bars(ax1, years, {f: yearly(result, f, p, "surplus_gbp_k") for f in forms})
+        style_axis(ax1, "Surplus / deficit", "£000")
+        ax1.legend(fontsize=8, frameon=False)
+        min_days = float(getattr(self.win.current_resolved_scenario(), "min_cash_days", 10))
+        for f in forms:
+            ax2.plot(years, yearly(result, f, p, "cash_gbp_k"), marker="o", color=FORM_COLOURS[f],
+                     label=f"{FORM_LABELS[f]} cash")
+            min_cash = yearly(result, f, p, "cost_gbp_k") / 365.0 * min_days
+            ax2.plot(years, min_cash, linestyle="--", color=FORM_COLOURS[f], linewidth=1,
+                     label=f"{FORM_LABELS[f]} minimum cash ({min_days:g} days)")
+        ax2.axhline(0, color="#555555", linewidth=0.6)
+        style_axis(ax2, "Cash balance and minimum cash", "£000")
+        ax2.legend(fontsize=7, frameon=False)
+        self.charts["cash"].draw()
+
+        fig = self.charts["rating"].figure
+        fig.clear()
+        ax = fig.add_subplot(111)
+        if p == ALL:
+            ax.axis("off")
+            ax.text(0.5, 0.5, "Finance ratings belong to one provider: pick a provider above.",
+                    ha="center", va="center", color="#555555")
+        else:
+            for i, f in enumerate(forms):
+                ax.plot(years, yearly(result, f, p, "rating_finance") + (i - 0.5) * 0.04, marker="s",
+                        drawstyle="steps-mid", color=FORM_COLOURS[f], label=FORM_LABELS[f])
+            ax.set_ylim(4.4, 0.6)
+            ax.set_yticks([1, 2, 3, 4], ["1 (best)", "2", "3", "4 (worst)"])
+            style_axis(ax, "Finance rating by year (Single Oversight Framework style)", "rating", money=False)
+            ax.legend(fontsize=8, frameon=False)
+        self.charts["rating"].draw()
+
+        fig = self.charts["difference"].figure
+        fig.clear()
+        ax = fig.add_subplot(111)
+        if "acute_only" in forms and "integrated" in forms:
+            x = np.arange(len(years))
+            width = 0.27
+            for i, (key, label, colour) in enumerate((("surplus_gbp_k", "Surplus", "#2e7d32"),
+                                                      ("cash_gbp_k", "Cash", "#1f6fb2"),
+                                                      ("stranded_cost_gbp_k", "Stranded cost", "#c0504d"))):
+                diff = yearly(result, "integrated", p, key) - yearly(result, "acute_only", p, key)
+                ax.bar(x + (i - 1) * width, diff, width, label=label, color=colour)
+            ax.set_xticks(x, years)
+            ax.axhline(0, color="#555555", linewidth=0.6)
+            style_axis(ax, "Integrated minus acute-only (above zero: integrated is higher)", "£000")
+            ax.legend(fontsize=8, frameon=False)
+        else:
+            ax.axis("off")
+            ax.text(0.5, 0.5, "A community-only provider has one form: nothing to compare.",
+                    ha="center", va="center", color="#555555")
+        self.charts["difference"].draw()
+
+
+class ComparePane(QWidget):
+    """Two named scenarios side by side for one provider: key figures and cash paths."""
+
+    def __init__(self, window):
+        super().__init__()
+        self.win = window
+        lay = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Compare"))
+        self.left = QComboBox()
+        self.right = QComboBox()
+        bar.addWidget(self.left)
+        bar.addWidget(QLabel("with"))
+        bar.addWidget(self.right)
+        bar.addWidget(QLabel("for"))
+        self.picker = ProviderPicker()
+        bar.addWidget(self.picker)
+        bar.addStretch(1)
+        copy_button = QPushButton("Copy table")
+        copy_button.clicked.connect(lambda: self.table.copy_tsv())
+        bar.addWidget(copy_button)
+        lay.addLayout(bar)
+        self.note = QLabel("")
+        self.note.setWordWrap(True)
+        lay.addWidget(self.note)
+        split = QSplitter(Qt.Orientation.Vertical)
+        self.table = ArrayTableView()
+        self.chart = ChartPanel()
+        split.addWidget(self.table)
+        split.addWidget(self.chart)
+        split.setSizes([220, 380])
+        lay.addWidget(split, 1)
+        for box in (self.left, self.right):
+            box.currentIndexChanged.connect(lambda _i: self.refresh(fill=False))
+        self.picker.currentIndexChanged.connect(lambda _i: self.refresh(fill=False))
+        self.results: dict[str, object] = {}
+
+    def refresh(self, fill=True):
+        names = list(self.win.scenarios)
+        if fill:
+            for box, default in ((self.left, 0), (self.right, min(1, len(names) - 1))):
+                current = box.currentText()
+                box.blockSignals(True)
+                box.clear()
+                box.addItems(names)
+                box.setCurrentText(current if current in names else (names[default] if names else ""))
+                box.blockSignals(False)
+            self.picker.fill(self.win.result)
+        if self.win.inputs is None or not names:
+            self.note.setText("Open the sample or add files first.")
+            return
+        a, b = self.left.currentText(), self.right.currentText()
+        ra, rb = self.win.result_for(a), self.win.result_for(b)
+        if ra is None or rb is None:
+            self.note.setText("One of these scenarios cannot run: fix it on the Assumptions page.")
+            return
+        if a == b:
+            self.note.setText("Both sides show the same scenario: add one with New or Duplicate on the "
+                              "Assumptions page, change an assumption, then compare.")
+        else:
+            self.note.setText("Differences are the second scenario minus the first.")
+        p = self.picker.provider()
+        labels, values, kinds = [], [], []
+        metrics = (("npv_stranded_gbp_k", "NPV of stranded cost (£000)", "money"),
+                   ("cumulative_surplus_gbp_k", "Cumulative surplus (£000)", "money"),
+                   ("final_cash", f"Cash at {ra.years[-1]} (£000)", "money"),
+                   ("break_even", "Break-even shift multiplier", "multiplier"))
+        for form in forms_for(ra, p):
+            for key, label, kind in metrics:
+                if key == "final_cash":
+                    va, vb = yearly(ra, form, p, "cash_gbp_k")[-1], yearly(rb, form, p, "cash_gbp_k")[-1]
+                else:
+                    va, vb = scalar(ra, form, p, key), scalar(rb, form, p, key)
+                labels.append([FORM_LABELS[form], label])
+                values.append([va, vb, vb - va])
+                kinds.append(kind)
+        self.table.model_.set_data(["Form", "Measure"], [a, b, "Difference"], labels, np.array(values), kinds)
+        self.table.resizeColumnsToContents()
+        fig = self.chart.figure
+        fig.clear()
+        ax = fig.add_subplot(111)
+        for form in forms_for(ra, p):
+            ax.plot(ra.years, yearly(ra, form, p, "cash_gbp_k"), marker="o", color=FORM_COLOURS[form],
+                    label=f"{FORM_LABELS[form]} - {a}")
+            ax.plot(rb.years, yearly(rb, form, p, "cash_gbp_k"), marker="o", linestyle="--",
+                    color=FORM_COLOURS[form], label=f"{FORM_LABELS[form]} - {b}")
+        ax.axhline(0, color="#555555", linewidth=0.6)
+        style_axis(ax, f"Cash balance: {a} (solid) and {b} (dashed)", "£000")
+        ax.legend(fontsize=8, frameon=False)
+        self.chart.draw()

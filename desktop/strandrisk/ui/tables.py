@@ -1,0 +1,180 @@
+"""A table model over numpy arrays: sortable with argsort, copied as tab-separated text for Excel."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QGuiApplication
+from PySide6.QtWidgets import QAbstractItemView, QTableView
+
+
+def format_value(value, kind: str) -> str:
+    """Finance formatting: £000 with thousands separators, shares as %, ratings as whole numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    v = float(value)
+    if math.isnan(v):
+        return "n/a"
+    if kind == "money":
+        return f"{v:,.1f}"
+    if kind == "share":
+        return f"{v * 100:.1f}%"
+    if kind == "rating":
+        return f"{v:.0f}"
+    if kind == "multiplier":
+        return f"{v:.2f}x"
+    return f"{v:,.2f}"
+
+
+class ArrayTableModel(QAbstractTableModel):
+    """Rows of labelled values. ``columns``: headers; ``rows``: list of (label cells, numeric array, kind).
+
+    The first ``len(label_headers)`` columns are text labels, the rest numbers from a (R, C) float array.
+    Sorting reorders a permutation (numpy argsort), never the data.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._label_headers: list[str] = []
+        self._value_headers: list[str] = []
+        self._labels: list[list[str]] = []
+        self._values = np.zeros((0, 0))
+        self._kinds: list[str] = []
+        self._order = np.arange(0)
+        self._highlight: np.ndarray | None = None
+
+    def set_data(self, label_headers, value_headers, labels, values, kinds, highlight=None):
+        self.beginResetModel()
+        self._label_headers = list(label_headers)
+        self._value_headers = list(value_headers)
+        self._labels = [list(x) for x in labels]
+        self._values = np.asarray(values, dtype=float).reshape(len(labels), len(value_headers))
+        self._kinds = list(kinds)
+        self._highlight = None if highlight is None else np.asarray(highlight, dtype=bool)
+        self._order = np.arange(len(labels))
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()):
+        return 0 if parent.isValid() else len(self._labels)
+
+    def columnCount(self, parent=QModelIndex()):
+        return 0 if parent.isValid() else len(self._label_headers) + len(self._value_headers)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            heads = self._label_headers + self._value_headers
+            return heads[section] if section < len(heads) else None
+        return None
+
+    def cell_text(self, row: int, col: int) -> str:
+        r = int(self._order[row])
+        nl = len(self._label_headers)
+        if col < nl:
+            return self._labels[r][col]
+        return format_value(self._values[r, col - nl], self._kinds[r])
+
+    def raw_value(self, row: int, col: int):
+        r = int(self._order[row])
+        nl = len(self._label_headers)
+        return self._labels[r][col] if col < nl else float(self._values[r, col - nl])
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row, col = index.row(), index.column()
+        nl = len(self._label_headers)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.cell_text(row, col)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col >= nl:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and col >= nl:
+            v = self._values[int(self._order[row]), col - nl]
+            if self._kinds[int(self._order[row])] in ("money", "share") and v < 0:
+                return QBrush(QColor("#b00020"))
+        if role == Qt.ItemDataRole.BackgroundRole and self._highlight is not None:
+            if self._highlight[int(self._order[row])]:
+                return QBrush(QColor("#fff4d6"))
+        return None
+
+    def sort(self, column, order=Qt.SortOrder.AscendingOrder):
+        nl = len(self._label_headers)
+        if column < 0 or column >= self.columnCount() or not self._labels:
+            return
+        self.layoutAboutToBeChanged.emit()
+        if column < nl:
+            keys = np.array([lab[column] for lab in self._labels], dtype=object)
+            order_idx = np.array(sorted(range(len(keys)), key=lambda i: str(keys[i])), dtype=int)
+        else:
+            col = self._values[:, column - nl]
+            filled = np.where(np.isnan(col), np.inf, col)  # missing values last
+            order_idx = np.argsort(filled, kind="stable")
+        if order == Qt.SortOrder.DescendingOrder:
+            order_idx = order_idx[::-1]
+        self._order = np.asarray(order_idx, dtype=int)
+        self.layoutChanged.emit()
+
+    def to_tsv(self, rows=None, cols=None) -> str:
+        """Tab-separated text: numbers unformatted (Excel parses them), text neutralised against formulas."""
+        rows = range(self.rowCount()) if rows is None else rows
+        cols = list(range(self.columnCount())) if cols is None else list(cols)
+        heads = self._label_headers + self._value_headers
+        lines = ["\t".join(_safe(heads[c]) for c in cols)]
+        for r in rows:
+            cells = []
+            for c in cols:
+                v = self.raw_value(r, c)
+                if isinstance(v, float):
+                    cells.append("" if math.isnan(v) else repr(round(v, 6)))
+                else:
+                    cells.append(_safe(str(v)))
+            lines.append("\t".join(cells))
+        return "\n".join(lines) + "\n"
+
+
+def _safe(text: str) -> str:
+    try:
+        from ..io.safe_text import neutralise  # type: ignore[attr-defined]
+
+        return neutralise(text)
+    except ImportError:
+        text = text.replace("\t", " ").replace("\n", " ").replace("\r", " ")
+        return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+class ArrayTableView(QTableView):
+    """A sortable table view whose Ctrl+C copies the selection (or everything) as TSV."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.model_ = ArrayTableModel(self)
+        self.setModel(self.model_)
+        self.setSortingEnabled(True)
+        self.horizontalHeader().setSortIndicatorShown(True)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.setAlternatingRowColors(True)
+        self.verticalHeader().setVisible(False)
+
+    def copy_tsv(self) -> str:
+        sel = self.selectionModel().selectedIndexes() if self.selectionModel() else []
+        if len(sel) > 1:
+            rows = sorted({i.row() for i in sel})
+            cols = sorted({i.column() for i in sel})
+            text = self.model_.to_tsv(rows, cols)
+        else:
+            text = self.model_.to_tsv()
+        QGuiApplication.clipboard().setText(text)
+        return text
+
+    def keyPressEvent(self, event):
+        from PySide6.QtGui import QKeySequence
+
+        if event.matches(QKeySequence.StandardKey.Copy):
+            self.copy_tsv()
+            return
+        super().keyPressEvent(event)

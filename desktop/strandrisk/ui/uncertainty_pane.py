@@ -1,0 +1,195 @@
+"""Uncertainty: the Monte Carlo run (off the GUI thread) and its charts: fan, histogram, probabilities,
+tornado and break-even."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox, QTabWidget,
+                               QVBoxLayout, QWidget)
+
+from .charts import FORM_COLOURS, FORM_LABELS, ChartPanel, style_axis
+from .results_pane import ProviderPicker
+from .series import forms_for
+
+
+class UncertaintyPane(QWidget):
+    def __init__(self, window):
+        super().__init__()
+        self.win = window
+        lay = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Simulations:"))
+        self.simulations = QSpinBox()
+        self.simulations.setRange(100, 1_000_000)
+        self.simulations.setSingleStep(1000)
+        self.simulations.setValue(10_000)
+        self.simulations.setGroupSeparatorShown(True)
+        bar.addWidget(self.simulations)
+        self.run_button = QPushButton("Run simulation (F5)")
+        self.run_button.clicked.connect(lambda: self.win.run_simulation(self.simulations.value()))
+        bar.addWidget(self.run_button)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.win.cancel_job)
+        bar.addWidget(self.cancel_button)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+        bar.addWidget(self.progress, 1)
+        lay.addLayout(bar)
+        bar2 = QHBoxLayout()
+        bar2.addWidget(QLabel("Provider:"))
+        self.picker = ProviderPicker(include_all=False)
+        self.picker.currentIndexChanged.connect(lambda _i: self.refresh())
+        bar2.addWidget(self.picker)
+        bar2.addStretch(1)
+        lay.addLayout(bar2)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.RichText)
+        lay.addWidget(self.status)
+        self.tabs = QTabWidget()
+        self.charts = {}
+        for key, title in (("fan", "Cash range"), ("histogram", "NPV of stranded cost"),
+                           ("probability", "Risk by year"), ("tornado", "What matters most"),
+                           ("break_even", "Break-even")):
+            self.charts[key] = ChartPanel()
+            self.tabs.addTab(self.charts[key], title)
+        lay.addWidget(self.tabs, 1)
+
+    def set_running(self, running: bool):
+        self.run_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        if not running:
+            self.progress.setValue(0)
+            self.progress.setFormat("")
+
+    def show_progress(self, fraction: float, message: str):
+        self.progress.setValue(int(max(0.0, min(1.0, fraction)) * 1000))
+        self.progress.setFormat(f"{message} {fraction * 100:.0f}%" if message else f"{fraction * 100:.0f}%")
+
+    def refresh(self):
+        result = self.win.result
+        self.picker.fill(result)
+        mc = getattr(result, "monte_carlo", None) if result is not None else None
+        if mc is None:
+            self.status.setText("No simulation yet for this scenario. Press <b>Run simulation</b>: it draws the "
+                                "uncertain assumptions (ranges on the Assumptions page) many times and shows how "
+                                "wide the outcomes are.")
+            for c in self.charts.values():
+                c.clear("Run a simulation to see this chart")
+            return
+        p = self.picker.provider()
+        forms = [f for f in forms_for(result, p) if f in mc.percentiles]
+        n = int(getattr(mc, "simulations", 0) or 0)
+        seed = getattr(mc, "seed", "")
+        self.status.setText(f"{n:,} simulations (seed {seed}) of scenario <b>{self.win.current_scenario}</b>. "
+                            "Shaded bands: the middle 80% (P10-P90) and 90% (P5-P95) of outcomes.")
+        years = result.years
+        self._fan(result, mc, p, forms, years)
+        self._histogram(mc, p, forms)
+        self._probabilities(mc, p, forms, years)
+        self._tornado(result, p, forms)
+        self._break_even(result, mc, p, forms)
+
+    def _fan(self, result, mc, p, forms, years):
+        fig = self.charts["fan"].figure
+        fig.clear()
+        axes = fig.subplots(1, max(1, len(forms)), sharey=True)
+        axes = np.atleast_1d(axes)
+        x = np.arange(len(years))
+        for ax, form in zip(axes, forms):
+            q = np.asarray(mc.percentiles[form]["cash_gbp_k"])[:, p, :]
+            colour = FORM_COLOURS[form]
+            ax.fill_between(x, q[0], q[4], color=colour, alpha=0.15, label="P5-P95")
+            ax.fill_between(x, q[1], q[3], color=colour, alpha=0.3, label="P10-P90")
+            ax.plot(x, q[2], color=colour, marker="o", label="P50 (median)")
+            ax.plot(x, result.forms[form]["cash_gbp_k"][p], color="#333333", linestyle=":", label="Deterministic")
+            ax.axhline(0, color="#555555", linewidth=0.6)
+            ax.set_xticks(x, years)
+            style_axis(ax, f"Cash - {FORM_LABELS[form]}", "£000")
+            ax.legend(fontsize=7, frameon=False)
+        self.charts["fan"].draw()
+
+    def _histogram(self, mc, p, forms):
+        fig = self.charts["histogram"].figure
+        fig.clear()
+        ax = fig.add_subplot(111)
+        for form in forms:
+            samples = np.asarray(mc.npv_stranded_samples[form])[:, p]
+            samples = samples[np.isfinite(samples)]
+            if samples.size:
+                ax.hist(samples, bins=50, alpha=0.55, color=FORM_COLOURS[form], label=FORM_LABELS[form])
+        style_axis(ax, "NPV of stranded cost over the horizon: how often each value came up", "simulations",
+                   money=False)
+        ax.set_xlabel("£000", fontsize=9)
+        ax.legend(fontsize=8, frameon=False)
+        self.charts["histogram"].draw()
+
+    def _probabilities(self, mc, p, forms, years):
+        fig = self.charts["probability"].figure
+        fig.clear()
+        ax = fig.add_subplot(111)
+        for form in forms:
+            ax.plot(years, np.asarray(mc.probability_deficit[form])[p] * 100, marker="o",
+                    color=FORM_COLOURS[form], label=f"{FORM_LABELS[form]}: deficit")
+            ax.plot(years, np.asarray(mc.probability_liquidity_risk[form])[p] * 100, marker="s", linestyle="--",
+                    color=FORM_COLOURS[form], label=f"{FORM_LABELS[form]}: cash below minimum")
+        ax.set_ylim(-2, 102)
+        style_axis(ax, "Chance of a deficit and of cash below the minimum, by year", "% of simulations",
+                   money=False)
+        ax.legend(fontsize=8, frameon=False)
+        self.charts["probability"].draw()
+
+    def _tornado(self, result, p, forms):
+        fig = self.charts["tornado"].figure
+        fig.clear()
+        tor = getattr(result, "tornado", None)
+        if tor is None:
+            self.charts["tornado"].clear("The sensitivity (tornado) is computed with the simulation.")
+            return
+        axes = np.atleast_1d(fig.subplots(1, max(1, len(forms))))
+        for ax, form in zip(axes, forms):
+            rows = tor.ranked(form, p, by="npv_stranded")
+            rows = rows[:10][::-1]
+            labels = [r["label"] for r in rows]
+            base = float(result.forms[form]["npv_stranded_gbp_k"][p])
+            y = np.arange(len(rows))
+            lows = np.array([r["npv_low"] for r in rows], dtype=float) - base
+            highs = np.array([r["npv_high"] for r in rows], dtype=float) - base
+            ax.barh(y, lows, color="#7f9fbf", label="parameter at low end")
+            ax.barh(y, highs, color=FORM_COLOURS[form], label="parameter at high end")
+            ax.set_yticks(y, labels, fontsize=8)
+            ax.axvline(0, color="#333333", linewidth=0.8)
+            style_axis(ax, f"{FORM_LABELS[form]}: change in NPV stranded cost (£000)", money=False)
+            ax.legend(fontsize=7, frameon=False, loc="lower right")
+        self.charts["tornado"].draw()
+
+    def _break_even(self, result, mc, p, forms):
+        fig = self.charts["break_even"].figure
+        fig.clear()
+        ax = fig.add_subplot(111)
+        labels, values, notes = [], [], []
+        prob = getattr(mc, "probability_shift_exceeds_break_even", {}) or {}
+        for form in forms:
+            if form not in result.break_even:
+                continue
+            be = float(result.break_even[form][p])
+            labels.append(FORM_LABELS[form])
+            values.append(0.0 if np.isnan(be) else be)
+            text = "none up to 10x" if np.isnan(be) else (
+                "0 (already in deficit)" if be == 0 else f"{be:.2f}x")
+            if form in prob:
+                text += f"; chance the shift exceeds it: {float(np.asarray(prob[form])[p]) * 100:.0f}%"
+            notes.append(text)
+        y = np.arange(len(labels))
+        bars = ax.barh(y, values, color=[FORM_COLOURS[k] for k in forms if k in result.break_even])
+        for bar, note in zip(bars, notes):
+            ax.text(bar.get_width() + 0.05, bar.get_y() + bar.get_height() / 2, note, va="center", fontsize=9)
+        ax.set_yticks(y, labels)
+        ax.set_xlim(0, max([10.5] + [v + 3 for v in values]) if any(values) else 4)
+        style_axis(ax, "Break-even: how many times today's shift rates it takes to wipe out the cumulative "
+                       "surplus", money=False)
+        ax.set_xlabel("multiplier of every shift rate", fontsize=9)
+        self.charts["break_even"].draw()
