@@ -6,7 +6,6 @@ it can change without touching callers.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,8 +14,13 @@ from typing import Callable, Iterable
 import numpy as np
 
 from ..core import schema
-from ..core.inputs import ModelInputs, SourceFile, Table, as_array, parse_fy_label
-from ..core.problems import ERROR, Problem, column_letter
+from ..core.inputs import ModelInputs, SourceFile, Table
+from ..core.problems import ERROR, WARNING, Problem, column_letter
+from ..core.validation import validate_inputs
+from .sheets import SheetReport
+
+__all__ = ["ImportCancelled", "ImportFailure", "ImportResult", "SheetReport", "load_inputs", "load_sample",
+           "sample_dir", "sample_paths", "sha256_of"]
 
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
@@ -28,19 +32,6 @@ class ImportFailure(Exception):
 
 class ImportCancelled(Exception):
     """The user cancelled the import."""
-
-
-@dataclass
-class SheetReport:
-    """What was found in one sheet: its kind, rows used and how its columns were mapped."""
-
-    file: str
-    sheet: str
-    kind: str | None
-    rows: int = 0
-    header_row: int = 1
-    mapping: dict[str, str] = field(default_factory=dict)  # source header -> canonical column
-    unmapped: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -77,98 +68,121 @@ def load_sample(progress: ProgressFn | None = None, cancel: CancelFn | None = No
     return load_inputs(sample_paths(), progress=progress, cancel=cancel)
 
 
-def load_inputs(paths: Iterable[str | Path], mapping: dict | None = None,
-                progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> ImportResult:
-    """Read every sheet of every file that holds one of the input kinds and combine them."""
+def load_inputs(paths: Iterable[str | Path], mapping=None, progress: ProgressFn | None = None,
+                cancel: CancelFn | None = None, tac_selection=None) -> ImportResult:
+    """Read every sheet of every file that holds one of the input kinds and combine them.
+
+    mapping: an ``io.mapping.Mapping`` (or its dict) of the user's per-sheet overrides.
+    Each file is read in a worker process (see ``worker.py``); a file that cannot be read at all
+    raises ImportFailure with one line. Cross-table checks (references, duplicates) run at the end.
+    """
+    from . import worker
+    from .mapping import Mapping
+    from .readers import UnreadableFile
+
+    try:
+        worker.check_xml_protection()
+    except worker.WorkerFailure as exc:
+        raise ImportFailure(str(exc)) from None
+    if isinstance(mapping, dict):
+        mapping = Mapping.from_dict(mapping)
+    mapping_dict = mapping.to_dict() if mapping is not None else None
     paths = [Path(p) for p in paths]
     parts: dict[str, list[Table]] = {k.key: [] for k in schema.INPUT_KINDS}
     problems: list[Problem] = []
     sheets: list[SheetReport] = []
     sources: list[SourceFile] = []
+    letters: dict[tuple, dict[str, str]] = {}
     for i, path in enumerate(paths):
         if cancel is not None and cancel():
             raise ImportCancelled()
         if progress is not None:
             progress(i / max(1, len(paths)), f"Reading {path.name}")
-        tables, reports, found = _read_canonical_workbook(path)
+        if not path.is_file():
+            raise ImportFailure(f"{path}: file not found" if not path.exists() else f"{path}: is not a file")
+        try:
+            digest = sha256_of(path)
+        except OSError as exc:
+            raise ImportFailure(f"{path.name}: cannot be opened ({exc.strerror or exc})") from None
+        tac_result = _maybe_tac(path, tac_selection, progress, cancel)
+        if tac_result is not None:
+            for key, table in tac_result.tables.items():
+                parts[key].append(table)
+            problems.extend(tac_result.problems)
+            sheets.extend(tac_result.sheets)
+            sources.append(SourceFile(path.name, digest, tuple(r.sheet for r in tac_result.sheets),
+                                      sum(r.rows for r in tac_result.sheets)))
+            continue
+        try:
+            reports, datas, found = worker.run_isolated(str(path), path.name, mapping_dict, cancel)
+        except worker._Cancelled:
+            raise ImportCancelled() from None
+        except (UnreadableFile, worker.WorkerFailure) as exc:
+            raise ImportFailure(f"{path.name}: {exc}") from None
         problems.extend(found)
         sheets.extend(reports)
-        for key, table in tables.items():
-            parts[key].append(table)
-        sources.append(SourceFile(path.name, sha256_of(path), tuple(r.sheet for r in reports),
-                                  sum(r.rows for r in reports)))
+        by_sheet = {r.sheet: r for r in reports}
+        for sheet_name, data in datas:
+            kind = schema.KINDS_BY_KEY[data.kind]
+            n = len(data.source_row)
+            parts[data.kind].append(Table(kind, dict(data.columns), np.full(n, path.name, dtype=object),
+                                          np.full(n, sheet_name, dtype=object), data.source_row))
+            report = by_sheet[sheet_name]
+            letters[(path.name, sheet_name)] = _column_letters(report)
+        used = [r for r in reports if r.kind]
+        if not used:
+            problems.append(Problem(WARNING, "no input data recognised in this file: check the header row "
+                                    "names the columns (see the template), or map the sheets", path.name))
+        sources.append(SourceFile(path.name, digest, tuple(r.sheet for r in used), sum(r.rows for r in used)))
     inputs = ModelInputs(*(Table.concat(k, parts[k.key]) for k in schema.INPUT_KINDS), sources=sources)
+    if progress is not None:
+        progress(0.95, "Checking")
+
+    def locate(table: Table, i: int, column: str):
+        file, sheet = str(table.source_file[i]), str(table.source_sheet[i])
+        letter = letters.get((file, sheet), {}).get(column, "")
+        row = int(table.source_row[i])
+        return file, sheet, f"{letter}{row}" if letter else f"A{row}"
+
+    problems.extend(validate_inputs(inputs, locate))
     if progress is not None:
         progress(1.0, "Read")
     return ImportResult(inputs, problems, sheets)
 
 
-def _read_canonical_workbook(path: Path):
-    """Template-form workbooks: sheets named as the kinds, canonical column names in row 1."""
-    from python_calamine import CalamineWorkbook
-
-    if not path.exists():
-        raise ImportFailure(f"{path}: file not found")
-    try:
-        wb = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # noqa: BLE001 - any reader failure is one line for the user
-        raise ImportFailure(f"{path.name}: cannot be read as a workbook ({exc})") from None
-    tables: dict[str, Table] = {}
-    reports: list[SheetReport] = []
-    problems: list[Problem] = []
-    for name in wb.sheet_names:
-        kind = schema.KINDS_BY_SHEET.get(name)
-        if kind is None:
-            continue
-        rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        if not rows:
-            continue
-        header = [str(h).strip() for h in rows[0]]
-        colmap = {j: h for j, h in enumerate(header) if h in kind.names}
-        data_rows = [(r_i + 2, row) for r_i, row in enumerate(rows[1:])
-                     if any(v not in ("", None) for v in row)]
-        columns = {}
-        for col in kind.columns:
-            j = next((j for j, h in colmap.items() if h == col.name), None)
-            values = []
-            for r, row in data_rows:
-                raw = row[j] if j is not None and j < len(row) else None
-                try:
-                    values.append(_canonical_value(col, raw))
-                except ValueError as exc:
-                    problems.append(Problem(ERROR, str(exc), path.name, name, f"{column_letter(j)}{r}"))
-                    values.append(None)
-            columns[col.name] = as_array(col.type, values)
-        n = len(data_rows)
-        tables[kind.key] = Table(kind, columns, np.full(n, path.name, dtype=object), np.full(n, name, dtype=object),
-                                 np.array([r for r, _ in data_rows], dtype=np.int64))
-        reports.append(SheetReport(path.name, name, kind.key, n, 1, {h: h for h in colmap.values()},
-                                   [h for h in header if h and h not in kind.names]))
-    return tables, reports, problems
+def _column_letters(report: SheetReport) -> dict[str, str]:
+    """canonical column -> column letter, from the report's header preview."""
+    out = {}
+    header = report.preview[report.header_row - 1] if report.header_row - 1 < len(report.preview) else []
+    for j, text in enumerate(header):
+        name = report.mapping.get(text.strip())
+        if name and not name.startswith("cash_gbp_k at"):
+            out.setdefault(name, column_letter(j))
+    return out
 
 
-def _canonical_value(col: schema.Column, raw):
-    if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+def _maybe_tac(path: Path, selection, progress, cancel):
+    """TAC (trust accounts consolidation) workbooks are read by io.tac when that module is present."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
         return None
-    t = col.type
-    if t in (schema.MONEY, schema.NUMBER, schema.COUNT, schema.SHARE, schema.YEARS, schema.MONTH):
-        if isinstance(raw, str) and t == schema.MONTH and raw.strip().upper().startswith("M"):
-            return float(raw.strip()[1:])
-        return float(raw)
-    if t == schema.FY:
-        if isinstance(raw, (int, float)):
-            return float(raw)
-        return float(parse_fy_label(raw))
-    if t == schema.DATE:
-        if isinstance(raw, dt.datetime):
-            return raw.date()
-        if isinstance(raw, dt.date):
-            return raw
-        return dt.date.fromisoformat(str(raw).strip()[:10])
-    if t == schema.BOOL:
-        if isinstance(raw, str):
-            return raw.strip().lower() in ("true", "yes", "y", "1")
-        return bool(raw)
-    if t == schema.CODE:
-        return str(raw).strip().upper()
-    return str(raw).strip()
+    try:
+        from . import tac
+    except ImportError:
+        return None
+    if not (hasattr(tac, "looks_like_tac") and hasattr(tac, "read_tac")):
+        return None
+    try:
+        from python_calamine import CalamineWorkbook
+
+        with open(path, "rb") as fh:
+            if fh.read(4) != b"PK\x03\x04":
+                return None
+        from .readers import check_zip
+
+        check_zip(path)
+        names = CalamineWorkbook.from_path(str(path)).sheet_names
+    except Exception:  # noqa: BLE001 - not a TAC file; the normal reader will give the reason
+        return None
+    if "All data" not in names or "List of Providers" not in names or not tac.looks_like_tac(names):
+        return None
+    return tac.read_tac(path, selection=selection, progress=progress, cancel=cancel)

@@ -1,0 +1,154 @@
+"""Checks across rows and tables: duplicates, references between kinds, shares adding to more than 1.
+
+Pure: the io floor passes ``locate(table, row_index, column) -> (file, sheet, cell)`` so that each
+problem names the cell the user must fix.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from .inputs import ModelInputs, Table, cash_period_ends
+from .problems import ERROR, WARNING, Problem
+
+Locate = Callable[[Table, int, str], tuple]
+
+
+def _default_locate(table: Table, i: int, column: str) -> tuple:
+    return str(table.source_file[i]), str(table.source_sheet[i]), f"row {table.source_row[i]}"
+
+
+def _problem(severity, message, table, i, column, locate) -> Problem:
+    file, sheet, cell = locate(table, i, column)
+    return Problem(severity, message, file, sheet, cell)
+
+
+def validate_inputs(inputs: ModelInputs, locate: Locate | None = None) -> list[Problem]:
+    locate = locate or _default_locate
+    out: list[Problem] = []
+    prov = inputs.providers
+    cash = inputs.cash_balances
+    contracts = inputs.block_contracts
+    community = inputs.community_budgets
+    codes = prov["provider_code"]
+    first_row: dict[str, int] = {}
+    for i, code in enumerate(codes):
+        if code is None:
+            continue
+        if code in first_row:
+            j = first_row[code]
+            out.append(_problem(ERROR, f"provider {code} appears twice (also {prov.source_sheet[j]} row "
+                                f"{prov.source_row[j]}): keep one row per provider", prov, i, "provider_code",
+                                locate))
+        else:
+            first_row[code] = i
+    known = set(first_row)
+
+    if cash.n_rows:
+        ends = cash_period_ends(cash)
+        values = cash["cash_gbp_k"]
+        raw_codes = cash["provider_code"]
+        has_code = np.array([c is not None for c in raw_codes], dtype=bool)
+        no_date = has_code & np.isnat(ends)
+        for i in np.flatnonzero(no_date)[:200]:
+            out.append(_problem(ERROR, "this balance has no date: give a period end, or a financial "
+                                "year and month", cash, i, "period_end", locate))
+        usable = np.flatnonzero(has_code & ~np.isnat(ends))
+        if usable.size:
+            _, code_ids = np.unique(raw_codes[usable].astype(str), return_inverse=True)
+            key = code_ids.astype(np.int64) * 10_000_000 + ends[usable].astype(np.int64)
+            order = np.argsort(key, kind="stable")
+            sorted_key = key[order]
+            repeat = np.flatnonzero(sorted_key[1:] == sorted_key[:-1]) + 1
+            first_of = {}
+            for pos in repeat[:500]:
+                start = pos
+                while start > 0 and sorted_key[start - 1] == sorted_key[pos]:
+                    start -= 1
+                j, i = usable[order[start]], usable[order[pos]]
+                first_of[i] = j
+            for i, j in first_of.items():
+                same = values[i] == values[j] or (np.isnan(values[i]) and np.isnan(values[j]))
+                msg = (f"cash for {raw_codes[i]} at {ends[i]} is given twice" +
+                       (" with the same value: the copy is ignored" if same else
+                        f" with different values ({values[j]:g} at {cash.source_sheet[j]} row "
+                        f"{cash.source_row[j]}, {values[i]:g} here): keep the right one"))
+                out.append(_problem(WARNING if same else ERROR, msg, cash, i, "cash_gbp_k", locate))
+        if known:
+            cash_codes = set(cash["provider_code"].tolist())
+            unknown = sorted(c for c in cash_codes if c is not None and c not in known)
+            for code in unknown[:50]:
+                i = next(k for k, c in enumerate(cash["provider_code"]) if c == code)
+                out.append(_problem(WARNING, f"cash balances for {code}, which is not on Providers: they are "
+                                    "not used", cash, i, "provider_code", locate))
+
+    cash_known = set(cash["provider_code"].tolist())
+    for i in range(prov.n_rows):
+        code = codes[i]
+        if code is None or prov["form"][i] == "community_only":
+            continue
+        if cash.n_rows and code not in cash_known:
+            out.append(_problem(ERROR, f"provider {code} has no cash balance: add its month-end cash on "
+                                "Cash balances (the opening cash is needed)", prov, i, "provider_code", locate))
+    if prov.n_rows and not cash.n_rows:
+        out.append(Problem(ERROR, "no cash balances found: every modelled provider needs an opening cash "
+                           "balance (a Cash balances sheet)"))
+
+    if contracts.n_rows:
+        seen_lines: dict[tuple, int] = {}
+        for i in range(contracts.n_rows):
+            code = contracts["provider_code"][i]
+            if known and code is not None and code not in known:
+                out.append(_problem(ERROR, f"provider {code} is not on Providers: add it there or correct the "
+                                    "code", contracts, i, "provider_code", locate))
+            key = (contracts["contract_id"][i], code, contracts["service_line"][i])
+            if None not in key:
+                if key in seen_lines:
+                    j = seen_lines[key]
+                    out.append(_problem(ERROR, f"contract {key[0]} has the {key[2]} line for {code} twice (also "
+                                        f"row {contracts.source_row[j]}): merge the rows", contracts, i,
+                                        "service_line", locate))
+                else:
+                    seen_lines[key] = i
+            if contracts["baseline_activity"][i] == 0:
+                out.append(_problem(ERROR, "baseline activity must be above 0: give the base-year units",
+                                    contracts, i, "baseline_activity", locate))
+            share = np.nansum([contracts["variable_share"][i], contracts["clawback_share"][i]])
+            if share > 1:
+                out.append(_problem(ERROR, f"variable share and clawback share add to {share:g}, more than 1: "
+                                    "correct them", contracts, i, "clawback_share", locate))
+            start, end = contracts["start_fy"][i], contracts["end_fy"][i]
+            if not np.isnan(start) and not np.isnan(end) and end < start:
+                out.append(_problem(ERROR, "end year is before start year: correct one of them", contracts, i,
+                                    "end_fy", locate))
+
+    if community.n_rows:
+        seen_ids: dict = {}
+        for i in range(community.n_rows):
+            sid = community["service_id"][i]
+            if sid is not None:
+                if sid in seen_ids:
+                    out.append(_problem(ERROR, f"service {sid} appears twice: give each service its own id",
+                                        community, i, "service_id", locate))
+                seen_ids.setdefault(sid, i)
+            acute = community["acute_provider_code"][i]
+            if known and acute is not None and acute not in known:
+                out.append(_problem(ERROR, f"acute provider {acute} is not on Providers: add it there or correct "
+                                    "the code", community, i, "acute_provider_code", locate))
+            holder = community["holder_provider_code"][i]
+            if known and holder is not None and holder not in known:
+                out.append(_problem(WARNING, f"holder provider {holder} is not on Providers: that is fine for "
+                                    "a provider outside the system, otherwise correct it", community, i,
+                                    "holder_provider_code", locate))
+            start_share = community["outcomes_share_start"][i]
+            cap = community["outcomes_share_cap"][i]
+            if not np.isnan(start_share) and not np.isnan(cap) and start_share > cap > 0:
+                out.append(_problem(WARNING, "outcomes share start is above its cap: the cap applies",
+                                    community, i, "outcomes_share_start", locate))
+            start, end = community["start_fy"][i], community["end_fy"][i]
+            if not np.isnan(start) and not np.isnan(end) and end < start:
+                out.append(_problem(ERROR, "end year is before start year: correct one of them", community, i,
+                                    "end_fy", locate))
+    return out

@@ -1,0 +1,65 @@
+"""`strandrisk check FILE... [--mapping FILE] [--json]`: what was found in each sheet, then every problem.
+
+Exit 0 when the inputs are usable (warnings allowed), 1 when a value or column is invalid, 2 when a
+file (or the mapping file) cannot be read at all.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from ..core.problems import ERROR, NOTE, WARNING
+
+EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
+
+
+def run_check(paths, mapping_path=None, as_json: bool = False, out=None) -> int:
+    from .load import ImportFailure, load_inputs
+    from .mapping import MappingError, read_mapping_file
+
+    out = out or sys.stdout
+    try:
+        mapping = read_mapping_file(mapping_path) if mapping_path else None
+        result = load_inputs(list(paths), mapping=mapping)
+    except (ImportFailure, MappingError) as exc:
+        if as_json:
+            print(json.dumps({"ok": False, "unreadable": str(exc), "sheets": [], "problems": []}), file=out)
+        else:
+            print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    code = EXIT_INVALID if result.has_errors else EXIT_OK
+    if as_json:
+        doc = {"ok": code == EXIT_OK,
+               "sheets": [s.to_dict() for s in result.sheets],
+               "problems": [p.to_dict() | {"where": p.where} for p in result.problems],
+               "counts": {k: t.n_rows for k, t in result.inputs.tables().items()}}
+        print(json.dumps(doc, indent=2, default=str), file=out)
+        return code
+    for s in result.sheets:
+        if s.kind:
+            line = (f"{s.file}: {s.sheet}: {s.kind}, {s.rows} rows from row {s.header_row + 1}, "
+                    f"{len(s.mapping)} columns mapped")
+        else:
+            line = f"{s.file}: {s.sheet}: not used"
+        print(line, file=out)
+        for header, name in s.mapping.items():
+            if header != name:
+                print(f"    '{header}' -> {name}", file=out)
+        if s.unmapped:
+            print(f"    ignored columns: {', '.join(repr(h) for h in s.unmapped[:20])}"
+                  + (" ..." if len(s.unmapped) > 20 else ""), file=out)
+        for note in s.notes:
+            print(f"    {note}", file=out)
+    counts = {sev: sum(p.severity == sev for p in result.problems) for sev in (ERROR, WARNING, NOTE)}
+    shown = [p for p in result.problems if p.severity != NOTE]
+    if shown:
+        print("", file=out)
+        for p in shown[:1000]:
+            print(str(p), file=out)
+        if len(shown) > 1000:
+            print(f"... and {len(shown) - 1000} more (use --json for all of them)", file=out)
+    print(f"\n{counts[ERROR]} errors, {counts[WARNING]} warnings. "
+          + ("The inputs cannot be used until the errors are fixed." if code else "The inputs can be used."),
+          file=out)
+    return code

@@ -1,0 +1,369 @@
+"""Reading the values finance teams type: '£1,234', '(1,234)', '30%', '2025/26', 'M1', 'Apr-25', Yes/No.
+
+Each ``parse_*`` function takes one raw cell value (what a reader returned: str, float, int, bool,
+date, datetime or None) and returns the canonical python value or None for blank, raising
+``ValueError`` with a message that says what is wrong. ``parse_column`` does a whole column at once:
+numbers in bulk through numpy, falling back to one cell at a time only for text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import numpy as np
+
+from ..core import schema
+from ..core.inputs import FLOAT_TYPES, fy_of_date
+
+ERROR_TEXTS = frozenset({"#REF!", "#DIV/0!", "#VALUE!", "#NAME?", "#N/A", "#NUM!", "#NULL!", "#SPILL!",
+                         "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!",
+                         "#BUSY!", "#N/A!"})
+
+
+class CellError(str):
+    """An Excel error value (#REF!, #DIV/0!...) or a formula with no saved result."""
+
+
+NO_CACHED_VALUE = CellError("formula with no saved result")
+
+MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+MONTHS.update({"sept": 9, "january": 1, "february": 2, "march": 3, "april": 4, "june": 6, "july": 7,
+               "august": 8, "september": 9, "october": 10, "november": 11, "december": 12})
+
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2007]+")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_FY = re.compile(r"^(?:fy\s*)?(\d{4}|\d{2})\s*[/\-\u2013_ ]\s*(\d{4}|\d{2})$", re.I)
+_FY_SINGLE = re.compile(r"^(?:fy\s*)?(\d{4})$", re.I)
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$")
+_UK_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})$")
+_NAMED_DATE = re.compile(r"^(?:(\d{1,2})[\s\-/]*)?([a-z]{3,9})[\s\-/,']*(\d{4}|\d{2})$", re.I)
+_MONTH_CODE = re.compile(r"^(?:m|month|p|period)\s*0?(\d{1,2})$", re.I)
+_MONTH_FY = re.compile(r"^(?:m|month|p|period)\s*0?(\d{1,2})\s*[,\- ]?\s*(.+)$", re.I)
+
+EXCEL_1900 = dt.date(1899, 12, 30)
+EXCEL_1904 = dt.date(1904, 1, 1)
+
+
+def is_blank(raw) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip()) or (
+        isinstance(raw, float) and raw != raw)
+
+
+def _check_error(raw) -> None:
+    if isinstance(raw, CellError):
+        raise ValueError(f"the cell holds {raw if raw is NO_CACHED_VALUE else 'the error ' + raw}: "
+                         "fix the formula in the source file, or type the value")
+    if isinstance(raw, str) and raw.strip().upper() in ERROR_TEXTS:
+        raise ValueError(f"the cell holds the error {raw.strip()}: fix the formula in the source file, "
+                         "or type the value")
+
+
+def parse_number(raw):
+    """'£1,234', '-£1,234', '(1,234)', '1 234', '30%' -> float. None for blank."""
+    _check_error(raw)
+    if is_blank(raw):
+        return None
+    if isinstance(raw, bool):
+        raise ValueError(f"expected a number, found {raw}")
+    if isinstance(raw, (int, float)):
+        v = float(raw)
+    elif isinstance(raw, (dt.date, dt.timedelta)):
+        raise ValueError(f"expected a number, found the date {raw}")
+    else:
+        text = _SPACES.sub("", str(raw))
+        neg = False
+        if text.startswith("(") and text.endswith(")"):
+            neg, text = True, text[1:-1]
+        if text.endswith("-") and len(text) > 1:  # ledger exports: '1,234-'
+            neg, text = not neg, text[:-1]
+        if text.startswith(("-", "\u2212")):
+            neg, text = not neg, text[1:]
+        elif text.startswith("+"):
+            text = text[1:]
+        text = text.replace("£", "").replace(",", "")
+        if text.startswith(("-", "\u2212")):  # '£-1,234'
+            neg, text = not neg, text[1:]
+        pct = text.endswith("%")
+        if pct:
+            text = text[:-1]
+        if not _NUMBER.match(text):
+            raise ValueError(f"'{raw}' is not a number")
+        v = float(text)
+        if pct:
+            v /= 100.0
+        if neg:
+            v = -v
+    if v != v or v in (float("inf"), float("-inf")):
+        raise ValueError(f"'{raw}' is not a finite number")
+    return v
+
+
+def parse_bool(raw):
+    _check_error(raw)
+    if is_blank(raw):
+        return None
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, (int, float)) and raw in (0, 1):
+        return bool(raw)
+    text = str(raw).strip().lower()
+    if text in ("yes", "y", "true", "t", "1", "on"):
+        return True
+    if text in ("no", "n", "false", "f", "0", "off"):
+        return False
+    raise ValueError(f"'{raw}' is not Yes or No")
+
+
+def _two_digit_year(y: int) -> int:
+    return 2000 + y if y < 100 else y
+
+
+def parse_fy(raw, date1904: bool = False):
+    """'2025/26', '2025-26', 'FY2025/26', '2025/2026', '25/26', 2025, a date -> start year (2025)."""
+    _check_error(raw)
+    if is_blank(raw):
+        return None
+    if isinstance(raw, dt.datetime):
+        return float(fy_of_date(raw.date()))
+    if isinstance(raw, dt.date):
+        return float(fy_of_date(raw))
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        if float(raw).is_integer() and 1990 <= raw <= 2100:
+            return float(raw)
+        raise ValueError(f"'{raw}' is not a financial year like 2025/26")
+    text = _SPACES.sub(" ", str(raw)).strip()
+    m = _FY.match(text)
+    if m:
+        a, b = m.group(1), m.group(2)
+        start = _two_digit_year(int(a))
+        end = _two_digit_year(int(b)) if len(b) == 4 else int(b)
+        if (len(b) == 4 and end == start + 1) or (len(b) == 2 and (start + 1) % 100 == end):
+            return float(start)
+        raise ValueError(f"'{raw}' is not a financial year: the second year must follow the first, "
+                         "as in 2025/26")
+    m = _FY_SINGLE.match(text)
+    if m and 1990 <= int(m.group(1)) <= 2100:
+        return float(m.group(1))
+    try:
+        return float(fy_of_date(parse_date(text, date1904)))
+    except ValueError:
+        pass
+    raise ValueError(f"'{raw}' is not a financial year like 2025/26")
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+def parse_date(raw, date1904: bool = False):
+    """Excel serials (1900 or 1904 system), ISO text, UK dd/mm/yyyy (never month-first), 'Mar-26'."""
+    _check_error(raw)
+    if is_blank(raw):
+        return None
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        if not 1 <= raw < 2958466:
+            raise ValueError(f"'{raw}' is not a date")
+        return (EXCEL_1904 if date1904 else EXCEL_1900) + dt.timedelta(days=int(raw))
+    text = _SPACES.sub(" ", str(raw)).strip()
+    try:
+        m = _ISO_DATE.match(text)
+        if m:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        m = _UK_DATE.match(text)
+        if m:
+            return dt.date(_two_digit_year(int(m.group(3))), int(m.group(2)), int(m.group(1)))
+        m = _NAMED_DATE.match(text)
+        if m and m.group(2).lower() in MONTHS:
+            month = MONTHS[m.group(2).lower()]
+            year = _two_digit_year(int(m.group(3)))
+            if m.group(1):
+                return dt.date(year, month, int(m.group(1)))
+            return _month_end(year, month)
+    except ValueError:
+        raise ValueError(f"'{raw}' is not a real date") from None
+    if _NUMBER.match(text):
+        return parse_date(float(text), date1904)
+    raise ValueError(f"'{raw}' is not a date: write it as dd/mm/yyyy or yyyy-mm-dd")
+
+
+def parse_month(raw):
+    """'M1'..'M12', 1..12, 'Month 3', 'Apr' or 'April' -> 1..12 (1 is April)."""
+    _check_error(raw)
+    if is_blank(raw):
+        return None
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        if float(raw).is_integer() and 1 <= raw <= 12:
+            return float(raw)
+        raise ValueError(f"'{raw}' is not a month: use M1 (April) to M12 (March)")
+    if isinstance(raw, (dt.date, dt.datetime)):
+        return float((raw.month - 4) % 12 + 1)
+    text = str(raw).strip()
+    m = _MONTH_CODE.match(text)
+    if m and 1 <= int(m.group(1)) <= 12:
+        return float(m.group(1))
+    if text.isdigit() and 1 <= int(text) <= 12:
+        return float(text)
+    low = text.lower()
+    if low in MONTHS:
+        return float((MONTHS[low] - 4) % 12 + 1)
+    raise ValueError(f"'{raw}' is not a month: use M1 (April) to M12 (March)")
+
+
+def month_header_period_end(raw, date1904: bool = False):
+    """A wide-cash column header as a month-end date: 'Apr-25', 'M1 2025/26', a real date. Else None."""
+    if is_blank(raw) or isinstance(raw, bool):
+        return None
+    if isinstance(raw, dt.datetime):
+        raw = raw.date()
+    if isinstance(raw, dt.date):
+        return _month_end(raw.year, raw.month)
+    if isinstance(raw, (int, float)):
+        if 30000 <= raw <= 80000:  # an Excel date serial in the header row
+            d = parse_date(raw, date1904)
+            return _month_end(d.year, d.month)
+        return None
+    text = _SPACES.sub(" ", str(raw)).strip()
+    m = _MONTH_FY.match(text)
+    if m and 1 <= int(m.group(1)) <= 12:
+        try:
+            fy = int(parse_fy(m.group(2)))
+        except ValueError:
+            return None
+        month = int(m.group(1))
+        cal = (month + 2) % 12 + 1
+        return _month_end(fy + (1 if month >= 10 else 0), cal)
+    m = _NAMED_DATE.match(text)
+    if m and m.group(2).lower() in MONTHS:
+        try:
+            d = parse_date(text, date1904)
+        except ValueError:
+            return None
+        return _month_end(d.year, d.month)
+    m = _ISO_DATE.match(text) or _UK_DATE.match(text)
+    if m:
+        try:
+            d = parse_date(text, date1904)
+        except ValueError:
+            return None
+        return _month_end(d.year, d.month)
+    return None
+
+
+def _norm_enum(text: str) -> str:
+    return _SPACES.sub(" ", text.strip().lower())
+
+
+def parse_enum(col: schema.Column, raw):
+    _check_error(raw)
+    if is_blank(raw):
+        return None
+    text = _norm_enum(str(raw))
+    for candidate in (text, text.replace("_", " "), text.replace("-", " "), text.replace(" ", "_")):
+        if candidate in col.allowed:
+            return candidate
+        hit = col.value_synonyms.get(candidate)
+        if hit is not None and hit in col.allowed:
+            return hit
+    raise ValueError(f"'{raw}' is not one of {', '.join(col.allowed)}")
+
+
+def parse_text(raw):
+    _check_error(raw)
+    if is_blank(raw):
+        return None
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    if isinstance(raw, (dt.datetime, dt.date)):
+        return raw.isoformat()
+    return _SPACES.sub(" ", str(raw)).strip()
+
+
+def parse_code(raw):
+    text = parse_text(raw)
+    return None if text is None else text.replace(" ", "").upper()
+
+
+def parse_value(col: schema.Column, raw, scale: float = 1.0, date1904: bool = False):
+    """One cell of a canonical column; money scaled to GBP thousands by the header's unit."""
+    t = col.type
+    if t == schema.FY:
+        return parse_fy(raw, date1904)
+    if t == schema.MONTH:
+        return parse_month(raw)
+    if t in FLOAT_TYPES:
+        v = parse_number(raw)
+        if v is None:
+            return None
+        if t == schema.MONEY:
+            v *= scale
+        if t == schema.SHARE and isinstance(raw, str) and not raw.strip().endswith("%") and scale != 1.0:
+            v *= scale
+        return v
+    if t == schema.DATE:
+        return parse_date(raw, date1904)
+    if t == schema.BOOL:
+        return parse_bool(raw)
+    if t == schema.ENUM:
+        return parse_enum(col, raw)
+    if t == schema.CODE:
+        return parse_code(raw)
+    return parse_text(raw)
+
+
+def parse_column(col: schema.Column, values: list, scale: float = 1.0, date1904: bool = False):
+    """A whole column: (numpy array of the column's type, [(index, message)] for bad cells).
+
+    Numeric columns go through numpy in bulk; only when that fails are cells read one by one.
+    """
+    from ..core.inputs import as_array
+
+    n = len(values)
+    bad: list[tuple[int, str]] = []
+    if col.type in FLOAT_TYPES and col.type not in (schema.FY, schema.MONTH):
+        try:
+            arr = np.array(values, dtype=float)
+            if np.isfinite(arr[~np.isnan(arr)]).all():
+                if col.type == schema.MONEY and scale != 1.0:
+                    arr = arr * scale
+                if not any(type(v) is bool for v in values):
+                    return arr, bad
+        except (ValueError, TypeError):
+            pass
+        arr = np.full(n, np.nan)
+        for i, raw in enumerate(values):
+            if raw is None or type(raw) is float or type(raw) is int:
+                if raw is not None:
+                    arr[i] = raw * scale if col.type == schema.MONEY else raw
+                continue
+            try:
+                v = parse_value(col, raw, scale, date1904)
+            except ValueError as exc:
+                bad.append((i, str(exc)))
+                continue
+            if v is not None:
+                arr[i] = v
+        return arr, bad
+    out = []
+    cache: dict = {}
+    for i, raw in enumerate(values):
+        key = (type(raw), raw) if isinstance(raw, (str, int, float)) else None
+        if key is not None and key in cache:
+            out.append(cache[key])
+            continue
+        try:
+            v = parse_value(col, raw, scale, date1904)
+        except ValueError as exc:
+            bad.append((i, str(exc)))
+            v = None
+        else:
+            if key is not None:
+                cache[key] = v
+        out.append(v)
+    return as_array(col.type, out), bad
