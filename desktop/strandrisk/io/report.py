@@ -1,0 +1,646 @@
+"""The Excel report a finance director can audit (issue 4), written with openpyxl in write-only mode.
+
+``write_report(result, path)`` writes the sheets of ``SHEETS`` to a temporary file beside the target
+and moves it into place, so an existing report survives any failure. Text from input files is always
+stored as string cells (see io/safe_text.py). The Model sheet (io/report_model.py) recalculates the
+engine in Excel formulas and reconciles itself with the engine's values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import zipfile
+from pathlib import Path
+
+import numpy as np
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.layout import Layout, ManualLayout
+
+from .. import __version__
+from ..core.inputs import fy_label
+from ..core.schema import KINDS_BY_KEY, MODELLED_FORMS
+from ..core.scenario import (RATING_BAND_SETTINGS, SERVICE_LINE_SETTINGS, SETTINGS, UNCERTAIN_PARAMETERS,
+                             distribution_mode)
+from .atomic import TargetNotWritable, atomic_path
+from .report_model import write_model_sheet
+from .report_style import RAG_WORDS, SheetWriter, Styles, col
+
+SHEETS = ("Summary", "Assumptions", "Results", "Comparison", "Sensitivity", "Monte Carlo", "Inputs", "Model")
+FORM_LABELS = {"acute_only": "Acute-only", "integrated": "Integrated", "community_only": "Community-only"}
+PERCENTILES = (5, 10, 50, 90, 95)
+
+# (metric key, column heading, style) of the yearly figures of MODEL.md section 7
+YEARLY_COLUMNS = (
+    ("income_gbp_k", "Income £000", "money"), ("cost_gbp_k", "Cost £000", "money"),
+    ("stranded_cost_gbp_k", "Stranded cost £000", "money"), ("surplus_gbp_k", "Surplus £000", "money"),
+    ("cash_gbp_k", "Cash £000", "money"), ("liquidity_days", "Liquidity days", "days"),
+    ("ie_margin", "I&E margin", "percent"), ("capital_service_cover", "Capital service cover", "ratio"),
+    ("sof_liquidity_days", "SOF liquidity days", "days"),
+)
+RATING_COLUMNS = (("rating_capital_service", "Rating: capital service"), ("rating_ie_margin", "Rating: I&E margin"),
+                  ("rating_liquidity", "Rating: liquidity"), ("rating_finance", "Rating: finance"))
+
+
+class ReportError(Exception):
+    """The report cannot be written; the message is one line saying what to do."""
+
+
+def write_report(result, path: Path, *, imported=None, input_paths=(), progress=None, cancel=None) -> None:
+    """Write the Excel report of a run to ``path`` (an .xlsx), atomically."""
+    path = Path(path)
+    _refuse_inputs(result, path, input_paths)
+
+    def step(fraction: float, message: str) -> None:
+        if progress is not None:
+            progress(max(0.0, min(1.0, fraction)), message)
+
+    try:
+        with atomic_path(path) as tmp:
+            _write_workbook(result, tmp, imported, step, cancel)
+    except TargetNotWritable as exc:
+        raise ReportError(f"cannot write the report: {exc}") from None
+    except PermissionError:
+        raise ReportError(f"cannot write the report: {path.name} is open in another program (Excel?) or "
+                          f"read-only: close it or choose another name") from None
+    except OSError as exc:
+        raise ReportError(f"cannot write the report to {path}: {exc.strerror or exc}: choose another "
+                          f"folder or free some space") from None
+    step(1.0, "Report written")
+
+
+def _refuse_inputs(result, path: Path, input_paths) -> None:
+    """Never overwrite an input: by full path when known, else by content (the inputs' SHA-256)."""
+    target = path.resolve()
+    for p in input_paths or ():
+        if Path(p).resolve() == target:
+            raise ReportError(f"refusing to write the report over an input file: {path.name}: choose another name")
+    if target.is_file() and result.sources:
+        hashes = {s.sha256 for s in result.sources}
+        h = hashlib.sha256()
+        with open(target, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        if h.hexdigest() in hashes:
+            raise ReportError(f"refusing to write the report over an input file: {path.name}: choose another name")
+
+
+def _write_workbook(result, tmp: Path, imported, step, cancel) -> None:
+    wb = Workbook(write_only=True)
+    styles = Styles(wb)
+    tornado = result.tornado
+    if tornado is None:
+        step(0.02, "Working out the sensitivity")
+        tornado = _compute_tornado(result)
+    ctx = _Context(result, tornado, imported)
+    writers = ((_summary, 0.05), (_assumptions, 0.08), (_results, 0.2), (_comparison, 0.3), (_sensitivity, 0.38),
+               (_monte_carlo, 0.5), (_inputs, 0.55))
+    for fn, fraction in writers:
+        _check_cancel(cancel)
+        step(fraction, f"Writing {fn.__name__.strip('_').replace('_', ' ').title()}")
+        fn(wb, styles, ctx)
+    _check_cancel(cancel)
+    write_model_sheet(wb, styles, result, progress=lambda f, m: step(0.55 + 0.4 * f, m), cancel=cancel)
+    step(0.97, "Saving")
+    wb.save(tmp)
+
+
+def _compute_tornado(result):
+    try:
+        from ..core.simulation import tornado as compute_tornado
+    except ImportError:  # the simulation module is optional in a partial build
+        return None
+    return compute_tornado(result.system, result.scenario)
+
+
+def _check_cancel(cancel) -> None:
+    if cancel is not None and cancel():
+        from ..core.results import RunCancelled
+
+        raise RunCancelled()
+
+
+class _Context:
+    """What every sheet needs, worked out once."""
+
+    def __init__(self, result, tornado, imported):
+        self.result = result
+        self.tornado = tornado
+        self.imported = imported
+        sy = result.system
+        self.sy = sy
+        self.P = sy.n_providers
+        self.H = sy.horizon
+        self.years = result.years
+        self.name = str(result.scenario.name)
+        self.modelled = [p for p in range(self.P) if sy.form_actual[p] != "community_only"]
+        self.run_date = dt.datetime.now().strftime("%d %B %Y %H:%M")
+
+
+def _fnum(x):
+    x = float(x)
+    return None if math.isnan(x) or math.isinf(x) else x
+
+
+def _title_rows(w: SheetWriter, ctx: _Context, title: str, subtitle: str | None = None) -> None:
+    w.append([w.cell(title, "title")])
+    w.append([w.text(f"Scenario: {ctx.name}   Base year {fy_label(ctx.sy.base_year)}   "
+                     f"Horizon {ctx.H} years   All money £000", "note")])
+    if subtitle:
+        w.append([w.cell(subtitle, "note")])
+
+
+def _header(w: SheetWriter, labels, style="head") -> int:
+    return w.append([w.cell(label, style) for label in labels])
+
+
+# --- Summary ---------------------------------------------------------------------------------------
+
+def _summary(wb, styles, ctx: _Context) -> None:
+    r, sy, H = ctx.result, ctx.sy, ctx.H
+    w = SheetWriter(wb, "Summary", styles)
+    w.widths([10, 40, 14, 14, 14, 14, 14, 12, 10, 12, 14])
+    w.page("Summary", ctx.name)
+    w.append([w.cell("StrandRisk: stranded-cost risk of acute-only and integrated providers", "title")])
+    mc = r.monte_carlo
+    facts = (("Scenario", ctx.name), ("Base year", fy_label(sy.base_year)),
+             ("Horizon", f"{H} years ({ctx.years[0]} to {ctx.years[-1]})"), ("Run date", ctx.run_date),
+             ("StrandRisk version", __version__),
+             ("Simulations", f"{mc.simulations:,} (seed {mc.seed})" if mc is not None else "none (deterministic run)"),
+             ("Money", "£000; negatives in brackets"))
+    for label, value in facts:
+        w.append([w.cell(label, "bold"), w.text(value)])
+    w.blank()
+    w.append([w.cell("Reading", "subtitle")])
+    for sentence in reading(r):
+        w.append([None, w.text(sentence, "reading")])
+        w.ws.merged_cells  # merged cells are not needed: column B is wide and wraps
+    w.blank()
+    w.append([w.cell("Per provider and form", "subtitle")])
+    head = ["Code", "Provider", "Form", "NPV stranded cost £000", "Cumulative surplus £000", "Lowest cash £000",
+            "Lowest liquidity days", "Worst finance rating", "RAG", "Break-even shift multiplier"]
+    first = _header(w, head)
+    w.ws.print_title_rows = f"{first}:{first}"
+    for p in range(ctx.P):
+        for form in r.provider_forms(p):
+            m = r.forms[form]
+            rating = np.nanmax(m["rating_finance"][p]) if not np.all(np.isnan(m["rating_finance"][p])) else np.nan
+            be = r.break_even.get(form)
+            be_value = _fnum(be[p]) if be is not None else None
+            rag = int(rating) if not math.isnan(rating) else None
+            w.append([w.text(sy.provider_code[p]), w.text(sy.provider_name[p]), w.cell(FORM_LABELS[form]),
+                      w.cell(_fnum(m["npv_stranded_gbp_k"][p]), "money0"),
+                      w.cell(_fnum(m["cumulative_surplus_gbp_k"][p]), "money0"),
+                      w.cell(_nanmin(m["cash_gbp_k"][p]), "money0"),
+                      w.cell(_nanmin(m["liquidity_days"][p]), "days"),
+                      w.cell(rag, f"rag{rag}" if rag else "text"),
+                      w.cell(RAG_WORDS.get(rag, "n/a"), f"rag{rag}" if rag else "text"),
+                      w.cell(be_value, "mult") if be_value is not None
+                      else w.cell("none" if form in r.break_even else "n/a")])
+    w.blank()
+    w.append([w.cell("Integrated minus acute-only", "subtitle")])
+    _header(w, ["Code", "Provider", "", "NPV stranded cost £000", "Cumulative surplus £000", "Lowest cash £000",
+                "Lowest liquidity days"])
+    ao, it = r.forms["acute_only"], r.forms["integrated"]
+    for p in ctx.modelled:
+        w.append([w.text(sy.provider_code[p]), w.text(sy.provider_name[p]), None,
+                  w.cell(_fnum(it["npv_stranded_gbp_k"][p] - ao["npv_stranded_gbp_k"][p]), "money0"),
+                  w.cell(_fnum(it["cumulative_surplus_gbp_k"][p] - ao["cumulative_surplus_gbp_k"][p]), "money0"),
+                  w.cell(_diff(_nanmin(it["cash_gbp_k"][p]), _nanmin(ao["cash_gbp_k"][p])), "money0"),
+                  w.cell(_diff(_nanmin(it["liquidity_days"][p]), _nanmin(ao["liquidity_days"][p])), "days")])
+    w.blank()
+    w.append([w.cell("System totals by year (modelled providers)", "subtitle")])
+    head_row = _header(w, ["Year", "", "Stranded cost acute-only", "Stranded cost integrated",
+                           "Cash acute-only", "Cash integrated"])
+    idx = np.array(ctx.modelled, dtype=np.int64)
+    for t, year in enumerate(ctx.years):
+        w.append([w.cell(year), None] + [w.cell(float(np.nansum(r.forms[f][k][idx, t])), "money0")
+                                         for k in ("stranded_cost_gbp_k", "cash_gbp_k") for f in MODELLED_FORMS])
+    last = w.row
+    anchor = last + 2
+    stranded = _line_chart("Stranded cost by year, all modelled providers (£000)", "£000")
+    bar = BarChart()
+    bar.type = "col"
+    bar.grouping = "clustered"
+    bar.title = "Stranded cost by year, all modelled providers (£000)"
+    bar.y_axis.title = "£000"
+    bar.y_axis.numFmt = "#,##0"
+    bar.add_data(Reference(w.ws, min_col=3, max_col=4, min_row=head_row, max_row=last), titles_from_data=True)
+    bar.set_categories(Reference(w.ws, min_col=1, min_row=head_row + 1, max_row=last))
+    _size(bar)
+    w.ws.add_chart(bar, f"A{anchor}")
+    del stranded
+    cash = _line_chart("Cash, all modelled providers (£000)", "£000")
+    cash.add_data(Reference(w.ws, min_col=5, max_col=6, min_row=head_row, max_row=last), titles_from_data=True)
+    cash.set_categories(Reference(w.ws, min_col=1, min_row=head_row + 1, max_row=last))
+    w.ws.add_chart(cash, f"E{anchor}")
+    w.blank(16)
+    w.append([w.cell("Cash trajectories by provider", "subtitle")])
+    cash_head = _header(w, ["Year", ""] + [f"{sy.provider_code[p]} {FORM_LABELS[f]}"[:40]
+                                           for p in range(ctx.P) for f in r.provider_forms(p)][:30])
+    series = [(p, f) for p in range(ctx.P) for f in r.provider_forms(p)][:30]
+    for t, year in enumerate(ctx.years):
+        w.append([w.cell(year), None] + [w.cell(_fnum(r.forms[f]["cash_gbp_k"][p, t]), "money0") for p, f in series])
+    if series and len(series) <= 16:
+        chart = _line_chart("Cash by provider and form (£000)", "£000")
+        chart.add_data(Reference(w.ws, min_col=3, max_col=2 + len(series), min_row=cash_head, max_row=w.row),
+                       titles_from_data=True)
+        chart.set_categories(Reference(w.ws, min_col=1, min_row=cash_head + 1, max_row=w.row))
+        chart.width, chart.height = 30, 10
+        w.ws.add_chart(chart, f"A{w.row + 2}")
+
+
+def _size(chart, width=15.5, height=8.5):
+    chart.width, chart.height = width, height
+
+
+def _line_chart(title: str, y_title: str) -> LineChart:
+    chart = LineChart()
+    chart.title = title
+    chart.y_axis.title = y_title
+    chart.y_axis.numFmt = "#,##0"
+    chart.y_axis.delete = False
+    chart.x_axis.delete = False
+    chart.legend.position = "b"
+    _size(chart)
+    return chart
+
+
+def _nanmin(arr):
+    arr = np.asarray(arr, dtype=float)
+    return None if np.all(np.isnan(arr)) else float(np.nanmin(arr))
+
+
+def _diff(a, b):
+    return None if a is None or b is None else a - b
+
+
+def _money_words(x: float) -> str:
+    return f"£{abs(x) / 1000:,.1f}m" if abs(x) >= 1000 else f"£{abs(x):,.0f}k"
+
+
+def reading(result) -> list[str]:
+    """A few plain-English sentences generated from the numbers."""
+    sy = result.system
+    modelled = [p for p in range(sy.n_providers) if sy.form_actual[p] != "community_only"]
+    out = []
+    if not modelled:
+        return ["No provider is modelled in both forms (all are community-only); see Results for cash and ratings."]
+    ao, it = result.forms["acute_only"], result.forms["integrated"]
+    idx = np.array(modelled)
+    npv_ao = float(np.nansum(ao["npv_stranded_gbp_k"][idx]))
+    npv_it = float(np.nansum(it["npv_stranded_gbp_k"][idx]))
+    years = result.years
+    span = f"{years[0]} to {years[-1]}"
+    if npv_ao > 0 or npv_it > 0:
+        change = "lower" if npv_it < npv_ao else "higher"
+        out.append(f"Across the {len(modelled)} modelled providers, the present value of stranded cost over {span} is "
+                   f"{_money_words(npv_ao)} if they stay acute-only and {_money_words(npv_it)} if they integrate: "
+                   f"integration leaves it {_money_words(abs(npv_ao - npv_it))} {change}.")
+    else:
+        out.append(f"No modelled provider carries stranded cost over {span}: activity does not fall far enough "
+                   f"for fixed or stepped costs to outlast it.")
+    worst = idx[int(np.nanargmax(ao["npv_stranded_gbp_k"][idx]))]
+    if ao["npv_stranded_gbp_k"][worst] > 0:
+        out.append(f"The largest stranded-cost risk is at {sy.provider_name[worst]} ({sy.provider_code[worst]}): "
+                   f"{_money_words(float(ao['npv_stranded_gbp_k'][worst]))} in present value as acute-only, "
+                   f"{_money_words(float(it['npv_stranded_gbp_k'][worst]))} integrated.")
+    deficit_ao = int(np.sum(ao["cumulative_surplus_gbp_k"][idx] < 0))
+    deficit_it = int(np.sum(it["cumulative_surplus_gbp_k"][idx] < 0))
+    out.append(f"{deficit_ao} of {len(modelled)} providers end the horizon with a cumulative deficit as acute-only, "
+               f"against {deficit_it} if integrated.")
+    risk_ao = int(np.sum(np.any(ao["liquidity_risk"][idx], axis=1)))
+    risk_it = int(np.sum(np.any(it["liquidity_risk"][idx], axis=1)))
+    out.append(f"Cash falls below {result.scenario.min_cash_days:g} days of cost in at least one year for "
+               f"{risk_ao} provider(s) as acute-only and {risk_it} integrated.")
+    be = result.break_even.get("acute_only")
+    if be is not None:
+        ok = [p for p in modelled if not math.isnan(be[p]) and be[p] > 0]
+        if ok:
+            p = min(ok, key=lambda q: be[q])
+            out.append(f"The acute-only form of {sy.provider_name[p]} tips into a cumulative deficit if shift rates "
+                       f"reach {be[p]:.2f} times the scenario's.")
+    mc = result.monte_carlo
+    if mc is not None:
+        pdef = mc.probability_deficit["acute_only"][idx, -1]
+        p = idx[int(np.argmax(pdef))]
+        out.append(f"In {mc.simulations:,} simulations the highest chance of a deficit in {years[-1]} is "
+                   f"{float(np.max(pdef)):.0%} ({sy.provider_name[p]}, acute-only).")
+    return out
+
+
+# --- Assumptions -----------------------------------------------------------------------------------
+
+def _assumptions(wb, styles, ctx: _Context) -> None:
+    sc = ctx.result.scenario
+    w = SheetWriter(wb, "Assumptions", styles)
+    w.widths([30, 16, 22, 12, 16, 80])
+    w.page("Assumptions", ctx.name, header_rows="4:4", freeze="A5")
+    _title_rows(w, ctx, "Assumptions")
+    _header(w, ["Setting", "Value", "Unit", "Default?", "Default value", "What it means"], "head_left")
+    group = None
+    for s in SETTINGS:
+        if s.group != group:
+            group = s.group
+            w.append([w.cell(group, "section")] + [w.cell("", "section") for _ in range(5)])
+        value = sc.values.get(s.key)
+        if s.key == "base_year" and value is not None:
+            value = fy_label(int(value))
+        w.append([w.cell(s.label), _setting_cell(w, value, s.type), w.cell(s.unit),
+                  w.cell("yes" if sc.is_default(s.key) else "no"), _setting_cell(w, s.default, s.type),
+                  w.cell(s.help, "text_wrap")])
+    w.blank()
+    w.append([w.cell("Service lines", "subtitle"),
+              w.cell(f"Default? {'yes' if sc.is_default('service_lines') else 'no'}", "note")])
+    _header(w, ["Service line"] + [f"{s.label} ({s.unit})" for s in SERVICE_LINE_SETTINGS], "head_left")
+    for line, values in sc.service_lines.items():
+        w.append([w.text(line)] + [w.cell(values[s.key], "percent") for s in SERVICE_LINE_SETTINGS])
+    for s in SERVICE_LINE_SETTINGS:
+        w.append([w.cell(s.label, "note"), None, None, None, None, w.cell(s.help, "note")])
+    w.blank()
+    w.append([w.cell("Finance rating bands", "subtitle"),
+              w.cell(f"Default? {'yes' if sc.is_default('rating_bands') else 'no'}", "note")])
+    _header(w, ["Metric", "Rating 1 from", "Rating 2 from", "Rating 3 from", "Compared", "Unit"], "head_left")
+    for key, spec in RATING_BAND_SETTINGS.items():
+        th = sc.rating_bands[key]
+        w.append([w.cell(spec["label"])] + [w.cell(x, "num") for x in th] + [w.cell(spec["comparison"]),
+                                                                           w.cell(spec["unit"])])
+    w.blank()
+    w.append([w.cell("Uncertainty (Monte Carlo and tornado)", "subtitle"),
+              w.cell(f"Default? {'yes' if sc.is_default('uncertainty') else 'no'}", "note")])
+    _header(w, ["Parameter", "Distribution", "Low", "Central", "High", "What it means"], "head_left")
+    for key, spec in UNCERTAIN_PARAMETERS.items():
+        dist = sc.uncertainty.get(key)
+        if dist is None:
+            continue
+        low = dist.get("low", dist.get("mean"))
+        high = dist.get("high")
+        w.append([w.cell(spec["label"]), w.cell(dist["dist"]), w.cell(low, "num"),
+                  w.cell(distribution_mode(dist), "num"), w.cell(high, "num"), w.cell(spec["help"], "text_wrap")])
+
+
+def _setting_cell(w, value, kind):
+    if isinstance(value, bool):
+        return w.cell("yes" if value else "no")
+    if value is None:
+        return w.cell("(latest cash year)" if kind == "fy" else "")
+    if kind in ("share", "rate") and isinstance(value, (int, float)):
+        return w.cell(value, "percent")
+    if isinstance(value, str):
+        return w.text(value)
+    return w.cell(value, "num")
+
+
+# --- Results ---------------------------------------------------------------------------------------
+
+def _results(wb, styles, ctx: _Context) -> None:
+    r, sy = ctx.result, ctx.sy
+    w = SheetWriter(wb, "Results", styles)
+    ncols = 4 + len(YEARLY_COLUMNS) + len(RATING_COLUMNS) + 2
+    w.widths([9, 30, 14, 9] + [12] * len(YEARLY_COLUMNS) + [10] * len(RATING_COLUMNS) + [9, 9])
+    w.page("Results", ctx.name, header_rows="4:4", freeze="E5")
+    _title_rows(w, ctx, "Results by provider, form and year")
+    _header(w, ["Code", "Provider", "Form", "Year"] + [h for _, h, _ in YEARLY_COLUMNS]
+            + [h for _, h in RATING_COLUMNS] + ["Liquidity risk", "Idle cash"])
+    w.ws.auto_filter.ref = f"A4:{col(ncols)}{4 + sum(len(r.provider_forms(p)) for p in range(ctx.P)) * ctx.H}"
+    for p in range(ctx.P):
+        code, name = w.text(sy.provider_code[p]), str(sy.provider_name[p])
+        for form in r.provider_forms(p):
+            m = r.forms[form]
+            cols = [(m[k][p], style) for k, _, style in YEARLY_COLUMNS]
+            ratings = [m[k][p] for k, _ in RATING_COLUMNS]
+            risk, idle = m["liquidity_risk"][p], m["idle_cash"][p]
+            for t, year in enumerate(ctx.years):
+                row = [w.text(sy.provider_code[p]), w.text(name), w.cell(FORM_LABELS[form]), w.cell(year)]
+                row += [w.cell(_fnum(a[t]), style) for a, style in cols]
+                for a in ratings:
+                    v = a[t]
+                    row.append(w.cell(None) if math.isnan(v) else w.cell(int(v), f"rag{int(v)}"))
+                row += [w.cell("yes" if risk[t] else "no"), w.cell("yes" if idle[t] else "no")]
+                w.append(row)
+        del code
+
+
+# --- Comparison ------------------------------------------------------------------------------------
+
+def _comparison(wb, styles, ctx: _Context) -> None:
+    r, sy = ctx.result, ctx.sy
+    w = SheetWriter(wb, "Comparison", styles)
+    keys = YEARLY_COLUMNS[:6]
+    w.widths([9, 36, 9] + [14] * len(keys))
+    w.page("Comparison", ctx.name, header_rows="4:4", freeze="D5")
+    _title_rows(w, ctx, "Integrated minus acute-only, by provider and year")
+    _header(w, ["Code", "Provider", "Year"] + [h for _, h, _ in keys])
+    w.ws.auto_filter.ref = f"A4:{col(3 + len(keys))}{4 + len(ctx.modelled) * ctx.H}"
+    ao, it = r.forms["acute_only"], r.forms["integrated"]
+    for p in ctx.modelled:
+        diffs = [(it[k][p] - ao[k][p], style) for k, _, style in keys]
+        for t, year in enumerate(ctx.years):
+            w.append([w.text(sy.provider_code[p]), w.text(sy.provider_name[p]), w.cell(year)]
+                     + [w.cell(_fnum(a[t]), style) for a, style in diffs])
+    if not ctx.modelled:
+        w.append([w.cell("No provider is modelled in both forms.", "note")])
+
+
+# --- Sensitivity -----------------------------------------------------------------------------------
+
+def _sensitivity(wb, styles, ctx: _Context) -> None:
+    r, sy, tor = ctx.result, ctx.sy, ctx.tornado
+    w = SheetWriter(wb, "Sensitivity", styles)
+    w.widths([9, 30, 28, 12, 12, 14, 14, 14, 14, 14, 14])
+    w.page("Sensitivity", ctx.name)
+    _title_rows(w, ctx, "Sensitivity (tornado)",
+                "Each uncertain parameter at the low and high end of its range, the rest at their central values. "
+                "Ranked by the swing in NPV of stranded cost.")
+    if tor is None or not ctx.modelled:
+        w.append([w.cell("No sensitivity: no provider is modelled in both forms.", "note")])
+        return
+    idx = np.array(ctx.modelled)
+    n = len(tor.parameters)
+    w.append([w.cell("All modelled providers, acute-only form", "subtitle")])
+    head = _header(w, ["Rank", "Parameter", "", "Low value", "High value", "NPV at low - base",
+                       "NPV at high - base", "Swing NPV £000", "Cumulative surplus at low",
+                       "Cumulative surplus at high", "Swing cumulative £000"])
+    base = float(np.nansum(np.asarray(tor.base_npv["acute_only"])[idx]))
+    base_cum = float(np.nansum(np.asarray(tor.base_cumulative_surplus["acute_only"])[idx]))
+    npv = np.nansum(np.asarray(tor.npv_stranded["acute_only"])[:, :, idx], axis=2)  # (n, 2)
+    cum = np.nansum(np.asarray(tor.cumulative_surplus["acute_only"])[:, :, idx], axis=2)
+    order = sorted(range(n), key=lambda i: -abs(npv[i, 1] - npv[i, 0]))
+    for rank, i in enumerate(order, start=1):
+        w.append([w.cell(rank, "int"), w.text(tor.labels[i]), None,
+                  w.cell(_fnum(tor.low_values[i]), "num"), w.cell(_fnum(tor.high_values[i]), "num"),
+                  w.cell(_fnum(npv[i, 0] - base), "money0"), w.cell(_fnum(npv[i, 1] - base), "money0"),
+                  w.cell(_fnum(abs(npv[i, 1] - npv[i, 0])), "money0"),
+                  w.cell(_fnum(cum[i, 0]), "money0"), w.cell(_fnum(cum[i, 1]), "money0"),
+                  w.cell(_fnum(abs(cum[i, 1] - cum[i, 0])), "money0")])
+    last = w.row
+    w.append([None, w.cell(f"Base: NPV of stranded cost {base:,.0f}; cumulative surplus {base_cum:,.0f} (£000)",
+                           "note")])
+    chart = BarChart()
+    chart.type = "bar"
+    chart.grouping = "clustered"
+    chart.overlap = 100
+    chart.title = "Tornado: change in NPV of stranded cost (£000), all modelled providers, acute-only"
+    chart.add_data(Reference(w.ws, min_col=6, max_col=7, min_row=head, max_row=last), titles_from_data=True)
+    chart.set_categories(Reference(w.ws, min_col=2, min_row=head + 1, max_row=last))
+    chart.y_axis.numFmt = "#,##0"
+    chart.y_axis.delete = False
+    chart.x_axis.delete = False
+    chart.x_axis.scaling.orientation = "maxMin"
+    chart.y_axis.crosses = "max"
+    chart.x_axis.tickLblPos = "low"
+    chart.legend.position = "b"
+    chart.width, chart.height = 26, 9
+    w.ws.add_chart(chart, f"B{w.row + 2}")
+    w.blank(20)
+    w.append([w.cell("By provider and form", "subtitle")])
+    first = _header(w, ["Code", "Provider", "Parameter", "Low value", "High value", "NPV at low £000",
+                        "NPV at high £000", "Swing NPV £000", "Cumulative surplus at low",
+                        "Cumulative surplus at high", "Swing cumulative £000"])
+    w.ws.print_title_rows = f"{first}:{first}"
+    for p in ctx.modelled:
+        for form in MODELLED_FORMS:
+            w.append([w.text(sy.provider_code[p]), w.text(f"{sy.provider_name[p]} ({FORM_LABELS[form]})", "bold")])
+            for row in tor.ranked(form, p):
+                w.append([w.text(sy.provider_code[p]), None, w.text(row["label"]),
+                          w.cell(_fnum(row["low_value"]), "num"), w.cell(_fnum(row["high_value"]), "num"),
+                          w.cell(_fnum(row["npv_low"]), "money0"), w.cell(_fnum(row["npv_high"]), "money0"),
+                          w.cell(_fnum(row["swing_npv"]), "money0"), w.cell(_fnum(row["cumulative_low"]), "money0"),
+                          w.cell(_fnum(row["cumulative_high"]), "money0"),
+                          w.cell(_fnum(row["swing_cumulative"]), "money0")])
+
+
+# --- Monte Carlo -----------------------------------------------------------------------------------
+
+def _monte_carlo(wb, styles, ctx: _Context) -> None:
+    r, sy, H = ctx.result, ctx.sy, ctx.H
+    mc = r.monte_carlo
+    w = SheetWriter(wb, "Monte Carlo", styles)
+    w.widths([9, 34, 14, 20, 8] + [12] * H)
+    w.page("Monte Carlo", ctx.name)
+    _title_rows(w, ctx, "Monte Carlo simulation")
+    if mc is None:
+        w.append([w.cell("No simulation ran for this report (simulations = 0 or not run): the figures elsewhere "
+                         "are the deterministic case.", "note")])
+        return
+    w.append([w.cell(f"{mc.simulations:,} simulations, seed {mc.seed}. Percentiles P5 to P95 of each figure "
+                     f"across the simulations.", "note")])
+    pairs = [(p, f) for p in range(ctx.P) for f in r.provider_forms(p)]
+    # fan chart: the provider with the highest chance of a liquidity risk, acute-only
+    w.blank()
+    if ctx.modelled:
+        idx = np.array(ctx.modelled)
+        risk = np.asarray(mc.probability_liquidity_risk["acute_only"])[idx].max(axis=1)
+        focus = int(idx[int(np.argmax(risk))])
+    else:
+        focus = 0
+    fan_forms = r.provider_forms(focus)
+    w.append([w.text(f"Cash fan chart: {sy.provider_name[focus]} ({sy.provider_code[focus]})", "subtitle")])
+    fan_head = _header(w, ["Year", ""] + [f"{FORM_LABELS[f]} P{q}" for f in fan_forms for q in PERCENTILES])
+    metric_index = 4  # cash in YEARLY_COLUMNS
+    for t, year in enumerate(ctx.years):
+        w.append([w.cell(year), None] + [w.cell(_fnum(mc.percentiles[f]["cash_gbp_k"][i, focus, t]), "money0")
+                                         for f in fan_forms for i in range(len(PERCENTILES))])
+    fan_last = w.row
+    anchor = w.row + 2
+    for n, f in enumerate(fan_forms):
+        chart = _line_chart(f"Cash fan, {FORM_LABELS[f]} (£000): P5, P10, P50, P90, P95", "£000")
+        c0 = 3 + n * len(PERCENTILES)
+        chart.add_data(Reference(w.ws, min_col=c0, max_col=c0 + len(PERCENTILES) - 1, min_row=fan_head,
+                                 max_row=fan_last), titles_from_data=True)
+        chart.set_categories(Reference(w.ws, min_col=1, min_row=fan_head + 1, max_row=fan_last))
+        for s, q in zip(chart.series, PERCENTILES):
+            s.smooth = False
+            s.graphicalProperties.line.width = 28575 if q == 50 else 12700
+            s.graphicalProperties.line.dashStyle = "solid" if q in (10, 50, 90) else "dash"
+            s.graphicalProperties.line.solidFill = "003087" if q == 50 else "41B6E6"
+        _size(chart, 14, 8)
+        w.ws.add_chart(chart, f"{'A' if n == 0 else 'F'}{anchor}")
+    del metric_index
+    w.blank(18)
+    w.append([w.cell("Probability of a deficit and of a liquidity risk, by year", "subtitle")])
+    first = _header(w, ["Code", "Provider", "Form", "Probability of", ""] + ctx.years)
+    for p, f in pairs:
+        for label, arr in (("deficit", mc.probability_deficit), ("liquidity risk", mc.probability_liquidity_risk)):
+            w.append([w.text(sy.provider_code[p]), w.text(sy.provider_name[p]), w.cell(FORM_LABELS[f]),
+                      w.cell(label), None] + [w.cell(_fnum(x), "prob") for x in np.asarray(arr[f])[p]])
+    w.blank()
+    w.append([w.cell("NPV of stranded cost and cumulative surplus (£000)", "subtitle")])
+    _header(w, ["Code", "Provider", "Form", "Figure", ""] + [f"P{q}" for q in PERCENTILES])
+    for p, f in pairs:
+        for label, arr in (("NPV stranded cost", mc.npv_stranded), ("Cumulative surplus", mc.cumulative_surplus)):
+            w.append([w.text(sy.provider_code[p]), w.text(sy.provider_name[p]), w.cell(FORM_LABELS[f]),
+                      w.cell(label), None] + [w.cell(_fnum(x), "money0") for x in np.asarray(arr[f])[:, p]])
+    w.blank()
+    w.append([w.cell("Percentiles of every yearly figure", "subtitle")])
+    head = _header(w, ["Code", "Provider", "Form", "Figure", "Pct"] + ctx.years)
+    w.ws.print_title_rows = f"{first}:{first}"
+    del head
+    for p, f in pairs:
+        for key, label, style in YEARLY_COLUMNS:
+            arr = np.asarray(mc.percentiles[f][key])[:, p, :]
+            for i, q in enumerate(PERCENTILES):
+                w.append([w.text(sy.provider_code[p]), w.text(sy.provider_name[p]), w.cell(FORM_LABELS[f]),
+                          w.cell(label), w.cell(f"P{q}")] + [w.cell(_fnum(x), style) for x in arr[i]])
+
+
+# --- Inputs ----------------------------------------------------------------------------------------
+
+def _inputs(wb, styles, ctx: _Context) -> None:
+    r, imported = ctx.result, ctx.imported
+    w = SheetWriter(wb, "Inputs", styles)
+    w.widths([34, 30, 30, 34, 12, 70])
+    w.page("Inputs", ctx.name)
+    _title_rows(w, ctx, "Inputs")
+    w.append([w.cell("Files", "subtitle")])
+    _header(w, ["File", "Sheets used", "Rows used", "SHA-256"], "head_left")
+    for s in r.sources:
+        w.append([w.text(s.file), w.text(", ".join(s.sheets)), w.cell(s.rows_used, "int"), w.text(s.sha256)])
+    if not r.sources:
+        w.append([w.cell("No input files recorded.", "note")])
+    w.blank()
+    w.append([w.cell("Sheets and column mapping", "subtitle")])
+    _header(w, ["File", "Sheet", "Input kind", "Source column", "Rows", "Read as"], "head_left")
+    if imported is None or not imported.sheets:
+        w.append([w.cell("The column mapping was not passed to the report.", "note")])
+    else:
+        for sh in imported.sheets:
+            kind = KINDS_BY_KEY.get(sh.kind) if sh.kind else None
+            kind_label = kind.label if kind is not None and hasattr(kind, "label") else (sh.kind or "(ignored)")
+            if not sh.mapping:
+                w.append([w.text(sh.file), w.text(sh.sheet), w.text(kind_label), None, w.cell(sh.rows, "int")])
+            for source, canonical in sh.mapping.items():
+                label = canonical
+                if kind is not None:
+                    try:
+                        label = f"{kind.column(canonical).label} ({canonical})"
+                    except (KeyError, AttributeError):
+                        label = canonical
+                w.append([w.text(sh.file), w.text(sh.sheet), w.text(kind_label), w.text(source),
+                          w.cell(sh.rows, "int"), w.text(label)])
+            for source in sh.unmapped:
+                w.append([w.text(sh.file), w.text(sh.sheet), w.text(kind_label), w.text(source),
+                          w.cell(sh.rows, "int"), w.cell("(not used)", "note")])
+    w.blank()
+    w.append([w.cell("Validation problems", "subtitle")])
+    _header(w, ["Severity", "File", "Sheet", "Cell", "", "Message"], "head_left")
+    problems = imported.problems if imported is not None else []
+    for pr in problems:
+        w.append([w.text(pr.severity), w.text(pr.file), w.text(pr.sheet), w.text(pr.cell), None,
+                  w.text(pr.message, "text_wrap")])
+    if not problems:
+        w.append([w.cell("None: every value was usable.", "note")])
+
+
+def report_is_valid_zip(path: Path) -> bool:
+    """True when the file is a complete xlsx container (used by tests and the app's export check)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return zf.testzip() is None and "xl/workbook.xml" in zf.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+__all__ = ["ReportError", "SHEETS", "reading", "write_report"]
