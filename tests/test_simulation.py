@@ -1,0 +1,202 @@
+"""Monte Carlo, tornado and break-even probability (issue 6)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from strandrisk.cli import main
+from strandrisk.core.results import YEARLY_KEYS, RunCancelled, run_deterministic
+from strandrisk.core.scenario import UNCERTAIN_PARAMETERS, Scenario, distribution_mode
+from strandrisk.core.simulation import PERCENTILES, run_monte_carlo, tornado
+from strandrisk.io.load import load_sample
+
+from . import worked_example as we
+
+WORKED = {"base_year": "2025/26"}
+
+
+@pytest.fixture(scope="module")
+def worked():
+    return run_deterministic(we.inputs(), Scenario.from_dict(WORKED))
+
+
+@pytest.fixture(scope="module")
+def sample_inputs():
+    return load_sample().inputs
+
+
+def collapsed(scenario: Scenario, **changes) -> Scenario:
+    point = {}
+    for key in UNCERTAIN_PARAMETERS:
+        m = distribution_mode(scenario.uncertainty[key])
+        point[key] = {"dist": "triangular", "low": m, "mode": m, "high": m}
+    return scenario.replace(uncertainty=point, **changes)
+
+
+def document(result, mc) -> str:
+    result.monte_carlo = mc
+    try:
+        return json.dumps(result.to_document(), sort_keys=True)
+    finally:
+        result.monte_carlo = None
+
+
+def test_same_seed_gives_the_same_bytes_whatever_the_chunking(sample_inputs):
+    result = run_deterministic(sample_inputs, Scenario.from_dict({}))
+    a = run_monte_carlo(result.system, result.scenario, simulations=300, seed=5)
+    b = run_monte_carlo(result.system, result.scenario, simulations=300, seed=5, chunk_size=7,
+                        memory_target=2_000_000)  # many provider batches and small chunks
+    c = run_monte_carlo(result.system, result.scenario, simulations=300, seed=6)
+    assert document(result, a) == document(result, b)
+    assert document(result, a) != document(result, c)
+    for f in a.forms:
+        np.testing.assert_array_equal(a.npv_stranded_samples[f], b.npv_stranded_samples[f])
+
+
+def test_percentiles_are_ordered(sample_inputs):
+    result = run_deterministic(sample_inputs, Scenario.from_dict({}))
+    mc = run_monte_carlo(result.system, result.scenario, simulations=400, seed=1)
+    assert mc.forms == ("acute_only", "integrated", "community_only")
+    for f in mc.forms:
+        arrays = [mc.percentiles[f][k] for k in YEARLY_KEYS] + [mc.npv_stranded[f], mc.cumulative_surplus[f]]
+        for arr in arrays:
+            assert arr.shape[0] == len(PERCENTILES)
+            d = np.diff(arr, axis=0)
+            assert np.all(d[~np.isnan(d)] >= -1e-9)
+        for prob in (mc.probability_deficit[f], mc.probability_liquidity_risk[f]):
+            ok = prob[~np.isnan(prob)]
+            assert ok.size and np.all((ok >= 0) & (ok <= 1))
+    assert mc.npv_stranded_samples["acute_only"].shape == (400, result.system.n_providers)
+    assert mc.npv_stranded_samples["acute_only"].dtype == np.float32
+
+
+@pytest.mark.parametrize("clawback", [0.0, 1.0])
+def test_collapsed_distributions_reproduce_the_deterministic_run(sample_inputs, clawback):
+    """Point distributions: every percentile is the deterministic figure; a clawback miss that is
+    certain (or impossible) is the deterministic expected value."""
+    base = Scenario.from_dict({})
+    scenario = collapsed(base, clawback_miss_probability=clawback)
+    result = run_deterministic(sample_inputs, scenario)
+    mc = run_monte_carlo(result.system, result.scenario, simulations=50, seed=3, memory_target=3_000_000)
+    for p in range(result.system.n_providers):
+        for f in result.provider_forms(p):
+            det = result.forms[f]
+            for k in YEARLY_KEYS:
+                for i in range(len(PERCENTILES)):
+                    np.testing.assert_allclose(mc.percentiles[f][k][i, p], det[k][p], atol=0.01, equal_nan=True,
+                                               err_msg=f"{f} {k}")
+            np.testing.assert_allclose(mc.npv_stranded[f][:, p], det["npv_stranded_gbp_k"][p], atol=0.01)
+            np.testing.assert_allclose(mc.cumulative_surplus[f][:, p], det["cumulative_surplus_gbp_k"][p], atol=0.01)
+            np.testing.assert_array_equal(mc.probability_deficit[f][p], det["deficit"][p].astype(float))
+            np.testing.assert_array_equal(mc.probability_liquidity_risk[f][p], det["liquidity_risk"][p].astype(float))
+
+
+def test_clawback_misses_are_bernoulli_per_contract_and_year(worked):
+    """With only the clawback uncertain, mean income over draws approaches the expected-value run."""
+    scenario = collapsed(worked.scenario)
+    det = run_deterministic(we.inputs(), scenario)
+    mc = run_monte_carlo(det.system, scenario, simulations=4000, seed=9)
+    income = mc.percentiles["acute_only"]["income_gbp_k"][:, 0]
+    at_risk = 0.02 * 320_000 * 1.02 ** np.arange(1, 6)  # C1's clawback value, both lines
+    expected = det.forms["acute_only"]["income_gbp_k"][0]
+    # P5 (misses) and P95 (no misses) bracket the expected value by exactly the clawback at risk
+    np.testing.assert_allclose(income[-1] - income[0], at_risk, rtol=1e-9)
+    np.testing.assert_allclose(income[0], expected - 0.7 * at_risk, rtol=1e-9)
+    assert np.all(mc.probability_deficit["acute_only"][0] > 0)
+
+
+def test_p50_converges(worked):
+    small = run_monte_carlo(worked.system, worked.scenario, simulations=50_000, seed=21)
+    large = run_monte_carlo(worked.system, worked.scenario, simulations=200_000, seed=22)
+    for f in ("acute_only", "integrated"):
+        for a, b in ((small.npv_stranded[f], large.npv_stranded[f]),
+                     (small.cumulative_surplus[f], large.cumulative_surplus[f])):
+            spread = b[4, 0] - b[0, 0]
+            assert abs(a[2, 0] - b[2, 0]) < 0.02 * spread
+        cash_a = small.percentiles[f]["cash_gbp_k"][2, 0]
+        cash_b = large.percentiles[f]["cash_gbp_k"]
+        assert np.all(np.abs(cash_a - cash_b[2, 0]) < 0.02 * (cash_b[4, 0] - cash_b[0, 0]) + 1e-6)
+
+
+def test_break_even_probability(worked):
+    mc = run_monte_carlo(worked.system, worked.scenario, simulations=500, seed=2)
+    assert mc.probability_shift_exceeds_break_even["acute_only"][0] == 1.0  # break-even 0: already in deficit
+    assert np.isnan(mc.probability_shift_exceeds_break_even["integrated"][0])  # no break-even on the grid
+    doc = mc.form_document("integrated", 0)
+    assert doc["probability_shift_exceeds_break_even"] is None
+    # a break-even in the middle of the shift multiplier's range gives the share of draws above it
+    be = {"acute_only": np.array([1.2]), "integrated": np.array([np.nan])}
+    mc2 = run_monte_carlo(worked.system, worked.scenario, simulations=500, seed=2, break_even=be)
+    p = mc2.probability_shift_exceeds_break_even["acute_only"][0]
+    # triangular(0.5, 1, 2): P(X >= 1.2) = (2 - 1.2)^2 / ((2 - 0.5) * (2 - 1))
+    assert p == pytest.approx(0.8 ** 2 / 1.5, abs=0.06)
+
+
+def test_form_document_shape(worked):
+    mc = run_monte_carlo(worked.system, worked.scenario, simulations=100, seed=4)
+    doc = json.loads(document(worked, mc))
+    r = doc["providers"][0]["forms"]["acute_only"]["monte_carlo"]
+    assert r["simulations"] == 100 and r["seed"] == 4
+    for k in YEARLY_KEYS:
+        assert set(r[k]) == {"p5", "p10", "p50", "p90", "p95"} and len(r[k]["p50"]) == 5
+    assert set(r["npv_stranded_gbp_k"]) == {"p5", "p10", "p50", "p90", "p95"}
+    assert isinstance(r["cumulative_surplus_gbp_k"]["p50"], float)
+    assert len(r["probability_deficit"]) == 5 and len(r["probability_liquidity_risk"]) == 5
+    assert r["sof_liquidity_days"]["p50"] == [None] * 5  # no working capital: none in every draw
+
+
+def test_progress_and_cancel(worked):
+    seen = []
+    run_monte_carlo(worked.system, worked.scenario, simulations=1000, seed=1, chunk_size=100,
+                    progress=lambda f, m: seen.append(f))
+    assert seen[-1] == 1.0 and all(b >= a for a, b in zip(seen, seen[1:])) and len(seen) > 10
+    calls = []
+
+    def cancel():
+        calls.append(1)
+        return len(calls) > 2
+
+    with pytest.raises(RunCancelled):
+        run_monte_carlo(worked.system, worked.scenario, simulations=1000, seed=1, chunk_size=100, cancel=cancel)
+    assert len(calls) == 3  # stopped at the first chunk boundary after the answer turned True
+
+
+def test_tornado(worked):
+    tor = tornado(worked.system, worked.scenario)
+    assert tor.parameters == list(UNCERTAIN_PARAMETERS)
+    for f in ("acute_only", "integrated"):
+        np.testing.assert_allclose(tor.base_npv[f], worked.forms[f]["npv_stranded_gbp_k"], atol=1e-9)
+        np.testing.assert_allclose(tor.base_cumulative_surplus[f], worked.forms[f]["cumulative_surplus_gbp_k"],
+                                   atol=1e-9)
+        rows = tor.ranked(f, 0)
+        swings = [r["swing_npv"] for r in rows]
+        assert swings == sorted(swings, reverse=True)
+        cum = [r["swing_cumulative"] for r in tor.ranked(f, 0, by="cumulative_surplus")]
+        assert cum == sorted(cum, reverse=True)
+    top = tor.ranked("acute_only", 0)[0]
+    assert top["parameter"] == "shift_rate_multiplier" and top["npv_high"] > top["npv_low"]
+    i = tor.parameters.index("shift_rate_multiplier")
+    assert (tor.low_values[i], tor.high_values[i]) == (0.5, 2.0)
+    # outcomes achievement does not touch the acute-only form
+    row = next(r for r in tor.ranked("acute_only", 0) if r["parameter"] == "outcomes_achievement")
+    assert row["swing_npv"] == 0 and row["swing_cumulative"] == 0
+
+
+def test_collapsed_parameter_has_no_swing(worked):
+    scenario = worked.scenario.replace(uncertainty={"shift_rate_multiplier": {"dist": "uniform", "low": 1, "high": 1}})
+    tor = tornado(worked.system, scenario)
+    row = next(r for r in tor.ranked("acute_only", 0) if r["parameter"] == "shift_rate_multiplier")
+    assert row["swing_npv"] == 0 and row["npv_low"] == pytest.approx(worked.forms["acute_only"]["npv_stranded_gbp_k"][0])
+
+
+def test_cli_run_with_simulations_and_seed(tmp_path, capsys):
+    out = tmp_path / "r.json"
+    assert main(["run", "--sample", "--simulations", "200", "--seed", "77", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "Monte Carlo: 200 draws, seed 77" in printed
+    doc = json.loads(out.read_text())
+    mc = doc["providers"][0]["forms"]["acute_only"]["monte_carlo"]
+    assert mc["simulations"] == 200 and mc["seed"] == 77
+    assert main(["run", "--sample", "--simulations", "200", "--seed", "77", "--json", str(tmp_path / "s.json")]) == 0
+    assert (tmp_path / "s.json").read_bytes() == out.read_bytes()
