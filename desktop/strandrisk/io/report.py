@@ -89,6 +89,30 @@ def _refuse_inputs(result, path: Path, input_paths) -> None:
 
 def _write_workbook(result, tmp: Path, imported, step, cancel) -> None:
     wb = Workbook(write_only=True)
+    try:
+        _fill_workbook(wb, result, tmp, imported, step, cancel)
+    except BaseException:
+        _discard(wb)
+        raise
+
+
+def _discard(wb) -> None:
+    """Close the sheets' streaming writers and delete their temporary files after a failure."""
+    for ws in list(wb._sheets):
+        writer = getattr(ws, "_writer", None)
+        if writer is None:
+            continue
+        try:
+            ws.close()
+        except Exception:  # noqa: BLE001 - already failing; the original error is what matters
+            pass
+        try:
+            writer.cleanup()
+        except (OSError, ValueError):
+            pass
+
+
+def _fill_workbook(wb, result, tmp: Path, imported, step, cancel) -> None:
     styles = Styles(wb)
     tornado = result.tornado
     if tornado is None:
@@ -108,10 +132,8 @@ def _write_workbook(result, tmp: Path, imported, step, cancel) -> None:
 
 
 def _compute_tornado(result):
-    try:
-        from ..core.simulation import tornado as compute_tornado
-    except ImportError:  # the simulation module is optional in a partial build
-        return None
+    from ..core.simulation import tornado as compute_tornado
+
     return compute_tornado(result.system, result.scenario)
 
 
@@ -148,8 +170,7 @@ def _title_rows(w: SheetWriter, ctx: _Context, title: str, subtitle: str | None 
     w.append([w.cell(title, "title")])
     w.append([w.text(f"Scenario: {ctx.name}   Base year {fy_label(ctx.sy.base_year)}   "
                      f"Horizon {ctx.H} years   All money £000", "note")])
-    if subtitle:
-        w.append([w.cell(subtitle, "note")])
+    w.append([w.cell(subtitle, "note")] if subtitle else [])
 
 
 def _header(w: SheetWriter, labels, style="head") -> int:

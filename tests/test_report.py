@@ -1,0 +1,272 @@
+"""The Excel report (issue 4): sheets, round trip with the JSON document, injection, atomic writes,
+and the Model sheet recalculated by LibreOffice reconciling with the engine."""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+import subprocess
+import uuid
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from openpyxl import load_workbook
+
+from strandrisk.core.problems import Problem
+from strandrisk.core.results import run_deterministic
+from strandrisk.core.scenario import Scenario
+from strandrisk.io import report as report_mod
+from strandrisk.io.load import SheetReport, load_sample, sample_paths
+from strandrisk.io.report import SHEETS, ReportError, write_report
+from strandrisk.io.report_model import RESULT_ROWS
+from strandrisk.io.safe_text import neutralise, tsv_line
+
+HOSTILE = ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)", "\t=1", "\r=2"]
+
+
+@pytest.fixture(scope="module")
+def sample():
+    imported = load_sample()
+    result = run_deterministic(imported.inputs, Scenario.default())
+    return imported, result
+
+
+@pytest.fixture(scope="module")
+def sample_report(sample, tmp_path_factory):
+    imported, result = sample
+    path = tmp_path_factory.mktemp("report") / "sample report.xlsx"
+    write_report(result, path, imported=imported)
+    return path
+
+
+def test_sheets_in_order_and_defined_names(sample_report):
+    wb = load_workbook(sample_report)
+    assert tuple(wb.sheetnames) == SHEETS
+    assert "check_max_abs_diff_gbp_k" in wb.defined_names
+    assert "check_cells_reconciled" in wb.defined_names
+    with zipfile.ZipFile(sample_report) as zf:
+        charts = [n for n in zf.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) >= 3  # stranded by year, cash, tornado (no simulation: no fan chart)
+
+
+def test_results_sheet_equals_json_document(sample, sample_report):
+    _, result = sample
+    doc = result.to_document()
+    ws = load_workbook(sample_report, data_only=True)["Results"]
+    rows = list(ws.iter_rows(min_row=5, values_only=True))
+    keys = [k for k, _, _ in report_mod.YEARLY_COLUMNS]
+    labels = {v: k for k, v in report_mod.FORM_LABELS.items()}
+    by_key = {}
+    for row in rows:
+        by_key[(row[0], labels[row[2]], row[3])] = row
+    n = 0
+    for prov in doc["providers"]:
+        for form, r in prov["forms"].items():
+            for t, year in enumerate(doc["years"]):
+                row = by_key[(prov["provider_code"], form, year)]
+                assert row[1] == prov["provider_name"]
+                for j, key in enumerate(keys):
+                    expected = r[key][t]
+                    got = row[4 + j]
+                    if expected is None:
+                        assert got is None
+                    else:
+                        assert got == pytest.approx(expected, abs=1e-9)
+                    n += 1
+                ratings = row[4 + len(keys):4 + len(keys) + 4]
+                assert list(ratings) == [r["ratings"][k][t] for k in ("capital_service", "ie_margin", "liquidity",
+                                                                      "finance")]
+                assert row[-2] == ("yes" if r["liquidity_risk"][t] else "no")
+    assert n == len(rows) * len(keys)
+
+
+def test_summary_has_reading_and_rag(sample_report, sample):
+    _, result = sample
+    wb = load_workbook(sample_report)
+    ws = wb["Summary"]
+    texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any("present value of stranded cost" in t or "No modelled provider" in t for t in texts)
+    fills = {c.fill.fgColor.rgb for row in ws.iter_rows() for c in row if c.value in ("green", "amber", "red")}
+    assert fills and all(f.endswith(("C6EFCE", "E2F0D9", "FFEB9C", "FFC7CE")) for f in fills)
+    assert ws.page_setup.orientation == "landscape"
+    assert "Page &P of &N" in (ws.oddFooter.right.text or "")
+
+
+def test_assumptions_list_every_setting(sample_report):
+    from strandrisk.core.scenario import SETTINGS
+
+    ws = load_workbook(sample_report)["Assumptions"]
+    labels = {row[0] for row in ws.iter_rows(values_only=True)}
+    assert all(s.label in labels for s in SETTINGS)
+
+
+def _hostile_run(sample):
+    imported, result = sample
+    result = copy.copy(result)
+    sy = copy.copy(result.system)
+    n = sy.n_providers
+    sy.provider_name = np.array([HOSTILE[i % len(HOSTILE)] for i in range(n)], dtype=object)
+    sy.provider_code = np.array([f"{HOSTILE[i % len(HOSTILE)]}{i}" for i in range(n)], dtype=object)
+    sy.contract_ids = np.array([HOSTILE[i % len(HOSTILE)] for i in range(len(sy.contract_ids))], dtype=object)
+    sy.service_id = np.array([HOSTILE[i % len(HOSTILE)] for i in range(len(sy.service_id))], dtype=object)
+    sy.service_payment = np.array(["=1+1"] * len(sy.service_id), dtype=object)
+    result.system = sy
+    result.scenario = result.scenario.replace(name='=HYPERLINK("http://x","name")')
+    result.sources = [copy.replace(s, file="=evil.xlsx", sheets=("+1", "@A1")) if hasattr(copy, "replace")
+                      else type(s)("=evil.xlsx", s.sha256, ("+1", "@A1"), s.rows_used) for s in result.sources]
+    hostile_import = copy.copy(imported)
+    hostile_import.sheets = [SheetReport("-2.xlsx", "@Sheet", "providers", 3, 1,
+                                         {h: "provider_name" for h in HOSTILE}, ["=unmapped"])]
+    hostile_import.problems = [Problem("warning", h, "=f.xlsx", "+s", "@A1") for h in HOSTILE]
+    return hostile_import, result
+
+
+def test_hostile_text_stays_text(sample, tmp_path):
+    imported, result = _hostile_run(sample)
+    path = tmp_path / "hostile.xlsx"
+    write_report(result, path, imported=imported)
+    wb = load_workbook(path)
+    seen = set()
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.data_type == "f":
+                    assert ws.title == "Model", (ws.title, c.coordinate, c.value)
+                    assert "HYPERLINK" not in c.value and "SUM(A1)" not in c.value
+                elif isinstance(c.value, str):
+                    for h in HOSTILE:
+                        if h.strip() and h.strip() in c.value:
+                            seen.add(h)
+    assert seen == set(HOSTILE)
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            if name.endswith(".xml"):
+                text = zf.read(name).decode("utf-8")
+                assert "<f>HYPERLINK" not in text and "<f>=HYPERLINK" not in text
+
+
+def test_safe_text_for_csv_and_tsv():
+    for h in HOSTILE:
+        assert neutralise(h).startswith("'")
+    assert neutralise("Northmoor") == "Northmoor"
+    assert neutralise(None) == ""
+    line = tsv_line(["=1+1", 2.5, "a\tb", "-3"])
+    assert line.split("\t") == ["'=1+1", "2.5", "a b", "'-3"]
+
+
+def test_failure_mid_write_keeps_the_old_report(sample, tmp_path, monkeypatch):
+    imported, result = sample
+    target = tmp_path / "report.xlsx"
+    target.write_bytes(b"the old report")
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk fell off")
+
+    monkeypatch.setattr(report_mod, "write_model_sheet", boom)
+    with pytest.raises(RuntimeError):
+        write_report(result, target, imported=imported)
+    assert target.read_bytes() == b"the old report"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.xlsx"]
+
+
+def test_target_open_elsewhere_gives_one_line(sample, tmp_path, monkeypatch):
+    imported, result = sample
+    target = tmp_path / "report.xlsx"
+    target.write_bytes(b"old")
+
+    def locked(src, dst):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "replace", locked)
+    with pytest.raises(ReportError) as info:
+        write_report(result, target, imported=imported)
+    message = str(info.value)
+    assert "\n" not in message and "close it" in message
+    assert target.read_bytes() == b"old"
+
+
+def test_missing_folder_is_a_report_error(sample, tmp_path):
+    _, result = sample
+    with pytest.raises(ReportError, match="does not exist"):
+        write_report(result, tmp_path / "no such folder" / "r.xlsx")
+
+
+def test_refuses_to_overwrite_an_input(sample, tmp_path):
+    imported, result = sample
+    copy_of_input = tmp_path / "inputs.xlsx"
+    shutil.copyfile(sample_paths()[0], copy_of_input)
+    before = copy_of_input.read_bytes()
+    with pytest.raises(ReportError, match="input file"):
+        write_report(result, copy_of_input, input_paths=[copy_of_input])
+    with pytest.raises(ReportError, match="input file"):  # same content as an input: refused by its SHA-256
+        write_report(result, copy_of_input, imported=imported)
+    assert copy_of_input.read_bytes() == before
+
+
+def test_monte_carlo_and_sensitivity_sheets(sample, tmp_path):
+    from strandrisk.core.simulation import run_monte_carlo, tornado
+
+    imported, result = sample
+    result = copy.copy(result)
+    result.monte_carlo = run_monte_carlo(result.system, result.scenario, simulations=200, seed=7)
+    result.tornado = tornado(result.system, result.scenario)
+    path = tmp_path / "mc.xlsx"
+    write_report(result, path, imported=imported)
+    wb = load_workbook(path, data_only=True)
+    ws = wb["Monte Carlo"]
+    rows = list(ws.iter_rows(values_only=True))
+    mc = result.monte_carlo
+    p = 0
+    form = result.provider_forms(p)[0]
+    label = report_mod.FORM_LABELS[form]
+    cash = [r for r in rows if r[0] == result.system.provider_code[p] and r[2] == label and r[3] == "Cash £000"]
+    assert [r[4] for r in cash] == ["P5", "P10", "P50", "P90", "P95"]
+    np.testing.assert_allclose(np.array([r[5:5 + result.system.horizon] for r in cash], dtype=float),
+                               mc.percentiles[form]["cash_gbp_k"][:, p, :])
+    with zipfile.ZipFile(path) as zf:
+        charts = [n for n in zf.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) >= 5  # plus the fan charts
+    sens = [r for r in wb["Sensitivity"].iter_rows(values_only=True) if r[0] == result.system.provider_code[p]
+            and r[2] is not None]
+    ranked = result.tornado.ranked("acute_only", p)
+    assert [r[2] for r in sens[:len(ranked)]] == [r["label"] for r in ranked]
+
+
+def test_no_simulation_says_so(sample_report):
+    ws = load_workbook(sample_report)["Monte Carlo"]
+    texts = [c for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert any(t.startswith("No simulation ran") for t in texts)
+
+
+def _soffice():
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.mark.skipif(_soffice() is None, reason="LibreOffice (soffice) is not installed: the Model sheet "
+                                               "recalculation check needs it (CI installs libreoffice-calc-nogui)")
+def test_libreoffice_recalculates_the_model_sheet(sample, sample_report, tmp_path):
+    _, result = sample
+    out = tmp_path / "recalculated"
+    profile = tmp_path / f"lo-profile-{uuid.uuid4().hex}"
+    subprocess.run([_soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "xlsx",
+                    "--outdir", str(out), str(sample_report)], check=True, timeout=240,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wb = load_workbook(out / sample_report.name, data_only=True)
+
+    def named(name):
+        sheet, ref = next(iter(wb.defined_names[name].destinations))
+        return wb[sheet][ref.replace("$", "")].value
+
+    expected = sum(len(result.provider_forms(p)) for p in range(result.system.n_providers)) \
+        * len(RESULT_ROWS) * result.system.horizon
+    assert named("check_cells_reconciled") == expected
+    assert named("check_max_abs_diff_gbp_k") <= 0.5
+    # the formulas produced real figures, not zeros: Model income equals the engine's
+    ws = wb["Model"]
+    incomes = [row for row in ws.iter_rows(values_only=True) if row[2] == "acute-only: income"]
+    assert len(incomes) == sum(1 for p in range(result.system.n_providers) if "acute_only" in result.provider_forms(p))
+    first = incomes[0]
+    assert first[9] == pytest.approx(result.forms["acute_only"]["income_gbp_k"][0, 0], abs=0.5)
