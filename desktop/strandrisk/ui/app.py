@@ -23,9 +23,20 @@ def create_application(argv=None) -> QApplication:
     app.setApplicationName("StrandRisk")
     app.setOrganizationName("StrandRisk")
     app.setApplicationDisplayName("StrandRisk")
+    _set_icon(app)
     configure_logging()
     install_excepthook()
     return app
+
+
+def _set_icon(app) -> None:
+    from importlib.resources import files
+
+    from PySide6.QtGui import QIcon
+
+    icon = files("strandrisk.resources").joinpath("icons", "strandrisk.png")
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
 
 
 def install_excepthook() -> None:
@@ -53,13 +64,20 @@ def install_excepthook() -> None:
 def run_app(project: str | None = None, sample: bool = False) -> int:
     """Start the app: open PROJECT, or the sample (asked for, or on the very first start). Returns the exit code."""
     app = create_application()
+    window = start_window(project, sample)
+    return int(app.exec())
+
+
+def start_window(project: str | None = None, sample: bool = False, settings=None, offer_recovery=None):
+    """The shown main window with the project, the recovered work, or the sample (asked for, or first start)."""
     from ..io.project import ProjectError, autosave_path
     from .main_window import MainWindow
 
-    window = MainWindow()
+    window = MainWindow(settings)
     first_start = not window.settings.value("started_before", False, type=bool)
     window.show()
-    if autosave_path().exists() and _offer_recovery(window):
+    offer = offer_recovery or _offer_recovery
+    if autosave_path().exists() and offer(window):
         pass
     elif project:
         try:
@@ -67,9 +85,9 @@ def run_app(project: str | None = None, sample: bool = False) -> int:
         except ProjectError as exc:
             window.show_error("Open project", f"{exc}.")
     elif sample or first_start:
-        window.open_sample()
+        window.open_sample(wait=False)
     window.settings.setValue("started_before", True)
-    return int(app.exec())
+    return window
 
 
 def _offer_recovery(window) -> bool:

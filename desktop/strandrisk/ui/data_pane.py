@@ -22,7 +22,7 @@ class DataPane(QWidget):
         bar = QHBoxLayout()
         for text, slot, tip in (
                 ("Add files...", window.add_files_dialog, "Add spreadsheets (xlsx, xls, ods, csv)"),
-                ("Open sample", window.open_sample, "Replace the data with the built-in fictional sample"),
+                ("Open sample", lambda: window.open_sample(wait=False), "Replace the data with the built-in fictional sample"),
                 ("Save template...", window.save_template_dialog, "Save an empty input workbook to fill in"),
                 ("Save mapping...", window.save_mapping_dialog, "Save the column mapping to reuse it"),
                 ("Load mapping...", window.load_mapping_dialog, "Apply a saved column mapping")):

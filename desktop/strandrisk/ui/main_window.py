@@ -96,7 +96,7 @@ class MainWindow(QMainWindow):
         self._revision = 0
         self._results_cache: dict[str, object] = {}
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda _c: self._update_title())
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
 
         self.setAcceptDrops(True)
         self.setMinimumSize(900, 600)
@@ -183,7 +183,7 @@ class MainWindow(QMainWindow):
         a["new"] = self._action("&New project", self.new_project, S.New, "Start an empty project")
         a["open"] = self._action("&Open project or files...", self.open_dialog, S.Open,
                                  "Open a .strandrisk project or add spreadsheets")
-        a["sample"] = self._action("Open &sample", self.open_sample, None, "Load the built-in fictional sample")
+        a["sample"] = self._action("Open &sample", lambda: self.open_sample(wait=False), None, "Load the built-in fictional sample")
         a["add"] = self._action("&Add data files...", self.add_files_dialog, None, "Add spreadsheets")
         a["save"] = self._action("&Save project", self.save, S.Save, "Save the project")
         a["save_as"] = self._action("Save project &as...", self.save_as, QKeySequence("Ctrl+Shift+S"))
@@ -270,6 +270,9 @@ class MainWindow(QMainWindow):
     @property
     def dirty(self) -> bool:
         return self.data_dirty or not self.undo_stack.isClean()
+
+    def _clean_changed(self, _clean: bool):
+        self._update_title()
 
     def _update_title(self):
         self.setWindowTitle(f"StrandRisk - {self.project_name}[*]")
@@ -414,22 +417,26 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.assumptions_pane.refresh()
 
-    def open_sample(self):
-        """Load the built-in fictional sample system (synchronous: it reads in a fraction of a second)."""
+    def open_sample(self, wait: bool = True):
+        """Load the built-in fictional sample system (shows the "sample data" banner)."""
         from ..io.load import load_sample
 
         if self.busy:
             self.cancel_job(wait=True)
-        imported = load_sample()
-        self.project_path = None
-        self.undo_stack.clear()
-        self.mapping = None
-        self._set_data(imported, [], is_sample=True)
-        self.data_dirty = False
-        self.undo_stack.setClean()
-        self._update_title()
-        self.assumptions_pane.refresh()
-        self.show_pane("Results")
+
+        def done(imported):
+            self.project_path = None
+            self.undo_stack.clear()
+            self.mapping = None
+            self._set_data(imported, [], is_sample=True)
+            self.data_dirty = False
+            self.undo_stack.setClean()
+            self._update_title()
+            self.assumptions_pane.refresh()
+            self.show_pane("Results")
+
+        return self._start_job("import", "Reading the sample", lambda progress, cancel: load_sample(progress, cancel),
+                               done, wait)
 
     def import_files(self, paths, wait: bool = False):
         """Add spreadsheets to the project (re-reading the files already in it); a .strandrisk path opens it."""
@@ -628,7 +635,7 @@ class MainWindow(QMainWindow):
 
         def work(progress, cancel):
             mc = run_monte_carlo(result.system, scenario, simulations=n, seed=seed, progress=progress,
-                                 cancel=cancel)
+                                 cancel=cancel, break_even=result.break_even or None)
             if cancel():
                 return None
             progress(0.99, "Sensitivity (tornado)")

@@ -1,0 +1,259 @@
+"""The desktop app, walked as a user would (pytest-qt, offscreen)."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
+
+from strandrisk.io import project as pj  # noqa: E402
+from strandrisk.ui.main_window import PANES, JobFailed, MainWindow  # noqa: E402
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path):
+    windows = []
+
+    def make():
+        settings = QSettings(str(tmp_path / f"settings{len(windows)}.ini"), QSettings.Format.IniFormat)
+        w = MainWindow(settings)
+        w.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
+        qtbot.addWidget(w)
+        w.show()
+        windows.append(w)
+        return w
+
+    yield make
+    for w in windows:
+        if w.busy:
+            w.cancel_job(wait=True)
+
+
+@pytest.fixture
+def sample_window(make_window):
+    w = make_window()
+    w.open_sample(wait=True)
+    return w
+
+
+def test_sample_opens_with_banner_and_every_pane_draws(sample_window):
+    w = sample_window
+    assert w.windowTitle().startswith("StrandRisk - Sample")
+    assert w.banner.isVisible()
+    assert w.result is not None and w.result.system.n_providers == 7
+    for name in PANES:
+        w.show_pane(name)
+        assert w.current_pane() == name
+    table = w.results_pane.table.model_
+    assert table.rowCount() == 2 * 10  # all providers: both forms x yearly measures
+    tsv = w.results_pane.table.copy_tsv()
+    assert tsv.splitlines()[0].split("\t")[:3] == ["Form", "Measure", w.result.years[0]]
+
+
+def test_results_table_sorts_by_value(sample_window):
+    w = sample_window
+    w.show_pane("Results")
+    view = w.results_pane.table
+    col = 2
+    view.sortByColumn(col, view.horizontalHeader().sortIndicatorOrder().AscendingOrder)
+    values = [view.model_.raw_value(r, col) for r in range(view.model_.rowCount())]
+    finite = [v for v in values if not np.isnan(v)]
+    assert finite == sorted(finite)
+
+
+def test_edit_refuse_undo_redo(sample_window, qtbot):
+    w = sample_window
+    pane = w.assumptions_pane
+    base_npv = w.result.forms["acute_only"]["npv_stranded_gbp_k"].copy()
+    assert pane.set_value("discount_rate", "0.1")
+    w.rerun_now()
+    assert w.result.scenario.discount_rate == 0.1
+    assert (w.result.forms["acute_only"]["npv_stranded_gbp_k"] <= base_npv + 1e-9).all()
+    assert "*" not in w.windowTitle() or w.isWindowModified()
+    # refused inline with the reason; nothing applied
+    assert not pane.set_value("fixed_release_rate", "1.5")
+    err = pane.editor("fixed_release_rate").property("error_label")
+    assert "between 0 and 1" in err.text() and not err.isHidden()
+    assert w.scenario_dict().get("fixed_release_rate") is None
+    # service-line table edit, then undo both edits and redo
+    pane.lines.item(1, 1).setText("0.05")  # non_elective shift rate
+    assert w.scenario_dict()["service_lines"]["non_elective"]["shift_rate"] == 0.05
+    assert w.undo_stack.count() == 2
+    w.undo_stack.undo()
+    w.undo_stack.undo()
+    w.rerun_now()
+    np.testing.assert_allclose(w.result.forms["acute_only"]["npv_stranded_gbp_k"], base_npv)
+    assert pane.editor("discount_rate").text() == "0.035"
+    w.undo_stack.redo()
+    w.rerun_now()
+    assert w.result.scenario.discount_rate == 0.1
+
+
+def test_cancel_then_complete_a_simulation(sample_window, qtbot):
+    w = sample_window
+    job = w.run_simulation(200_000)
+    assert w.busy
+    qtbot.waitUntil(lambda: w.uncertainty_pane.progress.value() > 0 or not w.busy, timeout=20_000)
+    w.cancel_job(wait=True)
+    assert not w.busy
+    assert w.result.monte_carlo is None
+    assert job is not None
+    w.run_simulation(500, wait=True)
+    mc = w.result.monte_carlo
+    assert mc is not None and mc.simulations == 500
+    assert w.result.tornado is not None
+    w.show_pane("Uncertainty")
+    w.uncertainty_pane.refresh()
+    assert "500 simulations" in w.uncertainty_pane.status.text()
+
+
+def test_export_report(sample_window, tmp_path):
+    pytest.importorskip("strandrisk.io.report")
+    w = sample_window
+    target = tmp_path / "report.xlsx"
+    w.export_report(target, wait=True)
+    assert target.exists() and target.stat().st_size > 1000
+
+
+def test_import_messy_file_and_fix_the_mapping(make_window, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    from strandrisk.io.load import sample_paths
+
+    wb = openpyxl.load_workbook(sample_paths()[0])
+    ws = wb["Cash balances"]
+    for cell in ws[1]:
+        if cell.value == "cash_gbp_k":
+            cell.value = "Closing bal"
+    ws.insert_rows(1)
+    ws["A1"] = "Cash returns (fictional)"
+    messy = tmp_path / "messy.xlsx"
+    wb.save(messy)
+
+    w = make_window()
+    w.import_files([messy], wait=True)
+    assert w.current_pane() == "Data"
+    assert any(p.severity == "error" and "Cash balance" in p.message for p in w.imported.problems)
+    # the user picks the sheet and maps the unrecognised column
+    tree = w.data_pane.tree
+    sheet_item = next(tree.topLevelItem(0).child(i) for i in range(tree.topLevelItem(0).childCount())
+                      if tree.topLevelItem(0).child(i).text(0) == "Cash balances")
+    tree.setCurrentItem(sheet_item)
+    combo = w.data_pane.mapping_combo("Closing bal")
+    assert combo is not None
+    combo.setCurrentIndex(combo.findData("cash_gbp_k"))
+    combo.activated.emit(combo.currentIndex())
+    assert w.busy
+    w.data_pane.win._job and __import__("strandrisk.ui.workers", fromlist=["wait_for"]).wait_for(w._job)
+    assert not w.imported.has_errors
+    assert w.mapping["sheets"][0]["columns"] == {"Closing bal": "cash_gbp_k"}
+    assert w.result is not None and w.result.system.n_providers == 7
+    # a click on a problem shows the row: none left, so check the row description directly
+    assert "row" in w.describe_row("messy.xlsx", "Cash balances", "E3")
+
+
+def test_save_reopen_compare(sample_window, make_window, tmp_path):
+    w = sample_window
+    w.assumptions_pane.duplicate_scenario()
+    assert w.current_scenario == "Base case copy"
+    w.assumptions_pane.set_value("horizon_years", "7")
+    path = w.save_project(tmp_path / "board")
+    assert path.name == "board.strandrisk"
+    assert w.windowTitle().startswith("StrandRisk - board") and not w.isWindowModified()
+    assert str(path) in w.recent_files()
+
+    other = make_window()
+    other.open_project(path)
+    assert list(other.scenarios) == ["Base case", "Base case copy"]
+    assert other.result.system.horizon == 7
+    assert not other.banner.isVisible()
+    other.show_pane("Compare")
+    pane = other.compare_pane
+    pane.left.setCurrentText("Base case")
+    pane.right.setCurrentText("Base case copy")
+    pane.refresh(fill=False)
+    model = pane.table.model_
+    assert model.rowCount() == 8
+    row = next(r for r in range(model.rowCount()) if model.raw_value(r, 1).startswith("Cumulative surplus"))
+    a, b, diff = (model.raw_value(row, c) for c in (2, 3, 4))
+    assert diff == pytest.approx(b - a)
+    assert a != b  # seven years against five
+
+
+def test_newer_project_is_refused_with_a_dialog(make_window, tmp_path, sample_window):
+    import json
+    import zipfile
+
+    path = tmp_path / "future.strandrisk"
+    sample_window.save_project(path)
+    with zipfile.ZipFile(path) as zf:
+        doc = json.loads(zf.read(pj.MEMBER))
+    doc["format_version"] = pj.FORMAT_VERSION + 1
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(pj.MEMBER, json.dumps(doc))
+    w = make_window()
+    w.open_paths([path])
+    assert "newer StrandRisk" in w.last_error
+    assert w.result is None
+
+
+def test_recover_from_autosave(sample_window, make_window):
+    from strandrisk.ui.app import start_window
+
+    w = sample_window
+    w.assumptions_pane.set_value("price_uplift", "0.03")
+    written = w.autosave_now()
+    assert written is not None and written.exists()
+    # a crash: the window never closes; the next start offers the recovery file
+    offered = []
+    w2 = start_window(settings=QSettings(str(written.parent / "s.ini"), QSettings.Format.IniFormat),
+                      offer_recovery=lambda win: offered.append(win) or win.recover_autosave())
+    w2.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
+    try:
+        assert offered == [w2]
+        assert w2.result is not None and w2.result.scenario.price_uplift == 0.03
+        assert w2.isWindowModified()
+    finally:
+        w2.close()
+    assert not written.exists()  # a clean close removes the recovery file
+
+
+def test_closing_mid_run_stops_the_worker(make_window, qtbot):
+    w = make_window()
+    w.open_sample(wait=True)
+    job = w.run_simulation(500_000)
+    ended = []
+    job.cancelled.connect(lambda: ended.append("cancelled"))
+    job.succeeded.connect(lambda _v: ended.append("finished"))
+    w.close()
+    assert not w.busy
+    assert ended == ["cancelled"]
+
+
+def test_job_failure_raises_for_wait_and_reports(make_window, tmp_path):
+    w = make_window()
+    bad = tmp_path / "broken.xlsx"
+    bad.write_bytes(b"PK\x03\x04 a damaged workbook")
+    with pytest.raises(JobFailed, match="broken.xlsx"):
+        w.import_files([bad], wait=True)
+    assert not w.busy
+
+
+def test_help_viewer_shows_the_pages(sample_window):
+    viewer = sample_window.show_help()
+    assert "index.md" in viewer.pages and "model.md" in viewer.pages
+    assert "StrandRisk" in viewer.browser.toPlainText()
+    viewer.close()
+
+
+def test_first_start_opens_the_sample(qtbot, tmp_path):
+    from strandrisk.ui.app import start_window
+
+    w = start_window(settings=QSettings(str(tmp_path / "first.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(w)
+    qtbot.waitUntil(lambda: w.result is not None, timeout=30_000)
+    assert w.is_sample and w.banner.isVisible()
+    again = start_window(settings=w.settings)
+    qtbot.addWidget(again)
+    assert again.result is None and not again.busy
