@@ -1,0 +1,676 @@
+"""NHS England's published TAC data workbooks -> Providers and Cash balances for every trust.
+
+Each year NHS England publishes two Trust Accounts Consolidation (TAC) data workbooks, one for NHS
+trusts and one for NHS foundation trusts. Their ``All data`` sheet is a long table with one row per
+trust and form cell (``OrganisationName, WorkSheetName, TableID, MainCode, RowNumber, SubCode,
+Total``; 2021/22 used ``Organisation Name`` and ``Value number``), values in GBP thousands, and a
+``List of Providers`` sheet gives each trust's ODS code, region and sector.
+
+Only current-year MainCodes (``A..CY..``) are read; the SubCodes and how they add up to each figure
+are in ``resources/tac/tac_subcodes.json`` (see ``tac_codes``), looked up per financial year.
+
+Several files (both sectors, several years) are read together by passing a list of paths to
+``read_tac``: the Providers register then holds each trust's latest year (the base year) and Cash
+balances every year-end. Calling ``read_tac`` once per file and concatenating would repeat trusts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from ..core import schema
+from ..core.inputs import Table, fy_label
+from ..core.problems import ERROR, NOTE, WARNING, Problem
+from . import tac_codes
+
+ProgressFn = Callable[[float, str], None]
+CancelFn = Callable[[], bool]
+
+ALL_DATA = "All data"
+LIST_OF_PROVIDERS = "List of Providers"
+
+# Suggested form from the community share of operating income (the user confirms it).
+COMMUNITY_ONLY_SHARE = 0.60  # at least this share of income from community services: community_only
+INTEGRATED_SHARE = 0.10  # at least this share (and below the one above): integrated; less: acute_only
+MOSTLY_OTHER_SHARE = 0.25  # acute and community together below this: a mental health, ambulance or other trust
+
+_CHUNK_ROWS = 65_536
+_MAX_ZIP_ENTRIES = 10_000
+_MAX_UNCOMPRESSED = 1_500_000_000
+_MAX_ENTRY_RATIO = 200
+
+# Normalised header -> role in the All data long table.
+_ALL_DATA_COLUMNS = {
+    "organisationname": "org", "orgname": "org", "organisation": "org", "providername": "org",
+    "worksheetname": "worksheet", "tableid": "table", "maincode": "maincode", "rownumber": "rownumber",
+    "subcode": "subcode", "total": "value", "valuenumber": "value", "value": "value",
+}
+_REQUIRED_ROLES = ("org", "maincode", "subcode", "value")
+
+_YEAR_TEXT = re.compile(r"(?<!\d)(20\d\d)\s*(?:[-/\u2013]|\s+to\s+)\s*(20)?(\d\d)(?!\d)")
+
+
+def _norm_header(text) -> str:
+    return re.sub(r"[^a-z0-9]+", "", str(text or "").lower())
+
+
+def _norm_name(text) -> str:
+    """Organisation names as the two sheets may spell them differently: case, '&', apostrophes, spaces."""
+    text = str(text or "").lower().replace("\u2019", "'").replace("&", " and ")
+    return " ".join(re.sub(r"[^a-z0-9']+", " ", text).split())
+
+
+def _norm_region(text) -> str:
+    return " ".join(str(text or "").lower().replace("&", " and ").split())
+
+
+def looks_like_tac(sheet_names: list[str]) -> bool:
+    """A TAC data workbook has an 'All data' sheet and a 'List of Providers' sheet."""
+    names = {_norm_header(s) for s in sheet_names}
+    return _norm_header(ALL_DATA) in names and _norm_header(LIST_OF_PROVIDERS) in names
+
+
+@dataclass
+class TacSelection:
+    """Which trusts to model. Empty lists mean no restriction; all given criteria must hold."""
+
+    trusts: list[str] = field(default_factory=list)  # ODS codes
+    regions: list[str] = field(default_factory=list)
+    sectors: list[str] = field(default_factory=list)  # nhs_trust / foundation_trust
+    years: list[int] = field(default_factory=list)  # financial years to read (start year: 2023 = 2023/24)
+
+    def matches(self, trust: "TacTrust") -> bool:
+        if self.trusts and trust.code not in {c.strip().upper() for c in self.trusts}:
+            return False
+        if self.regions and _norm_region(trust.region) not in {_norm_region(r) for r in self.regions}:
+            return False
+        if self.sectors and trust.sector not in {s.strip().lower() for s in self.sectors}:
+            return False
+        return True
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.trusts or self.regions or self.sectors or self.years)
+
+
+@dataclass
+class TacTrust:
+    """One trust found in the TAC files."""
+
+    code: str
+    name: str
+    region: str = ""
+    sector: str = ""  # nhs_trust or foundation_trust
+    provider_type: str = ""  # the List of Providers' own description when it gives one (e.g. Acute)
+    years: tuple[int, ...] = ()
+    names: tuple[str, ...] = ()  # every name seen, oldest first (trusts rename)
+    community_share: float | None = None  # community services income / operating income, base year
+    acute_share: float | None = None
+    suggested_form: str | None = None
+    note: str = ""
+    selected: bool = True
+
+    @property
+    def latest_year(self) -> int | None:
+        return max(self.years) if self.years else None
+
+
+@dataclass
+class TacImport:
+    tables: dict[str, Table]
+    problems: list[Problem] = field(default_factory=list)
+    sheets: list = field(default_factory=list)  # io.load.SheetReport
+    trusts: list[TacTrust] = field(default_factory=list)  # every trust found, selected or not
+    years: list[int] = field(default_factory=list)  # financial years read (start years)
+    base_year: int | None = None
+    year_evidence: dict[str, str] = field(default_factory=dict)  # file -> how its year was found
+
+    @property
+    def selected_codes(self) -> list[str]:
+        return [t.code for t in self.trusts if t.selected]
+
+
+def suggest_form(community_share: float | None) -> str | None:
+    if community_share is None or not np.isfinite(community_share):
+        return None
+    if community_share >= COMMUNITY_ONLY_SHARE:
+        return "community_only"
+    if community_share >= INTEGRATED_SHARE:
+        return "integrated"
+    return "acute_only"
+
+
+# Reading one file ---------------------------------------------------------------------------------
+
+@dataclass
+class _FileData:
+    """What one TAC file holds, already reduced to the lines StrandRisk uses."""
+
+    file: str
+    fy: int
+    year_how: str
+    orgs: list[str]  # organisation names as in All data
+    figures: np.ndarray  # [org, measure] in register units (NaN: no line present)
+    rows: np.ndarray  # [org, measure] 1-based All data row of the first line used (0: none)
+    providers: dict[str, dict]  # normalised name -> {code, name, region, sector, provider_type}
+    problems: list[Problem]
+    header_map: dict[str, str]
+    n_rows: int
+
+
+def _failure(message: str):
+    from .load import ImportFailure
+
+    return ImportFailure(message)
+
+
+def _check_package(path: Path) -> None:
+    """Refuse zip packages that would exhaust memory before any parser sees them."""
+    if not path.exists():
+        raise _failure(f"{path}: file not found")
+    if not zipfile.is_zipfile(path):
+        return  # .xls / .xlsb-less binary formats: calamine reads them with its own limits
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _failure(f"{path.name}: damaged zip package ({exc}): open it in Excel and save it again") from None
+    if len(infos) > _MAX_ZIP_ENTRIES:
+        raise _failure(f"{path.name}: has {len(infos):,} parts inside, more than any real workbook: not read")
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size > (1 << 20) and info.file_size > _MAX_ENTRY_RATIO * max(1, info.compress_size):
+            raise _failure(f"{path.name}: is compressed suspiciously well (a zip bomb?): not read")
+    if total > _MAX_UNCOMPRESSED:
+        raise _failure(f"{path.name}: would expand to {total / 1e9:.1f} GB: too large to read")
+
+
+def _open(path: Path):
+    import python_calamine as pc
+
+    _check_package(path)
+    try:
+        return pc.CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # noqa: BLE001 - any reader failure is one line for the user
+        detail = " ".join(str(exc).split())[:160]
+        raise _failure(f"{path.name}: cannot be read as a workbook ({detail}): open it in Excel and save "
+                       "it again as .xlsx") from None
+
+
+def _sheet_name(wb, wanted: str) -> str | None:
+    key = _norm_header(wanted)
+    return next((s for s in wb.sheet_names if _norm_header(s) == key), None)
+
+
+def _sheet_rows(wb, name: str, nrows: int) -> list[list]:
+    return wb.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=nrows)
+
+
+def _years_in_text(values: Iterable) -> Counter:
+    found: Counter = Counter()
+    for v in values:
+        if not isinstance(v, str):
+            continue
+        for m in _YEAR_TEXT.finditer(v):
+            start, end2 = int(m.group(1)), int(m.group(3))
+            if (start + 1) % 100 == end2:
+                found[start] += 1
+    return found
+
+
+def _read_providers(wb, path: Path, problems: list[Problem]) -> tuple[dict[str, dict], Counter]:
+    """The List of Providers sheet: name -> code, region, sector. Also the years its title text names."""
+    name = _sheet_name(wb, LIST_OF_PROVIDERS)
+    rows = _sheet_rows(wb, name, 5000)
+    header_at, cols = None, {}
+    for i, row in enumerate(rows[:30]):
+        heads = [_norm_header(v) for v in row]
+        code_j = next((j for j, h in enumerate(heads) if h in (
+            "odscode", "organisationcode", "orgcode", "code", "providercode", "trustcode", "odsorgcode",
+            "organisationodscode", "ods")), None)
+        name_j = next((j for j, h in enumerate(heads) if h in (
+            "organisationname", "orgname", "name", "providername", "trustname", "organisation", "provider",
+            "trust")), None)
+        if code_j is not None and name_j is not None:
+            header_at = i
+            cols = {"code": code_j, "name": name_j}
+            cols["region"] = next((j for j, h in enumerate(heads) if "region" in h), None)
+            cols["sector"] = next((j for j, h in enumerate(heads) if "sector" in h), None)
+            cols["type"] = next((j for j, h in enumerate(heads)
+                                 if h in ("type", "providertype", "organisationtype", "trusttype", "orgtype",
+                                          "servicetype", "subsector")), None)
+            break
+    title_years = _years_in_text(v for row in rows[: header_at or 10] for v in row)
+    if header_at is None:
+        raise _failure(f"{path.name}: sheet '{name}' has no header with an ODS code column and a name column")
+    out: dict[str, dict] = {}
+    for i, row in enumerate(rows[header_at + 1:], start=header_at + 2):
+        def cell(role):
+            j = cols.get(role)
+            v = row[j] if j is not None and j < len(row) else None
+            return "" if v is None else str(v).strip()
+        code, org = cell("code").upper(), cell("name")
+        if not code and not org:
+            continue
+        if not code or not org:
+            problems.append(Problem(WARNING, "a provider without an ODS code or a name: skipped", path.name, name,
+                                    f"A{i}"))
+            continue
+        sector_text = cell("sector")
+        kind_text = cell("type")
+        out[_norm_name(org)] = {"code": code, "name": org, "region": cell("region"),
+                                "sector": _vehicle(sector_text, org),
+                                "provider_type": kind_text or (sector_text if "trust" not in sector_text.lower()
+                                                               else "")}
+    return out, title_years
+
+
+def _vehicle(sector_text: str, org_name: str) -> str:
+    text = sector_text.lower()
+    if "foundation" in text or text.strip() in ("ft", "fts"):
+        return "foundation_trust"
+    if "trust" in text:
+        return "nhs_trust"
+    return "foundation_trust" if "foundation trust" in org_name.lower() else "nhs_trust"
+
+
+def _to_float(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Object array of cell values -> floats (NaN for blank) and a mask of text that is not a number."""
+    out = np.full(len(values), np.nan)
+    bad = np.zeros(len(values), dtype=bool)
+    for i, v in enumerate(values):  # only the few thousand rows already filtered to the lines used
+        if v is None or v == "":
+            continue
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            out[i] = float(v)
+            continue
+        try:
+            out[i] = float(str(v).replace(",", "").strip())
+        except ValueError:
+            bad[i] = True
+    return out, bad
+
+
+def _read_all_data(wb, path: Path, wanted: set[tuple[str, str]], cancel: CancelFn | None,
+                   progress: Callable[[float], None]):
+    """Stream the long table; keep only rows whose (MainCode, SubCode) is wanted.
+
+    Returns the header mapping, the kept columns (org, maincode, subcode, raw value, 1-based row),
+    every distinct SubCode in the file (for telling its year) and the row count.
+    """
+    import pandas as pd
+
+    name = _sheet_name(wb, ALL_DATA)
+    sheet = wb.get_sheet_by_name(name)
+    total = max(1, sheet.height)
+    rows_iter = sheet.iter_rows()
+    header = next(rows_iter, None) or []
+    roles = {}
+    header_map = {}
+    for j, h in enumerate(header):
+        role = _ALL_DATA_COLUMNS.get(_norm_header(h))
+        if role and role not in roles:
+            roles[role] = j
+            header_map[str(h)] = role
+    missing = [r for r in _REQUIRED_ROLES if r not in roles]
+    if missing:
+        need = {"org": "OrganisationName", "maincode": "MainCode", "subcode": "SubCode", "value": "Total"}
+        raise _failure(f"{path.name}: sheet '{name}' lacks the TAC column(s) "
+                       f"{', '.join(need[m] for m in missing)}: is this a TAC data file as published?")
+    j_org, j_main, j_sub, j_val = (roles[r] for r in _REQUIRED_ROLES)
+    wanted_keys = pd.Index(sorted(f"{m}|{s}" for m, s in wanted))
+    kept = {"org": [], "main": [], "sub": [], "value": [], "row": []}
+    subcodes: set = set()
+    n_rows = 0
+    width = len(header)
+    chunk: list = []
+
+    def flush(chunk, first_row):
+        cols = list(zip(*(r if len(r) >= width else list(r) + [None] * (width - len(r)) for r in chunk)))
+        main = pd.Series(cols[j_main], dtype=object).astype(str)
+        sub = pd.Series(cols[j_sub], dtype=object).astype(str)
+        subcodes.update(sub.unique())
+        keys = main.str.cat(sub, sep="|")
+        idx = np.flatnonzero(keys.isin(wanted_keys).to_numpy())
+        if len(idx):
+            org, val = np.asarray(cols[j_org], dtype=object), np.asarray(cols[j_val], dtype=object)
+            kept["org"].append(org[idx])
+            kept["main"].append(main.to_numpy()[idx])
+            kept["sub"].append(sub.to_numpy()[idx])
+            kept["value"].append(val[idx])
+            kept["row"].append(idx + first_row)
+
+    first_row = 2
+    for row in rows_iter:
+        chunk.append(row)
+        if len(chunk) == _CHUNK_ROWS:
+            if cancel is not None and cancel():
+                from .load import ImportCancelled
+
+                raise ImportCancelled()
+            flush(chunk, first_row)
+            first_row += len(chunk)
+            n_rows += len(chunk)
+            chunk = []
+            progress(n_rows / total)
+    if chunk:
+        flush(chunk, first_row)
+        n_rows += len(chunk)
+    cat = {k: (np.concatenate(v) if v else np.empty(0, dtype=object if k != "row" else np.int64))
+           for k, v in kept.items()}
+    subcodes.discard("None")
+    subcodes.discard("")
+    return header_map, cat, subcodes, n_rows
+
+
+def _decide_year(path: Path, text_years: Counter, subcodes: set, problems: list[Problem]) -> tuple[int, str]:
+    """The financial year a file holds: from its own text, else its SubCodes, else its file name."""
+    by_codes = tac_codes.year_from_subcodes(subcodes)
+    if text_years:
+        ranked = text_years.most_common()
+        if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
+            fy = ranked[0][0]
+            if by_codes is not None and by_codes != fy:
+                problems.append(Problem(WARNING, f"the sheet text says {fy_label(fy)} but the SubCodes look like "
+                                                 f"{fy_label(by_codes)}: read as {fy_label(fy)}", path.name))
+            return fy, "the year named in the workbook's text"
+    if by_codes is not None:
+        return by_codes, "the SubCodes used that year"
+    named = _years_in_text([path.stem.replace("_", "-")])
+    if not named:
+        m = re.search(r"(?<!\d)(20\d\d)(\d\d)(?!\d)", path.stem)
+        if m and (int(m.group(1)) + 1) % 100 == int(m.group(2)):
+            named = Counter({int(m.group(1)): 1})
+    if len(named) == 1:
+        return next(iter(named)), "the file name"
+    raise _failure(f"{path.name}: cannot tell which financial year this TAC file holds: keep NHS England's file "
+                   "name (it names the year, e.g. 2023-24)")
+
+
+def _read_file(path: Path, years_wanted: list[int], cancel, progress: Callable[[float], None]) -> _FileData | None:
+    wb = _open(path)
+    problems: list[Problem] = []
+    try:
+        if not looks_like_tac(wb.sheet_names):
+            raise _failure(f"{path.name}: not a TAC data file (it needs 'All data' and 'List of Providers' sheets)")
+        providers, title_years = _read_providers(wb, path, problems)
+        for s in wb.sheet_names:
+            if _norm_header(s) in (_norm_header(ALL_DATA), _norm_header(LIST_OF_PROVIDERS)):
+                continue
+            try:
+                title_years.update(_years_in_text(v for row in _sheet_rows(wb, s, 40) for v in row))
+            except Exception:  # noqa: BLE001 - a cover sheet that cannot be read gives no year evidence
+                continue
+        header_map, kept, subcodes, n_rows = _read_all_data(wb, path, tac_codes.all_keys(), cancel, progress)
+    finally:
+        try:
+            wb.close()
+        except Exception:  # noqa: BLE001
+            pass
+    fy, how = _decide_year(path, title_years, subcodes, problems)
+    if years_wanted and fy not in years_wanted:
+        return None
+    definition = tac_codes.for_year(fy)
+    if definition.substitute is not None:
+        problems.append(Problem(WARNING, f"StrandRisk knows the TAC SubCodes of {tac_codes.known_range()}; "
+                                         f"{fy_label(fy)} was read with those of {fy_label(definition.substitute)}: "
+                                         "check the figures", path.name))
+    figures, rows, orgs = _reduce(path, fy, definition, kept, problems)
+    return _FileData(path.name, fy, how, orgs, figures, rows, providers, problems, header_map, n_rows)
+
+
+def _reduce(path: Path, fy: int, definition, kept: dict, problems: list[Problem]):
+    """Per organisation and measure: the sum of the weighted sizes of the lines present."""
+    values, bad = _to_float(kept["value"])
+    for i in np.flatnonzero(bad)[:5]:
+        problems.append(Problem(WARNING, f"'{kept['value'][i]}' is not a number: left out", path.name, ALL_DATA,
+                                f"row {int(kept['row'][i])}"))
+    keys = np.array([f"{m}|{s}" for m, s in zip(kept["main"], kept["sub"])], dtype=object)
+    line_index = {k: i for i, k in enumerate(definition.line_keys)}
+    lidx = np.array([line_index.get(k, -1) for k in keys], dtype=np.int64)
+    use = (lidx >= 0) & ~np.isnan(values)
+    org_names = kept["org"].astype(str)
+    orgs, org_idx = np.unique(org_names, return_inverse=True)
+    n_org, n_line = len(orgs), len(definition.line_keys)
+    # one value per organisation and line: the first row (TAC cells are unique by MainCode and SubCode)
+    flat = org_idx * n_line + lidx
+    order = np.flatnonzero(use)
+    _, first = np.unique(flat[order], return_index=True)
+    pick = order[first]
+    raw = np.full(n_org * n_line, np.nan)
+    raw[flat[pick]] = values[pick]
+    row_of = np.zeros(n_org * n_line, dtype=np.int64)
+    row_of[flat[pick]] = kept["row"][pick]
+    raw, row_of = raw.reshape(n_org, n_line), row_of.reshape(n_org, n_line)
+    size = raw * definition.line_sign[None, :]
+    flipped = size < 0
+    for j in np.flatnonzero(flipped.any(axis=0)):
+        who = orgs[np.flatnonzero(flipped[:, j])]
+        problems.append(Problem(WARNING, f"{definition.line_subcode[j]} ({definition.line_label[j]}) has the opposite "
+                                         f"sign to the TAC form's expected sign for {len(who)} trust(s), e.g. {who[0]}: "
+                                         "its size was used", path.name, ALL_DATA))
+    size = np.abs(size)
+    present = ~np.isnan(size)
+    n_meas = len(definition.measures)
+    figures = np.full((n_org, n_meas), np.nan)
+    rows = np.zeros((n_org, n_meas), dtype=np.int64)
+    for m in range(n_meas):
+        for sel, weights in definition.measure_alternatives[m]:  # a handful of alternatives, not rows
+            has = present[:, sel].any(axis=1) & np.isnan(figures[:, m])
+            figures[has, m] = (np.nan_to_num(size[has][:, sel]) * weights[None, :]).sum(axis=1)
+            first_row = np.where(present[:, sel], row_of[:, sel], np.iinfo(np.int64).max).min(axis=1)
+            rows[has, m] = first_row[has]
+    return figures, rows, [str(o) for o in orgs]
+
+
+# Combining files and years ------------------------------------------------------------------------
+
+def read_tac(path: Path | Sequence[Path], selection: TacSelection | None = None,
+             progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> TacImport:
+    """Read one TAC data file, or several at once (both sectors, several years), into model tables."""
+    paths = [Path(path)] if isinstance(path, (str, Path)) else [Path(p) for p in path]
+    selection = selection or TacSelection()
+    files: list[_FileData] = []
+    for k, p in enumerate(paths):
+        def step(fraction, k=k, p=p):
+            if progress is not None:
+                progress((k + 0.95 * fraction) / len(paths), f"Reading TAC data {p.name}")
+        step(0.0)
+        data = _read_file(p, list(selection.years), cancel, step)
+        if data is not None:
+            files.append(data)
+    result = _combine(files, selection)
+    if progress is not None:
+        progress(1.0, "TAC data read")
+    return result
+
+
+def _combine(files: list[_FileData], selection: TacSelection) -> TacImport:
+    from .load import SheetReport
+
+    measures = tac_codes.measure_keys()
+    m_at = {k: i for i, k in enumerate(measures)}
+    problems: list[Problem] = []
+    sheets = []
+    per_trust: dict[str, dict] = {}  # code -> info and {fy: (file, figures row, rows row, name)}
+    unknown: Counter = Counter()
+    for f in files:
+        problems.extend(f.problems)
+        n_used = 0
+        for i, org in enumerate(f.orgs):
+            info = f.providers.get(_norm_name(org))
+            if info is None:
+                unknown[(f.file, org)] += 1
+                continue
+            n_used += 1
+            t = per_trust.setdefault(info["code"], {"info": info, "years": {}})
+            if f.fy in t["years"]:
+                problems.append(Problem(WARNING, f"{info['code']} appears twice for {fy_label(f.fy)} "
+                                                 f"(also in {t['years'][f.fy][0]}): the first was used", f.file))
+                continue
+            t["years"][f.fy] = (f.file, f.figures[i], f.rows[i], org)
+            if f.fy >= max(t["years"]):
+                t["info"] = info
+        sheets.append(SheetReport(f.file, ALL_DATA, "providers", n_used, 1, dict(f.header_map), []))
+    for (file, org), _ in sorted(unknown.items()):
+        problems.append(Problem(WARNING, f"'{org}' is in All data but not in List of Providers: no ODS code, "
+                                         "so it was left out", file, ALL_DATA))
+
+    trusts: list[TacTrust] = []
+    for code in sorted(per_trust):
+        t = per_trust[code]
+        years = tuple(sorted(t["years"]))
+        latest = t["years"][years[-1]]
+        names = tuple(dict.fromkeys(t["years"][y][3] for y in years))
+        fig = latest[1]
+        income = fig[m_at["operating_income_gbp_k"]]
+        comm = fig[m_at["community_income_gbp_k"]]
+        acute = fig[m_at["acute_income_gbp_k"]]
+        share = float(np.nan_to_num(comm) / income) if income and np.isfinite(income) and income > 0 else None
+        acute_share = float(np.nan_to_num(acute) / income) if share is not None else None
+        note = ""
+        if share is not None and acute_share is not None and share + acute_share < MOSTLY_OTHER_SHARE:
+            note = ("most income is neither acute nor community (mental health, ambulance or specialist?): "
+                    "check the form")
+        info = t["info"]
+        trust = TacTrust(code, latest[3], info["region"], info["sector"], info["provider_type"], years, names,
+                         share, acute_share, suggest_form(share), note)
+        trust.selected = selection.matches(trust)
+        trusts.append(trust)
+
+    if selection.regions:
+        known = {_norm_region(t.region) for t in trusts}
+        for r in selection.regions:
+            if _norm_region(r) not in known:
+                regions = sorted({t.region for t in trusts if t.region})
+                problems.append(Problem(WARNING, f"no trust is in region '{r}'; the regions are: "
+                                                 f"{', '.join(regions) or 'none given'}"))
+    if selection.trusts:
+        known_codes = {t.code for t in trusts}
+        missing = [c.strip().upper() for c in selection.trusts if c.strip().upper() not in known_codes]
+        if missing:
+            problems.append(Problem(WARNING, f"ODS code(s) not found in the TAC files: {', '.join(missing)}"))
+
+    chosen = [t for t in trusts if t.selected]
+    years = sorted({y for f in files for y in [f.fy]})
+    base_year = max((t.latest_year for t in chosen), default=None)
+    register = [t for t in chosen if t.latest_year == base_year]
+    left = [t for t in chosen if t.latest_year != base_year]
+    if left:
+        problems.append(Problem(NOTE, f"{len(left)} trust(s) have no accounts for the base year "
+                                      f"{fy_label(base_year)} (merged or dissolved), so they are not in the "
+                                      f"register: {', '.join(t.code for t in left[:10])}"
+                                      f"{' ...' if len(left) > 10 else ''}"))
+    if files and not chosen:
+        problems.append(Problem(ERROR, "no trust in the TAC files matches the chosen trusts, region or sector"))
+
+    providers = _providers_table(register, per_trust, m_at, problems)
+    cash = _cash_table(chosen if register else [], per_trust, m_at, base_year)
+    forms = Counter(t.suggested_form for t in register)
+    if register:
+        problems.append(Problem(NOTE, f"{len(register)} trust(s) read from TAC data for {fy_label(base_year)}; "
+                                      "forms suggested from the community share of income ("
+                                      + ", ".join(f"{n} {k}" for k, n in sorted(forms.items(), key=str))
+                                      + "): confirm them in the Data pane"))
+    for f in files:
+        sheets.append(SheetReport(f.file, ALL_DATA, "cash_balances",
+                                  int(sum(1 for c in cash.source_file if c == f.file)), 1, dict(f.header_map), []))
+    evidence = {f.file: f"{fy_label(f.fy)}, from {f.year_how}" for f in files}
+    return TacImport({"providers": providers, "cash_balances": cash}, problems, sheets, trusts, years, base_year,
+                     evidence)
+
+
+_REGISTER_MEASURES = ("operating_income_gbp_k", "operating_expenditure_gbp_k", "depreciation_gbp_k",
+                      "interest_gbp_k", "pdc_dividend_gbp_k", "working_capital_gbp_k")
+
+
+def _providers_table(register: list[TacTrust], per_trust: dict, m_at: dict, problems: list[Problem]) -> Table:
+    kind = schema.PROVIDERS
+    n = len(register)
+    base = [per_trust[t.code]["years"][t.latest_year] for t in register]
+    cols: dict[str, np.ndarray] = {
+        "provider_code": np.array([t.code for t in register], dtype=object),
+        "provider_name": np.array([t.name for t in register], dtype=object),
+        "form": np.array([t.suggested_form or "acute_only" for t in register], dtype=object),
+        "vehicle": np.array([t.sector for t in register], dtype=object),
+    }
+    fig = np.array([b[1] for b in base]).reshape(n, -1)
+    rows = np.array([b[2] for b in base], dtype=np.int64).reshape(n, -1)
+    for key in _REGISTER_MEASURES:
+        cols[key] = fig[:, m_at[key]].astype(float) if n else np.empty(0)
+        blank = np.flatnonzero(np.isnan(cols[key]))
+        if len(blank):
+            label = kind.column(key).label
+            what = ("the model needs it" if kind.column(key).required
+                    else "left blank" if kind.column(key).default is None
+                    else f"the model uses {kind.column(key).default:g}")
+            problems.append(Problem(WARNING, f"no TAC line for {label.lower()} of {len(blank)} trust(s), "
+                                             f"e.g. {register[blank[0]].code}: {what}", base[blank[0]][0], ALL_DATA))
+    income_rows = rows[:, m_at["operating_income_gbp_k"]] if n else np.empty(0, dtype=np.int64)
+    return Table(kind, cols, source_file=np.array([b[0] for b in base], dtype=object),
+                 source_sheet=np.full(n, ALL_DATA, dtype=object), source_row=income_rows.astype(np.int64))
+
+
+def _cash_table(chosen: list[TacTrust], per_trust: dict, m_at: dict, base_year: int | None) -> Table:
+    kind = schema.CASH_BALANCES
+    codes, ends, cash, files, rows = [], [], [], [], []
+    j = m_at["cash_gbp_k"]
+    for t in chosen:
+        if base_year is not None and t.latest_year != base_year:
+            continue
+        for fy in t.years:
+            file, fig, row, _ = per_trust[t.code]["years"][fy]
+            if np.isnan(fig[j]):
+                continue
+            codes.append(t.code)
+            ends.append(np.datetime64(dt.date(fy + 1, 3, 31), "D"))
+            cash.append(float(fig[j]))
+            files.append(file)
+            rows.append(int(row[j]))
+    cols = {"provider_code": np.array(codes, dtype=object),
+            "period_end": np.array(ends, dtype="datetime64[D]"),
+            "cash_gbp_k": np.array(cash, dtype=float)}
+    return Table(kind, cols, source_file=np.array(files, dtype=object),
+                 source_sheet=np.full(len(codes), ALL_DATA, dtype=object), source_row=np.array(rows, dtype=np.int64))
+
+
+# The trust list alone, for pickers -----------------------------------------------------------------
+
+def list_tac_trusts(path: Path | Sequence[Path]) -> list[TacTrust]:
+    """Trusts named in the List of Providers sheets, without reading the long table (fast).
+
+    Years, shares and the suggested form need the long table: they are filled by ``read_tac``.
+    """
+    paths = [Path(path)] if isinstance(path, (str, Path)) else [Path(p) for p in path]
+    found: dict[str, TacTrust] = {}
+    for p in paths:
+        wb = _open(p)
+        try:
+            if not looks_like_tac(wb.sheet_names):
+                raise _failure(f"{p.name}: not a TAC data file (it needs 'All data' and 'List of Providers' sheets)")
+            providers, _ = _read_providers(wb, p, [])
+        finally:
+            try:
+                wb.close()
+            except Exception:  # noqa: BLE001
+                pass
+        for info in providers.values():
+            t = found.get(info["code"])
+            if t is None:
+                found[info["code"]] = TacTrust(info["code"], info["name"], info["region"], info["sector"],
+                                               info["provider_type"], names=(info["name"],))
+            elif info["name"] not in t.names:
+                t.names = t.names + (info["name"],)
+    return sorted(found.values(), key=lambda t: t.code)
+
+
+__all__ = ["TacImport", "TacSelection", "TacTrust", "list_tac_trusts", "looks_like_tac", "read_tac", "suggest_form"]
