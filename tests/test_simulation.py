@@ -200,3 +200,13 @@ def test_cli_run_with_simulations_and_seed(tmp_path, capsys):
     assert mc["simulations"] == 200 and mc["seed"] == 77
     assert main(["run", "--sample", "--simulations", "200", "--seed", "77", "--json", str(tmp_path / "s.json")]) == 0
     assert (tmp_path / "s.json").read_bytes() == out.read_bytes()
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 1000])
+def test_percentiles_match_numpy_linear(n):
+    from strandrisk.core.simulation import percentiles_of
+
+    x = np.random.default_rng(n).normal(size=(3, 4, n)) * 1000
+    x[1, 2, n // 2] = np.nan
+    expected = np.percentile(x, PERCENTILES, axis=-1, method="linear")
+    np.testing.assert_allclose(percentiles_of(x.copy()), expected, rtol=1e-12, atol=1e-9)

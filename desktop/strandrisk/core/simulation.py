@@ -13,8 +13,10 @@ How a run is organised, and why:
   so that the engine's working arrays plus the batch's stored draws stay under ``MEMORY_TARGET``
   (about 400 MB) whatever the size of the system; the per-draw NPV stranded cost kept for the
   histogram adds N x P x 4 bytes per form.
-* Percentiles are ``np.percentile(..., method="linear")``: linear interpolation between the two
-  nearest order statistics (the spreadsheet PERCENTILE.INC rule).
+* Percentiles follow ``np.percentile(..., method="linear")``: linear interpolation between the two
+  nearest order statistics (the spreadsheet PERCENTILE.INC rule). ``percentiles_of`` computes the
+  same numbers from a sort along the contiguous draws axis, which is several times faster than
+  ``np.percentile`` on these shapes; a cell with a missing value (NaN) in any draw has none.
 """
 
 from __future__ import annotations
@@ -39,6 +41,25 @@ ENGINE_LINE_ARRAYS = 48  # (S, K, H+1) float64 arrays alive at once inside proje
 ENGINE_PROVIDER_ARRAYS = 80  # (S, P, H) arrays of project() and metrics() per chunk
 CLAWBACK_BLOCK = 1024  # draws per block of clawback random numbers (fixed: part of the stream)
 MAX_CHUNK = 4096
+
+
+def percentiles_of(samples: np.ndarray, q=PERCENTILES) -> np.ndarray:
+    """``np.percentile(samples, q, axis=-1, method="linear")`` (to the last bit or two), percentiles first; sorts
+    ``samples`` in place."""
+    samples.sort(axis=-1)
+    n = samples.shape[-1]
+    qs = np.asarray(q, dtype=float) / 100.0
+    virtual = n * qs + (1.0 + qs * (1.0 - 1.0 - 1.0)) - 1.0  # numpy's 'linear' virtual index
+    below = np.clip(np.floor(virtual).astype(np.int64), 0, n - 1)
+    above = np.clip(below + 1, 0, n - 1)
+    gamma = (virtual - np.floor(virtual)).reshape((-1,) + (1,) * (samples.ndim - 1))
+    a = np.moveaxis(samples[..., below], -1, 0)
+    b = np.moveaxis(samples[..., above], -1, 0)
+    diff = b - a
+    out = a + diff * gamma
+    out = np.where(np.broadcast_to(gamma >= 0.5, out.shape), b - diff * (1.0 - gamma), out)
+    missing = np.isnan(samples[..., -1])  # NaN sorts last
+    return np.where(missing[None], np.nan, out)
 
 
 # systems of a subset of providers ---------------------------------------------------------------
@@ -303,12 +324,11 @@ def run_monte_carlo(system: System, scenario: Scenario, *, simulations: int | No
     for forms, batch, chunk in plan:
         sub, contracts = subset_system(sy, batch)
         sub_risk = risk_position[contracts] if len(contracts) else np.zeros(0, dtype=np.int64)
-        store = {f: {k: np.empty((n, len(batch), H)) for k in YEARLY_KEYS + ("npv_stranded_gbp_k",
-                                                                            "cumulative_surplus_gbp_k")}
-                 for f in forms}
+        # draws last, so each cell's draws are contiguous for the sort
+        store = {f: {k: np.empty((len(batch), H, n)) for k in YEARLY_KEYS} for f in forms}
         for f in forms:
-            store[f]["npv_stranded_gbp_k"] = np.empty((n, len(batch)))
-            store[f]["cumulative_surplus_gbp_k"] = np.empty((n, len(batch)))
+            store[f]["npv_stranded_gbp_k"] = np.empty((len(batch), n))
+            store[f]["cumulative_surplus_gbp_k"] = np.empty((len(batch), n))
         deficits = {f: np.zeros((len(batch), H), dtype=np.int64) for f in forms}
         liquidity = {f: np.zeros((len(batch), H), dtype=np.int64) for f in forms}
         for s0 in range(0, n, chunk):
@@ -323,7 +343,7 @@ def run_monte_carlo(system: System, scenario: Scenario, *, simulations: int | No
             for f in forms:
                 m = metrics(sub, scenario, proj[f])
                 for k in YEARLY_KEYS + ("npv_stranded_gbp_k", "cumulative_surplus_gbp_k"):
-                    store[f][k][s0:s1] = m[k]
+                    store[f][k][..., s0:s1] = np.moveaxis(m[k], 0, -1)
                 deficits[f] += np.sum(m["deficit"], axis=0)
                 liquidity[f] += np.sum(m["liquidity_risk"], axis=0)
             done += 1
@@ -331,13 +351,11 @@ def run_monte_carlo(system: System, scenario: Scenario, *, simulations: int | No
         if stop():
             raise RunCancelled()
         for f in forms:
+            npv_samples[f][:, batch] = store[f]["npv_stranded_gbp_k"].T
             for k in YEARLY_KEYS:
-                pct[f][k][:, batch, :] = np.percentile(store[f][k], PERCENTILES, axis=0, method=PERCENTILE_METHOD)
-            npv_pct[f][:, batch] = np.percentile(store[f]["npv_stranded_gbp_k"], PERCENTILES, axis=0,
-                                                 method=PERCENTILE_METHOD)
-            cum_pct[f][:, batch] = np.percentile(store[f]["cumulative_surplus_gbp_k"], PERCENTILES, axis=0,
-                                                 method=PERCENTILE_METHOD)
-            npv_samples[f][:, batch] = store[f]["npv_stranded_gbp_k"]
+                pct[f][k][:, batch, :] = percentiles_of(store[f][k])
+            npv_pct[f][:, batch] = percentiles_of(store[f]["npv_stranded_gbp_k"])
+            cum_pct[f][:, batch] = percentiles_of(store[f]["cumulative_surplus_gbp_k"])
             p_deficit[f][batch] = deficits[f] / n
             p_liquidity[f][batch] = liquidity[f] / n
         del store
@@ -438,4 +456,4 @@ def tornado(system: System, scenario: Scenario, forms=FORMS, memory_target: int 
 
 
 __all__ = ["PERCENTILES", "MonteCarloResult", "TornadoResult", "run_monte_carlo", "tornado", "subset_system",
-           "parameter_draws"]
+           "parameter_draws", "percentiles_of"]
