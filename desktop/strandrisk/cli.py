@@ -60,14 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.smoke_test:
-            from .ui.smoke import run_smoke_test
-
-            return run_smoke_test()
-        if args.command is None or args.command == "gui":
-            from .ui.app import run_app
-
-            return run_app(getattr(args, "project", None), sample=getattr(args, "sample", False))
+        if args.smoke_test or args.command in (None, "gui"):
+            raise CliError("the desktop app and --smoke-test start from `strandrisk` (strandrisk.__main__)")
         handler = {"run": cmd_run, "check": cmd_check, "template": cmd_template}[args.command]
         return handler(args)
     except CliError as exc:
