@@ -17,7 +17,10 @@ from pathlib import Path
 import numpy as np
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
-from openpyxl.chart.layout import Layout, ManualLayout
+from openpyxl.chart.text import RichText, Text
+from openpyxl.chart.title import Title
+from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
+from openpyxl.worksheet.pagebreak import Break
 
 from .. import __version__
 from ..core.inputs import fy_label
@@ -174,7 +177,7 @@ def _title_rows(w: SheetWriter, ctx: _Context, title: str, subtitle: str | None 
 
 
 def _header(w: SheetWriter, labels, style="head") -> int:
-    return w.append([w.cell(label, style) for label in labels])
+    return w.append([w.cell(label, style) for label in labels], height=26)
 
 
 # --- Summary ---------------------------------------------------------------------------------------
@@ -182,7 +185,7 @@ def _header(w: SheetWriter, labels, style="head") -> int:
 def _summary(wb, styles, ctx: _Context) -> None:
     r, sy, H = ctx.result, ctx.sy, ctx.H
     w = SheetWriter(wb, "Summary", styles)
-    w.widths([10, 40, 14, 14, 14, 14, 14, 12, 10, 12, 14])
+    w.widths([17, 44, 16, 14, 14, 14, 14, 12, 10, 12, 14])
     w.page("Summary", ctx.name)
     w.append([w.cell("StrandRisk: stranded-cost risk of acute-only and integrated providers", "title")])
     mc = r.monte_carlo
@@ -196,14 +199,13 @@ def _summary(wb, styles, ctx: _Context) -> None:
     w.blank()
     w.append([w.cell("Reading", "subtitle")])
     for sentence in reading(r):
-        w.append([None, w.text(sentence, "reading")])
-        w.ws.merged_cells  # merged cells are not needed: column B is wide and wraps
+        w.append([None, w.text(sentence, "reading")], height=14 * (1 + len(sentence) // 150))
+        w.merge(2, 10)
     w.blank()
     w.append([w.cell("Per provider and form", "subtitle")])
     head = ["Code", "Provider", "Form", "NPV stranded cost £000", "Cumulative surplus £000", "Lowest cash £000",
             "Lowest liquidity days", "Worst finance rating", "RAG", "Break-even shift multiplier"]
-    first = _header(w, head)
-    w.ws.print_title_rows = f"{first}:{first}"
+    _header(w, head)
     for p in range(ctx.P):
         for form in r.provider_forms(p):
             m = r.forms[form]
@@ -231,7 +233,7 @@ def _summary(wb, styles, ctx: _Context) -> None:
                   w.cell(_fnum(it["cumulative_surplus_gbp_k"][p] - ao["cumulative_surplus_gbp_k"][p]), "money0"),
                   w.cell(_diff(_nanmin(it["cash_gbp_k"][p]), _nanmin(ao["cash_gbp_k"][p])), "money0"),
                   w.cell(_diff(_nanmin(it["liquidity_days"][p]), _nanmin(ao["liquidity_days"][p])), "days")])
-    w.blank()
+    w.ws.row_breaks.append(Break(id=w.row))  # the charts start a new page
     w.append([w.cell("System totals by year (modelled providers)", "subtitle")])
     head_row = _header(w, ["Year", "", "Stranded cost acute-only", "Stranded cost integrated",
                            "Cash acute-only", "Cash integrated"])
@@ -241,36 +243,47 @@ def _summary(wb, styles, ctx: _Context) -> None:
                                          for k in ("stranded_cost_gbp_k", "cash_gbp_k") for f in MODELLED_FORMS])
     last = w.row
     anchor = last + 2
-    stranded = _line_chart("Stranded cost by year, all modelled providers (£000)", "£000")
     bar = BarChart()
     bar.type = "col"
     bar.grouping = "clustered"
-    bar.title = "Stranded cost by year, all modelled providers (£000)"
+    _chart_title(bar, "Stranded cost by year, all modelled providers (£000)")
     bar.y_axis.title = "£000"
     bar.y_axis.numFmt = "#,##0"
+    bar.y_axis.delete = False
+    bar.x_axis.delete = False
+    bar.legend.position = "b"
     bar.add_data(Reference(w.ws, min_col=3, max_col=4, min_row=head_row, max_row=last), titles_from_data=True)
     bar.set_categories(Reference(w.ws, min_col=1, min_row=head_row + 1, max_row=last))
     _size(bar)
     w.ws.add_chart(bar, f"A{anchor}")
-    del stranded
     cash = _line_chart("Cash, all modelled providers (£000)", "£000")
     cash.add_data(Reference(w.ws, min_col=5, max_col=6, min_row=head_row, max_row=last), titles_from_data=True)
     cash.set_categories(Reference(w.ws, min_col=1, min_row=head_row + 1, max_row=last))
     w.ws.add_chart(cash, f"E{anchor}")
-    w.blank(16)
-    w.append([w.cell("Cash trajectories by provider", "subtitle")])
-    cash_head = _header(w, ["Year", ""] + [f"{sy.provider_code[p]} {FORM_LABELS[f]}"[:40]
-                                           for p in range(ctx.P) for f in r.provider_forms(p)][:30])
-    series = [(p, f) for p in range(ctx.P) for f in r.provider_forms(p)][:30]
-    for t, year in enumerate(ctx.years):
-        w.append([w.cell(year), None] + [w.cell(_fnum(r.forms[f]["cash_gbp_k"][p, t]), "money0") for p, f in series])
-    if series and len(series) <= 16:
-        chart = _line_chart("Cash by provider and form (£000)", "£000")
-        chart.add_data(Reference(w.ws, min_col=3, max_col=2 + len(series), min_row=cash_head, max_row=w.row),
-                       titles_from_data=True)
-        chart.set_categories(Reference(w.ws, min_col=1, min_row=cash_head + 1, max_row=w.row))
-        chart.width, chart.height = 30, 10
-        w.ws.add_chart(chart, f"A{w.row + 2}")
+    w.blank(19)
+    series = [(p, f) for p in range(ctx.P) for f in r.provider_forms(p)]
+    if len(series) > 16:  # too many lines to read: the Results sheet has every provider's cash
+        return
+    w.ws.row_breaks.append(Break(id=w.row))
+    w.append([w.cell("Cash trajectories by provider and form (£000)", "subtitle")])
+    cash_head = _header(w, ["Code", "Provider", "Series"] + ctx.years[:8])
+    for p, f in series:
+        w.append([w.text(sy.provider_code[p]), w.text(sy.provider_name[p]),
+                  w.text(f"{sy.provider_code[p]} {FORM_LABELS[f]}")]
+                 + [w.cell(_fnum(x), "money0") for x in r.forms[f]["cash_gbp_k"][p, :8]])
+    chart = _line_chart("Cash by provider and form (£000)", "£000")
+    chart.add_data(Reference(w.ws, min_col=3, max_col=3 + min(ctx.H, 8), min_row=cash_head + 1, max_row=w.row),
+                   from_rows=True, titles_from_data=True)
+    chart.set_categories(Reference(w.ws, min_col=4, max_col=3 + min(ctx.H, 8), min_row=cash_head))
+    chart.width, chart.height = 26, 11
+    w.ws.add_chart(chart, f"A{w.row + 2}")
+
+
+def _chart_title(chart, text: str, size: int = 1100) -> None:
+    """A chart title in a readable size (the default is large and wraps)."""
+    cp = CharacterProperties(sz=size, b=True)
+    para = Paragraph(pPr=ParagraphProperties(defRPr=cp), r=[RegularTextRun(rPr=cp, t=text)])
+    chart.title = Title(tx=Text(rich=RichText(p=[para])), overlay=False)
 
 
 def _size(chart, width=15.5, height=8.5):
@@ -279,7 +292,8 @@ def _size(chart, width=15.5, height=8.5):
 
 def _line_chart(title: str, y_title: str) -> LineChart:
     chart = LineChart()
-    chart.title = title
+    _chart_title(chart, title)
+    chart.x_axis.tickLblPos = "low"
     chart.y_axis.title = y_title
     chart.y_axis.numFmt = "#,##0"
     chart.y_axis.delete = False
@@ -358,7 +372,7 @@ def _assumptions(wb, styles, ctx: _Context) -> None:
     sc = ctx.result.scenario
     w = SheetWriter(wb, "Assumptions", styles)
     w.widths([30, 16, 22, 12, 16, 80])
-    w.page("Assumptions", ctx.name, header_rows="4:4", freeze="A5")
+    w.page("Assumptions", ctx.name, freeze="A5")
     _title_rows(w, ctx, "Assumptions")
     _header(w, ["Setting", "Value", "Unit", "Default?", "Default value", "What it means"], "head_left")
     group = None
@@ -420,7 +434,7 @@ def _results(wb, styles, ctx: _Context) -> None:
     r, sy = ctx.result, ctx.sy
     w = SheetWriter(wb, "Results", styles)
     ncols = 4 + len(YEARLY_COLUMNS) + len(RATING_COLUMNS) + 2
-    w.widths([9, 30, 14, 9] + [12] * len(YEARLY_COLUMNS) + [10] * len(RATING_COLUMNS) + [9, 9])
+    w.widths([9, 40, 14, 9] + [12] * len(YEARLY_COLUMNS) + [10] * len(RATING_COLUMNS) + [9, 9])
     w.page("Results", ctx.name, header_rows="4:4", freeze="E5")
     _title_rows(w, ctx, "Results by provider, form and year")
     _header(w, ["Code", "Provider", "Form", "Year"] + [h for _, h, _ in YEARLY_COLUMNS]
@@ -503,7 +517,7 @@ def _sensitivity(wb, styles, ctx: _Context) -> None:
     chart.type = "bar"
     chart.grouping = "clustered"
     chart.overlap = 100
-    chart.title = "Tornado: change in NPV of stranded cost (£000), all modelled providers, acute-only"
+    _chart_title(chart, "Tornado: change in NPV of stranded cost (£000), all modelled providers, acute-only")
     chart.add_data(Reference(w.ws, min_col=6, max_col=7, min_row=head, max_row=last), titles_from_data=True)
     chart.set_categories(Reference(w.ws, min_col=2, min_row=head + 1, max_row=last))
     chart.y_axis.numFmt = "#,##0"
@@ -517,10 +531,9 @@ def _sensitivity(wb, styles, ctx: _Context) -> None:
     w.ws.add_chart(chart, f"B{w.row + 2}")
     w.blank(20)
     w.append([w.cell("By provider and form", "subtitle")])
-    first = _header(w, ["Code", "Provider", "Parameter", "Low value", "High value", "NPV at low £000",
-                        "NPV at high £000", "Swing NPV £000", "Cumulative surplus at low",
-                        "Cumulative surplus at high", "Swing cumulative £000"])
-    w.ws.print_title_rows = f"{first}:{first}"
+    _header(w, ["Code", "Provider", "Parameter", "Low value", "High value", "NPV at low £000",
+                "NPV at high £000", "Swing NPV £000", "Cumulative surplus at low",
+                "Cumulative surplus at high", "Swing cumulative £000"])
     for p in ctx.modelled:
         for form in MODELLED_FORMS:
             w.append([w.text(sy.provider_code[p]), w.text(f"{sy.provider_name[p]} ({FORM_LABELS[form]})", "bold")])
@@ -539,7 +552,7 @@ def _monte_carlo(wb, styles, ctx: _Context) -> None:
     r, sy, H = ctx.result, ctx.sy, ctx.H
     mc = r.monte_carlo
     w = SheetWriter(wb, "Monte Carlo", styles)
-    w.widths([9, 34, 14, 20, 8] + [12] * H)
+    w.widths([9, 34, 13, 20, 6] + [12] * max(H, 2 * len(PERCENTILES)))
     w.page("Monte Carlo", ctx.name)
     _title_rows(w, ctx, "Monte Carlo simulation")
     if mc is None:
@@ -559,16 +572,17 @@ def _monte_carlo(wb, styles, ctx: _Context) -> None:
         focus = 0
     fan_forms = r.provider_forms(focus)
     w.append([w.text(f"Cash fan chart: {sy.provider_name[focus]} ({sy.provider_code[focus]})", "subtitle")])
-    fan_head = _header(w, ["Year", ""] + [f"{FORM_LABELS[f]} P{q}" for f in fan_forms for q in PERCENTILES])
-    metric_index = 4  # cash in YEARLY_COLUMNS
+    fan_head = _header(w, ["Year", "", "", "", ""] + [f"{FORM_LABELS[f]} P{q}" for f in fan_forms
+                                                      for q in PERCENTILES])
     for t, year in enumerate(ctx.years):
-        w.append([w.cell(year), None] + [w.cell(_fnum(mc.percentiles[f]["cash_gbp_k"][i, focus, t]), "money0")
-                                         for f in fan_forms for i in range(len(PERCENTILES))])
+        w.append([w.cell(year), None, None, None, None]
+                 + [w.cell(_fnum(mc.percentiles[f]["cash_gbp_k"][i, focus, t]), "money0")
+                    for f in fan_forms for i in range(len(PERCENTILES))])
     fan_last = w.row
     anchor = w.row + 2
     for n, f in enumerate(fan_forms):
         chart = _line_chart(f"Cash fan, {FORM_LABELS[f]} (£000): P5, P10, P50, P90, P95", "£000")
-        c0 = 3 + n * len(PERCENTILES)
+        c0 = 6 + n * len(PERCENTILES)
         chart.add_data(Reference(w.ws, min_col=c0, max_col=c0 + len(PERCENTILES) - 1, min_row=fan_head,
                                  max_row=fan_last), titles_from_data=True)
         chart.set_categories(Reference(w.ws, min_col=1, min_row=fan_head + 1, max_row=fan_last))
@@ -578,8 +592,7 @@ def _monte_carlo(wb, styles, ctx: _Context) -> None:
             s.graphicalProperties.line.dashStyle = "solid" if q in (10, 50, 90) else "dash"
             s.graphicalProperties.line.solidFill = "003087" if q == 50 else "41B6E6"
         _size(chart, 14, 8)
-        w.ws.add_chart(chart, f"{'A' if n == 0 else 'F'}{anchor}")
-    del metric_index
+        w.ws.add_chart(chart, f"{'A' if n == 0 else 'E'}{anchor}")
     w.blank(18)
     w.append([w.cell("Probability of a deficit and of a liquidity risk, by year", "subtitle")])
     first = _header(w, ["Code", "Provider", "Form", "Probability of", ""] + ctx.years)
@@ -597,8 +610,7 @@ def _monte_carlo(wb, styles, ctx: _Context) -> None:
     w.blank()
     w.append([w.cell("Percentiles of every yearly figure", "subtitle")])
     head = _header(w, ["Code", "Provider", "Form", "Figure", "Pct"] + ctx.years)
-    w.ws.print_title_rows = f"{first}:{first}"
-    del head
+    del head, first
     for p, f in pairs:
         for key, label, style in YEARLY_COLUMNS:
             arr = np.asarray(mc.percentiles[f][key])[:, p, :]

@@ -46,8 +46,9 @@ def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> None:
     H = sy.horizon
     w = SheetWriter(wb, "Model", styles)
     ws = w.ws
-    w.widths([10, 26, 24, 11, 11, 11, 11, 11] + [12] * (H + 1) + [3] + [12] * H + [3] + [11] * H + [12])
-    w.page("Model", str(sc.name), header_rows="5:5", freeze=f"{col(Y0)}6")
+    w.widths([12, 28, 30, 11, 11, 11, 11, 11] + [12] * (3 * H + 4))
+    w.page("Model", str(sc.name), header_rows="5:5", freeze=f"{col(Y0)}6", pages_wide=2)
+    ws.print_title_cols = "A:C"
 
     def yc(t: int) -> str:
         return col(Y0 + t)
@@ -95,8 +96,8 @@ def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> None:
         value = sc.values[key]
         if isinstance(value, bool):
             value = 1 if value else 0
-        r = w.append([w.text(key), w.cell(value, "input_num")])
-        wb.defined_names[f"m_{key}"] = DefinedName(f"m_{key}", attr_text=f"Model!$B${r}")
+        r = w.append([None, w.text(key), w.cell(value, "input_num")])
+        wb.defined_names[f"m_{key}"] = DefinedName(f"m_{key}", attr_text=f"Model!$C${r}")
     w.append([w.cell("Uplift (1 + price uplift)^t", "bold")] + [None] * (Y0 - 2)
              + [w.formula(f"(1+m_price_uplift)^{tref(t)}", "factor") for t in range(H + 1)])
     assert w.row == layout.uplift_row
@@ -423,7 +424,6 @@ def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> None:
 
             raise RunCancelled()
     assert w.row == layout.last_row, (w.row, layout.last_row)
-    ws.auto_filter.ref = None
 
 
 def _fy(start_year: int) -> str:

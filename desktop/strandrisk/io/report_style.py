@@ -109,8 +109,7 @@ class SheetWriter:
             if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
                 value = None
             c = WriteOnlyCell(ws, value)
-        if style:
-            c._style = copy.copy(self.styles._arrays[style])
+        c._style = copy.copy(self.styles._arrays[style or "text"])
         return c
 
     def text(self, value, style: str | None = "text"):
@@ -124,7 +123,9 @@ class SheetWriter:
             c._style = copy.copy(self.styles._arrays[style])
         return c
 
-    def append(self, cells=()) -> int:
+    def append(self, cells=(), height: float | None = None) -> int:
+        if height is not None:
+            self.ws.row_dimensions[self.row + 1].height = height
         self.ws.append(list(cells))
         self.row += 1
         return self.row
@@ -137,13 +138,17 @@ class SheetWriter:
         for i, w in enumerate(widths, start=1):
             self.ws.column_dimensions[get_column_letter(i)].width = w
 
+    def merge(self, first_col: int, last_col: int, row: int | None = None) -> None:
+        row = self.row if row is None else row
+        self.ws.merged_cells.add(f"{col(first_col)}{row}:{col(last_col)}{row}")
+
     def page(self, title: str, scenario_name: str, *, header_rows: str | None = None,
-             freeze: str | None = None, landscape: bool = True) -> None:
+             freeze: str | None = None, landscape: bool = True, pages_wide: int = 1) -> None:
         """A4 landscape, fit to one page wide, repeated header rows, footer with page numbers."""
         ws = self.ws
         ws.page_setup.paperSize = "9"  # A4
         ws.page_setup.orientation = "landscape" if landscape else "portrait"
-        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToWidth = pages_wide
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.page_margins.left = ws.page_margins.right = 0.4
