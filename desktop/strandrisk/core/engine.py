@@ -118,17 +118,19 @@ class _Lines:
         t = sy.t  # (H,)
         S = d.n
         lines = scenario.service_lines
-        shift = np.array([lines[l]["shift_rate"] for l in SERVICE_LINES])[sy.line_service]  # (K,)
-        growth = np.array([lines[l]["demand_growth"] for l in SERVICE_LINES])[sy.line_service]
+        shift_by_line = np.array([lines[l]["shift_rate"] for l in SERVICE_LINES])  # (service lines,)
+        growth_by_line = np.array([lines[l]["demand_growth"] for l in SERVICE_LINES])
+        growth = growth_by_line[sy.line_service]  # (K,)
         v_share = np.array([lines[l]["variable_share"] for l in SERVICE_LINES])[sy.line_service]
         sf_share = np.array([lines[l]["semi_fixed_share"] for l in SERVICE_LINES])[sy.line_service]
         step = np.array([lines[l]["step_share"] for l in SERVICE_LINES])[sy.line_service]
         self.planned_growth = growth
 
-        shift_d = np.clip(shift[None, :] * d.shift_rate_multiplier[:, None], 0.0, 1.0)  # (S,K)
-        growth_d = growth[None, :] * d.demand_growth_multiplier[:, None]
-        remain = (1.0 - shift_d[..., None]) ** t  # (S,K,H) = 1 - s
-        G = _growth(growth_d, t)  # (S,K,H)
+        # powers per service line (6 of them), then spread to the lines: far cheaper than per line
+        shift_d = np.clip(shift_by_line[None, :] * d.shift_rate_multiplier[:, None], 0.0, 1.0)  # (S,lines)
+        growth_d = growth_by_line[None, :] * d.demand_growth_multiplier[:, None]
+        remain = ((1.0 - shift_d[..., None]) ** t)[:, sy.line_service, :]  # (S,K,H) = 1 - s
+        G = _growth(growth_d, t)[:, sy.line_service, :]  # (S,K,H)
         A0 = sy.line_activity0
         twin = A0[None, :, None] * G
         self.uplift = _growth(d.price_uplift, t)[:, None, :]  # (S,1,H)
@@ -169,6 +171,7 @@ class _Lines:
         unit0 = kappa * sy.line_value / A0  # (K,)
         self.unit_cost = unit0[None, :, None] * _with_base(self.inflation * np.ones((1, 1, 1)), np.ones(1))  # (S,K,H+1)
         self.step = step * A0  # D, units (K,)
+        self.semi_unit = self.step[None, :, None] * self.sf * self.unit_cost  # D * sf * c: (S,K,H+1)
         self.semi_fixed_lag = int(scenario.semi_fixed_release_lag_years)
         self.release_rate = d.fixed_release_rate
         self.release_lag = d.fixed_release_lag_years
@@ -184,33 +187,38 @@ class _Lines:
         R = N.copy()
         for lag in range(1, self.semi_fixed_lag + 1):
             R[:, :, lag:] = np.maximum(R[:, :, lag:], N[:, :, :-lag])
-        semi = R * D * self.sf * c
-        semi_stranded = (R - N) * D * self.sf * c
+        semi = R * self.semi_unit
+        semi_stranded = (R - N) * self.semi_unit
         F_star = self.f * E
-        H = activity.shape[2] - 1
-        F = np.empty_like(F_star)
-        F[:, :, 0] = F_star[:, :, 0]
-        grow = (1.0 + self.inflation_rate)[:, None]  # (S,1)
-        for t in range(1, H + 1):
-            carried = F[:, :, t - 1] * grow
-            rate = np.where(t <= self.release_lag, 0.0, self.release_rate)[:, None]
-            F[:, :, t] = np.where(F_star[:, :, t] >= carried, F_star[:, :, t],
-                                  F_star[:, :, t] + (carried - F_star[:, :, t]) * (1.0 - rate))
-        cost = self.v * E + semi + F
-        stranded = (F - F_star) + semi_stranded
+        excess = self._fixed_excess(F_star)  # F - F*
+        cost = (self.v + self.f) * E + semi + excess
+        stranded = excess + semi_stranded
         return cost[:, :, 1:], stranded[:, :, 1:]
+
+    def _fixed_excess(self, F_star: np.ndarray) -> np.ndarray:
+        """F - F* of the fixed-cost recursion, (S,K,H+1). Walked year by year on a years-first copy so
+        each step reads and writes contiguous (S,K) slices: F_t = F*_t + max(0, F_t-1 (1 + i) - F*_t) (1 - r_t)."""
+        Fs = np.ascontiguousarray(np.moveaxis(F_star, 2, 0))  # (H+1,S,K)
+        X = np.zeros_like(Fs)
+        grow = (1.0 + self.inflation_rate)[:, None]  # (S,1)
+        for t in range(1, Fs.shape[0]):
+            keep = np.where(t <= self.release_lag, 1.0, 1.0 - self.release_rate)[:, None]
+            carried = (Fs[t - 1] + X[t - 1]) * grow
+            np.maximum(carried - Fs[t], 0.0, out=X[t])
+            X[t] *= keep
+        return np.moveaxis(X, 0, 2)
 
     def income(self, sy: System, activity: np.ndarray, capitate_all: bool, clawback: np.ndarray) -> np.ndarray:
         """Acute income of every line on an activity path: (S,K,H)."""
+        capitated = sy.line_value[None, :, None] * (1.0 + self.planned_growth[None, :, None]) ** self.t * self.uplift
+        if capitate_all:
+            return capitated - clawback
         A = activity[:, :, 1:]
         A_prev = activity[:, :, :-1]
         P, V = self.price, self.value
         C = sy.line_ceiling[None, :, None]
         capped = np.minimum(A, C)
         over = sy.line_marginal_rate[None, :, None] * P * np.maximum(0.0, A - C)
-        capitated = sy.line_value[None, :, None] * (1.0 + self.planned_growth[None, :, None]) ** self.t * self.uplift
-        if capitate_all:
-            return capitated - clawback
         pay = sy.line_payment[None, :, None]
         in_term = self.t[None, None, :] <= sy.line_end[None, :, None]
         block = np.where(in_term, V + over,
@@ -300,7 +308,10 @@ def project(system: System, scenario: Scenario, drivers: Drivers, forms=FORMS) -
             if r.gain_share:
                 if twin_cost is None:
                     twin_cost = seg.sum_to(L.cost(L.activity_twin)[0], P)
-                twin_income = seg.sum_to(L.income(sy, L.activity_twin, r.capitate_acute, clawback), P)
+                if r.capitate_acute:  # capitated income does not depend on activity: the twin's is the same
+                    twin_income = acute_income(True)
+                else:
+                    twin_income = seg.sum_to(L.income(sy, L.activity_twin, False, clawback), P)
                 gain = np.maximum(0.0, (twin_cost - acute_cost) - (twin_income - acute_income(r.capitate_acute)))
                 cost = cost + scenario.gp_gain_share * ach * gain
         surplus = income - cost
