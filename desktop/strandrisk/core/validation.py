@@ -50,14 +50,16 @@ def validate_inputs(inputs: ModelInputs, locate: Locate | None = None) -> list[P
         ends = cash_period_ends(cash)
         values = cash["cash_gbp_k"]
         raw_codes = cash["provider_code"]
-        has_code = np.array([c is not None for c in raw_codes], dtype=bool)
+        has_code = raw_codes != None  # noqa: E711 - elementwise
         no_date = has_code & np.isnat(ends)
         for i in np.flatnonzero(no_date)[:200]:
             out.append(_problem(ERROR, "this balance has no date: give a period end, or a financial "
                                 "year and month", cash, i, "period_end", locate))
         usable = np.flatnonzero(has_code & ~np.isnat(ends))
         if usable.size:
-            _, code_ids = np.unique(raw_codes[usable].astype(str), return_inverse=True)
+            ids: dict = {}
+            code_ids = np.fromiter((ids.setdefault(c, len(ids)) for c in raw_codes[usable].tolist()),
+                                   dtype=np.int64, count=usable.size)
             key = code_ids.astype(np.int64) * 10_000_000 + ends[usable].astype(np.int64)
             order = np.argsort(key, kind="stable")
             sorted_key = key[order]

@@ -125,8 +125,8 @@ def load_inputs(paths: Iterable[str | Path], mapping=None, progress: ProgressFn 
         for sheet_name, data in datas:
             kind = schema.KINDS_BY_KEY[data.kind]
             n = len(data.source_row)
-            parts[data.kind].append(Table(kind, dict(data.columns), np.full(n, path.name, dtype=object),
-                                          np.full(n, sheet_name, dtype=object), data.source_row))
+            parts[data.kind].append(Table(kind, dict(data.columns), _same(n, path.name), _same(n, sheet_name),
+                                          data.source_row))
             report = by_sheet[sheet_name]
             letters[(path.name, sheet_name)] = _column_letters(report)
         used = [r for r in reports if r.kind]
@@ -144,10 +144,18 @@ def load_inputs(paths: Iterable[str | Path], mapping=None, progress: ProgressFn 
         row = int(table.source_row[i])
         return file, sheet, f"{letter}{row}" if letter else f"A{row}"
 
-    problems.extend(validate_inputs(inputs, locate))
+    with worker._no_gc():
+        problems.extend(validate_inputs(inputs, locate))
     if progress is not None:
         progress(1.0, "Read")
     return ImportResult(inputs, problems, sheets)
+
+
+def _same(n: int, text: str) -> np.ndarray:
+    """An object array holding one shared string (np.full would make n copies of it)."""
+    arr = np.empty(n, dtype=object)
+    arr[:] = [text] if n else []
+    return arr
 
 
 def _column_letters(report: SheetReport) -> dict[str, str]:
@@ -172,15 +180,14 @@ def _maybe_tac(path: Path, selection, progress, cancel):
     if not (hasattr(tac, "looks_like_tac") and hasattr(tac, "read_tac")):
         return None
     try:
-        from python_calamine import CalamineWorkbook
-
         with open(path, "rb") as fh:
             if fh.read(4) != b"PK\x03\x04":
                 return None
         from .readers import check_zip
 
-        check_zip(path)
-        names = CalamineWorkbook.from_path(str(path)).sheet_names
+        fmt, _, names = check_zip(path, scan=False)
+        if fmt not in ("xlsx", "xlsm"):
+            return None
     except Exception:  # noqa: BLE001 - not a TAC file; the normal reader will give the reason
         return None
     if "All data" not in names or "List of Providers" not in names or not tac.looks_like_tac(names):

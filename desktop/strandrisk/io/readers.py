@@ -12,10 +12,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from .values import NO_CACHED_VALUE, CellError
 
@@ -34,12 +37,45 @@ class UnreadableFile(Exception):
     """The file cannot be read at all; the message (without the file name) is one line for the user."""
 
 
+HEAD_ROWS = 200  # rows looked at for the header and preview
+
+
 @dataclass
 class RawSheet:
+    """One sheet's raw cells. ``rows`` holds every row (workbooks) or the first HEAD_ROWS (CSV, whose
+    body is read column-wise by pandas' C parser once the header row is known)."""
+
     name: str
     rows: list
     hidden: str = ""  # "", "hidden" or "very hidden"
     notes: list = field(default_factory=list)
+    csv_source: tuple | None = None  # (path, python encoding, delimiter) when the body is read later
+
+    def head(self, n: int = HEAD_ROWS) -> list:
+        return self.rows[:n]
+
+    def columns_from(self, start: int, text_columns=()) -> list:
+        """Cells from 0-based row ``start`` to the end, one array per column (object or float)."""
+        if self.csv_source is not None:
+            cols = _csv_columns(self, start, set(text_columns))
+            if cols is not None:
+                return cols
+            self.rows = _csv_rows(*self.csv_source)
+            self.csv_source = None
+        body = self.rows[start:]
+        if not body:
+            return []
+        width = len(body[0])
+        if all(len(r) == width for r in body):  # calamine's rows are rectangular: one C-level copy
+            grid = np.empty((len(body), width), dtype=object)
+            grid[:] = body
+            return [grid[:, j] for j in range(width)]
+        out = []
+        for col in itertools.zip_longest(*body, fillvalue=None):
+            arr = np.empty(len(body), dtype=object)
+            arr[:] = col
+            out.append(arr)
+        return out
 
 
 @dataclass
@@ -154,6 +190,8 @@ def _read_calamine(path: Path, fmt: str) -> RawWorkbook:
 def _reader_message(fmt: str, exc: Exception, sheet: str = "") -> str:
     detail = " ".join(str(exc).split())[:160]
     where = f" (sheet '{sheet}')" if sheet else ""
+    if "entity" in detail.lower() or "doctype" in detail.lower():
+        return f"contains unsafe XML (entity declarations){where}: it was not read"
     if "limit" in detail.lower():
         return f"is too large or built to exhaust memory{where}: it was not read ({detail})"
     return (f"is damaged or not a real {fmt} file{where}: open it in Excel and save it again as .xlsx "
@@ -162,8 +200,11 @@ def _reader_message(fmt: str, exc: Exception, sheet: str = "") -> str:
 
 # Zip packages ------------------------------------------------------------------------------------
 
-def check_zip(path: Path):
-    """Check a zip package before parsing; return (format, date1904, {sheet name: {(r, c): CellError}})."""
+def check_zip(path: Path, scan: bool = True):
+    """Check a zip package before parsing; return (format, date1904, {sheet name: {(r, c): CellError}}).
+
+    With scan=False the sheets are not decompressed and the third item is the list of sheet names.
+    """
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
@@ -200,7 +241,7 @@ def check_zip(path: Path):
                 raise UnreadableFile("is a Word document, not a spreadsheet")
             raise UnreadableFile("is a zip archive, not a workbook: unzip it and choose the spreadsheet inside")
         fmt = "xlsm" if "xl/vbaproject.bin" in names else "xlsx"
-        date1904, errors = _scan_xlsx(zf, names)
+        date1904, errors = _scan_xlsx(zf, names, scan)
     return fmt, date1904, errors
 
 
@@ -216,7 +257,7 @@ def _ref_to_index(col: bytes, row: bytes):
     return int(row) - 1, c - 1
 
 
-def _scan_xlsx(zf: zipfile.ZipFile, names: dict):
+def _scan_xlsx(zf: zipfile.ZipFile, names: dict, scan: bool = True):
     """Find error cells and formulas without a saved value, which the fast reader shows as blank."""
     from defusedxml import ElementTree as SafeET
 
@@ -237,11 +278,15 @@ def _scan_xlsx(zf: zipfile.ZipFile, names: dict):
             target = target.lstrip("/") if target.startswith("/") else "xl/" + target
             targets[rel.get("Id")] = target.lower()
     errors = {}
+    sheet_names = []
     for el in wb_root.iter():
         tag = el.tag.rsplit("}", 1)[-1]
         if tag == "workbookPr" and el.get("date1904") in ("1", "true"):
             date1904 = True
         if tag != "sheet":
+            continue
+        sheet_names.append(el.get("name"))
+        if not scan:
             continue
         rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
         part = names.get(targets.get(rid, ""))
@@ -262,7 +307,7 @@ def _scan_xlsx(zf: zipfile.ZipFile, names: dict):
         if found:
             errors[el.get("name")] = found
         del data
-    return date1904, errors
+    return date1904, (errors if scan else sheet_names)
 
 
 def _overlay_errors(book: RawWorkbook, errors: dict) -> None:
@@ -304,31 +349,77 @@ def sniff_delimiter(text: str) -> str:
         return max(counts, key=counts.get) if any(counts.values()) else ","
 
 
+_PY_ENCODING = {"UTF-8 with BOM": "utf-8-sig", "UTF-16": "utf-16", "UTF-8": "utf-8", "Windows-1252": "cp1252"}
+
+
 def read_csv(path: Path) -> RawWorkbook:
     size = path.stat().st_size
     if size > MAX_CSV_BYTES:
         raise UnreadableFile(f"is {size / 1e6:.0f} MB, too large to read as CSV")
-    data = path.read_bytes()
-    text, encoding = decode_text(data)
-    del data
+    with open(path, "rb") as fh:
+        sample = fh.read(1 << 18)
+    text, encoding = decode_text(sample)
+    if encoding in ("UTF-8", "Windows-1252") and len(sample) == (1 << 18):
+        encoding = _utf8_or_cp1252(path)  # the whole file decides: a cut character ends the sample
     delimiter = sniff_delimiter(text)
+    lines = text.splitlines(keepends=True)
+    if len(sample) == (1 << 18) and lines:
+        lines = lines[:-1]  # the last sampled line may be cut
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        rows = []
-        for row in reader:
-            rows.append(row)
-            if len(rows) > MAX_ROWS:
-                break
+        head = list(csv.reader(io.StringIO("".join(lines[:HEAD_ROWS]), newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise UnreadableFile(f"is not a well-formed CSV file ({exc})") from None
     notes = [f"read as CSV, encoding {encoding}, delimiter {_delimiter_name(delimiter)}"]
-    if len(rows) > MAX_ROWS:
-        rows = rows[:MAX_ROWS]
-        notes.append(f"only the first {MAX_ROWS:,} rows were read")
-    if any(len(r) > MAX_COLUMNS for r in rows[:100]):
-        rows = [r[:MAX_COLUMNS] for r in rows]
-        notes.append(f"only the first {MAX_COLUMNS:,} columns were read")
-    return RawWorkbook("csv", [RawSheet(Path(path).stem, rows, "", notes)], notes=[])
+    if any(len(r) > MAX_COLUMNS for r in head):
+        raise UnreadableFile(f"has more than {MAX_COLUMNS:,} columns: not read as CSV")
+    sheet = RawSheet(Path(path).stem, head, "", notes, (str(path), _PY_ENCODING[encoding], delimiter))
+    if len(sample) < (1 << 18):
+        sheet.rows = _csv_rows(*sheet.csv_source)
+        sheet.csv_source = None
+    return RawWorkbook("csv", [sheet])
+
+
+def _utf8_or_cp1252(path: Path) -> str:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open(path, "rb") as fh:
+        try:
+            for block in iter(lambda: fh.read(1 << 22), b""):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "Windows-1252"
+    return "UTF-8"
+
+
+def _csv_rows(path: str, encoding: str, delimiter: str) -> list:
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        try:
+            rows = []
+            for row in csv.reader(fh, delimiter=delimiter):
+                if len(rows) >= MAX_ROWS:
+                    break
+                rows.append(row[:MAX_COLUMNS])
+        except csv.Error as exc:
+            raise UnreadableFile(f"is not a well-formed CSV file ({exc})") from None
+    return rows
+
+
+def _csv_columns(sheet: RawSheet, start: int, text_columns: set):
+    """The body through pandas' C parser; None when the file needs the tolerant reader instead."""
+    import pandas as pd
+
+    path, encoding, delimiter = sheet.csv_source
+    width = max((len(r) for r in sheet.rows), default=0)
+    if width == 0:
+        return []
+    try:
+        df = pd.read_csv(path, sep=delimiter, header=None, skiprows=start, names=list(range(width)),
+                         encoding=encoding, encoding_errors="replace", keep_default_na=False, na_values=[""],
+                         skip_blank_lines=False, dtype={j: object for j in text_columns if j < width},
+                         nrows=MAX_ROWS, engine="c", low_memory=False, quotechar='"')
+    except (pd.errors.ParserError, ValueError, UnicodeError):
+        return None
+    return [df[j].to_numpy() for j in range(width)]
 
 
 def _delimiter_name(d: str) -> str:

@@ -317,53 +317,87 @@ def parse_value(col: schema.Column, raw, scale: float = 1.0, date1904: bool = Fa
     return parse_text(raw)
 
 
-def parse_column(col: schema.Column, values: list, scale: float = 1.0, date1904: bool = False):
+class _Bad:
+    __slots__ = ("message",)
+
+    def __init__(self, message: str):
+        self.message = message
+
+
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def parse_column(col: schema.Column, values, scale: float = 1.0, date1904: bool = False):
     """A whole column: (numpy array of the column's type, [(index, message)] for bad cells).
 
-    Numeric columns go through numpy in bulk; only when that fails are cells read one by one.
+    Numbers go through numpy in bulk; other columns parse each distinct value once, so a million
+    rows of a few hundred provider codes or month ends cost a dictionary look-up per row.
     """
-    from ..core.inputs import as_array
-
     n = len(values)
     bad: list[tuple[int, str]] = []
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+        if col.type in FLOAT_TYPES and col.type not in (schema.FY, schema.MONTH):
+            arr = values.astype(float, copy=True)
+            inf = np.flatnonzero(np.isinf(arr))
+            for i in inf:
+                bad.append((int(i), f"'{arr[i]}' is not a finite number"))
+            arr[inf] = np.nan
+            if col.type == schema.MONEY and scale != 1.0:
+                arr *= scale
+            return arr, bad
+        values = values.astype(object)
     if col.type in FLOAT_TYPES and col.type not in (schema.FY, schema.MONTH):
-        try:
-            arr = np.array(values, dtype=float)
-            if np.isfinite(arr[~np.isnan(arr)]).all():
-                if col.type == schema.MONEY and scale != 1.0:
-                    arr = arr * scale
-                if not any(type(v) is bool for v in values):
-                    return arr, bad
-        except (ValueError, TypeError):
-            pass
-        arr = np.full(n, np.nan)
-        for i, raw in enumerate(values):
-            if raw is None or type(raw) is float or type(raw) is int:
-                if raw is not None:
-                    arr[i] = raw * scale if col.type == schema.MONEY else raw
-                continue
+        lst = values.tolist() if isinstance(values, np.ndarray) else list(values)
+        if not any(type(v) is bool for v in lst):
             try:
-                v = parse_value(col, raw, scale, date1904)
-            except ValueError as exc:
-                bad.append((i, str(exc)))
-                continue
-            if v is not None:
-                arr[i] = v
-        return arr, bad
-    out = []
-    cache: dict = {}
-    for i, raw in enumerate(values):
-        key = (type(raw), raw) if isinstance(raw, (str, int, float)) else None
-        if key is not None and key in cache:
-            out.append(cache[key])
-            continue
+                arr = np.array(lst, dtype=float)
+                if not np.isinf(arr).any():
+                    if col.type == schema.MONEY and scale != 1.0:
+                        arr *= scale
+                    return arr, bad
+            except (ValueError, TypeError):
+                pass
+    codes, uniques = factorize(values)
+    parsed = []
+    bad_u = []
+    for k, u in enumerate(uniques):
         try:
-            v = parse_value(col, raw, scale, date1904)
+            parsed.append(parse_value(col, u, scale, date1904))
         except ValueError as exc:
-            bad.append((i, str(exc)))
-            v = None
-        else:
-            if key is not None:
-                cache[key] = v
-        out.append(v)
-    return as_array(col.type, out), bad
+            parsed.append(None)
+            bad_u.append((k, str(exc)))
+        except TypeError:
+            parsed.append(None)
+            bad_u.append((k, f"'{u}' cannot be read"))
+    if bad_u:
+        message = dict(bad_u)
+        rows = np.flatnonzero(np.isin(codes, list(message)))
+        bad = [(int(i), message[int(codes[i])]) for i in rows]
+    if col.type in FLOAT_TYPES:
+        table = np.array([np.nan if v is None else v for v in parsed], dtype=float)
+        return table[codes] if n else np.zeros(0), bad
+    if col.type == schema.DATE:
+        nat = np.iinfo(np.int64).min
+        table = np.array([nat if v is None else (v - _EPOCH).days for v in parsed], dtype=np.int64)
+        return (table[codes] if n else np.zeros(0, dtype=np.int64)).view("datetime64[D]"), bad
+    table = np.empty(len(parsed), dtype=object)
+    table[:] = parsed
+    return (table[codes] if n else np.empty(0, dtype=object)), bad
+
+
+def factorize(values):
+    """(int codes per value, list of distinct values). Uses pandas' C hash table when pandas is loaded
+    already (the CSV path), else a dictionary: workbooks do not pay pandas' import time."""
+    import sys
+
+    n = len(values)
+    if "pandas" in sys.modules and n > 1000:
+        import pandas as pd
+
+        arr = values if isinstance(values, np.ndarray) else np.array(values, dtype=object)
+        codes, uniques = pd.factorize(arr, use_na_sentinel=False)
+        return codes, list(uniques)
+    lst = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    index: dict = {}
+    codes = np.fromiter((index.setdefault(v, len(index)) for v in lst), dtype=np.int64, count=n)
+    return codes, list(index)

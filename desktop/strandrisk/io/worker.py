@@ -9,7 +9,9 @@ Set STRANDRISK_IMPORT_INPROCESS=1 to read in the calling process (debugging only
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import multiprocessing
 import os
 import sys
@@ -51,10 +53,29 @@ def check_xml_protection() -> None:
 def process_file(path: str, display_name: str, mapping_dict: dict | None):
     """(reports, datas, problems) for one file, or raise UnreadableFile."""
     from .mapping import Mapping
+
+    mapping = Mapping.from_dict(mapping_dict) if mapping_dict else None
+    with _no_gc():
+        return _process(path, display_name, mapping)
+
+
+@contextlib.contextmanager
+def _no_gc():
+    """Millions of cell objects make the cyclic garbage collector rescan them over and over; reading
+    creates no reference cycles, so it is paused while a file is read."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _process(path, display_name, mapping):
     from .readers import read_workbook
     from .sheets import read_sheet
 
-    mapping = Mapping.from_dict(mapping_dict) if mapping_dict else None
     book = read_workbook(Path(path))
     reports, datas, problems = [], [], []
     for raw in book.sheets:
@@ -70,6 +91,11 @@ def process_file(path: str, display_name: str, mapping_dict: dict | None):
 
 
 def _child(conn, path, display_name, mapping_dict):
+    try:  # a native reader's panic message must not reach the user's terminal as a backtrace
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+    except OSError:
+        pass
     try:
         if sys.platform != "win32":
             import resource
@@ -99,12 +125,12 @@ def _child(conn, path, display_name, mapping_dict):
 
 
 def _context():
-    methods = multiprocessing.get_all_start_methods()
-    if "forkserver" in methods:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["strandrisk.io.worker", "strandrisk.io.sheets", "strandrisk.io.readers",
-                                    "python_calamine"])
-        return ctx
+    """fork on Linux (no re-import of the caller's main module, no start-up cost); spawn elsewhere.
+
+    A frozen Windows or macOS build must call multiprocessing.freeze_support() in its entry point.
+    """
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
 
 

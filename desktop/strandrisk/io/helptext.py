@@ -1,0 +1,81 @@
+"""Help derived from core/schema.py at runtime: the column tables of each input kind.
+
+The app's help pane, the report's Inputs sheet and the template's instructions all call these,
+so the help can never list a column the importer does not know.
+"""
+
+from __future__ import annotations
+
+from ..core import schema
+
+TYPE_WORDS = {
+    schema.TEXT: "text", schema.CODE: "ODS code", schema.MONEY: "money", schema.NUMBER: "number",
+    schema.COUNT: "count", schema.SHARE: "share (0 to 1, or a %)", schema.BOOL: "Yes or No",
+    schema.FY: "financial year (2025/26)", schema.DATE: "date (dd/mm/yyyy)", schema.MONTH: "month (M1 to M12)",
+    schema.ENUM: "one of a list", schema.YEARS: "years",
+}
+
+
+def column_rows(kind: schema.InputKind) -> list[dict]:
+    """One dict per column: header, name, type, need, allowed, help (plain strings)."""
+    rows = []
+    for col in kind.columns:
+        if col.required:
+            need = "required"
+        elif col.default is not None:
+            need = f"optional, default {_fmt_default(col.default)}"
+        else:
+            need = "optional"
+        kind_word = TYPE_WORDS.get(col.type, col.type)
+        if col.unit:
+            kind_word = f"{kind_word}, {col.unit}"
+        rows.append({"header": col.header, "name": col.name, "type": kind_word, "need": need,
+                     "allowed": ", ".join(col.allowed), "help": col.help})
+    return rows
+
+
+def _fmt_default(v) -> str:
+    if isinstance(v, bool):
+        return "Yes" if v else "No"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _md_escape(text: str) -> str:
+    return str(text).replace("|", "\\|")
+
+
+def input_kinds_markdown(heading_level: int = 3) -> str:
+    """Markdown: for each input kind, its help and a table of its columns."""
+    hashes = "#" * heading_level
+    parts = []
+    for kind in schema.INPUT_KINDS:
+        parts.append(f"{hashes} {kind.sheet}\n\n{kind.help}\n")
+        parts.append("| Column (template header) | Canonical name | Type | Needed | Allowed values | Meaning |")
+        parts.append("|---|---|---|---|---|---|")
+        for r in column_rows(kind):
+            parts.append("| " + " | ".join(_md_escape(r[k]) for k in
+                                             ("header", "name", "type", "need", "allowed", "help")) + " |")
+        parts.append("")
+    return "\n".join(parts)
+
+
+def header_words_markdown() -> str:
+    """Markdown list of the other headers each column is recognised by."""
+    lines = []
+    for kind in schema.INPUT_KINDS:
+        lines.append(f"- **{kind.sheet}**")
+        for col in kind.columns:
+            if col.header_synonyms:
+                lines.append(f"  - {col.label}: " + ", ".join(f"`{s}`" for s in col.header_synonyms))
+    return "\n".join(lines)
+
+
+def import_help_markdown() -> str:
+    """resources/help/import.md with its generated parts filled in."""
+    from importlib.resources import files
+
+    text = files("strandrisk.resources").joinpath("help", "import.md").read_text(encoding="utf-8")
+    return (text.replace("{{input_kinds}}", input_kinds_markdown())
+                .replace("{{header_words}}", header_words_markdown()))
