@@ -199,7 +199,8 @@ class _Lines:
         """F - F* of the fixed-cost recursion, (S,K,H+1). Walked year by year on a years-first copy so
         each step reads and writes contiguous (S,K) slices: F_t = F*_t + max(0, F_t-1 (1 + i) - F*_t) (1 - r_t)."""
         Fs = np.ascontiguousarray(np.moveaxis(F_star, 2, 0))  # (H+1,S,K)
-        X = np.zeros_like(Fs)
+        X = np.empty_like(Fs)
+        X[0] = 0.0
         grow = (1.0 + self.inflation_rate)[:, None]  # (S,1)
         for t in range(1, Fs.shape[0]):
             keep = np.where(t <= self.release_lag, 1.0, 1.0 - self.release_rate)[:, None]
@@ -209,26 +210,34 @@ class _Lines:
         return np.moveaxis(X, 0, 2)
 
     def income(self, sy: System, activity: np.ndarray, capitate_all: bool, clawback: np.ndarray) -> np.ndarray:
-        """Acute income of every line on an activity path: (S,K,H)."""
-        capitated = sy.line_value[None, :, None] * (1.0 + self.planned_growth[None, :, None]) ** self.t * self.uplift
+        """Acute income of every line on an activity path: (S,K,H).
+
+        Every payment rule of section 4 is written as one sum with per-line, per-year coefficients:
+        ``uplift * (fixed + price0 * (paid_share * min(A, C) + rebased * A_prev + over_share * X))`` where
+        ``fixed`` holds the value-based parts (block, blended and capitated amounts at base prices). So the
+        draws axis sees a handful of full-size operations and no branching."""
+        t = self.t
+        value, price0 = sy.line_value[:, None], sy.line_price0[:, None]  # (K,1)
+        capitated = value * (1.0 + self.planned_growth[:, None]) ** t  # (K,H) at base prices
         if capitate_all:
-            return capitated - clawback
+            return capitated[None] * self.uplift - clawback
+        pay = sy.line_payment[:, None]
+        in_term = t[None, :] <= sy.line_end[:, None]  # (K,H)
+        is_act, is_blend, is_block = pay == PAY_ACTIVITY, pay == PAY_BLENDED, pay == PAY_BLOCK
+        rebased = is_block & ~in_term & sy.line_rebase[:, None]
+        vshare = sy.line_variable_share[:, None]
+        fixed = np.where(is_blend, value - vshare * price0 * sy.line_activity0[:, None], 0.0)
+        fixed = fixed + np.where(is_block & ~rebased, value, 0.0) + np.where(pay == PAY_CAPITATED, capitated, 0.0)
+        paid_share = np.where(is_act, 1.0, np.where(is_blend, vshare, 0.0))  # (K,1)
+        over_share = np.where(is_act | is_blend | (is_block & in_term), sy.line_marginal_rate[:, None], 0.0)  # (K,H)
         A = activity[:, :, 1:]
-        A_prev = activity[:, :, :-1]
-        P, V = self.price, self.value
         C = sy.line_ceiling[None, :, None]
-        capped = np.minimum(A, C)
-        over = sy.line_marginal_rate[None, :, None] * P * np.maximum(0.0, A - C)
-        pay = sy.line_payment[None, :, None]
-        in_term = self.t[None, None, :] <= sy.line_end[None, :, None]
-        block = np.where(in_term, V + over,
-                         np.where(sy.line_rebase[None, :, None], P * A_prev, V))
-        blended = V + sy.line_variable_share[None, :, None] * P * (capped - sy.line_activity0[None, :, None]) + over
-        activity_paid = P * capped + over
-        income = np.where(pay == PAY_ACTIVITY, activity_paid,
-                          np.where(pay == PAY_BLOCK, block,
-                                   np.where(pay == PAY_BLENDED, blended, capitated)))
-        return income - clawback
+        paid = paid_share[None] * np.minimum(A, C) if np.isfinite(sy.line_ceiling).any() else paid_share[None] * A
+        if np.any(over_share > 0) and np.isfinite(sy.line_ceiling).any():
+            paid += over_share[None] * np.maximum(0.0, A - C)
+        if rebased.any():
+            paid += rebased[None] * activity[:, :, :-1]
+        return (fixed[None] + price0[None] * paid) * self.uplift - clawback
 
 
 def _segments_of(sorted_keys: np.ndarray):
