@@ -17,6 +17,11 @@ FORM_LABELS = {"acute_only": "Acute-only", "integrated": "Integrated", "communit
 GBP_K = FuncFormatter(lambda v, _pos: f"{v:,.0f}")
 
 
+def gbp_k(value: float) -> str:
+    """-34458.2 -> '-£34,458k' (money in £000)."""
+    return ("-" if value < 0 else "") + f"£{abs(value):,.0f}k"
+
+
 class ChartPanel(QWidget):
     """One matplotlib figure with its navigation toolbar."""
 

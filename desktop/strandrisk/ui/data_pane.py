@@ -40,7 +40,7 @@ class DataPane(QWidget):
         top = QSplitter(Qt.Orientation.Horizontal)
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["File / sheet", "Holds", "Rows"])
-        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.tree.setColumnWidth(0, 200)
         self.tree.currentItemChanged.connect(lambda cur, _prev: self._show_sheet(cur))
         top.addWidget(self.tree)
         right = QWidget()
@@ -134,6 +134,7 @@ class DataPane(QWidget):
             child.setData(0, Qt.ItemDataRole.UserRole, i)
             parent.addChild(child)
         self.tree.expandAll()
+        self.tree.resizeColumnToContents(0)
         self._fill_problems()
 
     def _show_sheet(self, item):

@@ -240,6 +240,8 @@ class MainWindow(QMainWindow):
         a["run"].setIconText("Run simulation")
         a["export"].setIconText("Export report")
         a["help"].setIconText("Help")
+        a["undo"].setIconText("Undo")
+        a["redo"].setIconText("Redo")
         self._fill_recent()
 
     # ---------------------------------------------------------------------------------- navigation
@@ -528,7 +530,7 @@ class MainWindow(QMainWindow):
                 raise JobFailed(message)
             self.show_error("Busy", message)
             return None
-        job = Job(label, fn, self)
+        job = Job(label, fn)  # owned by Python: alive while referenced, never deleted under a waiter
         self._job, self._job_kind = job, kind
         job.progressed.connect(self._job_progress)
         job.succeeded.connect(lambda value: self._job_done(job, on_success, value))
@@ -572,7 +574,6 @@ class MainWindow(QMainWindow):
             self._set_running(False)
             self._job = None
             self._job_kind = ""
-        job.deleteLater()
 
     def _job_done(self, job, on_success, value):
         kind = self._job_kind
@@ -630,6 +631,7 @@ class MainWindow(QMainWindow):
         result = self.result
         scenario = result.scenario
         n = int(simulations if simulations is not None else self.uncertainty_pane.simulations.value())
+        self.uncertainty_pane.simulations.setValue(max(self.uncertainty_pane.simulations.minimum(), n))
         seed = int(scenario.seed)
         revision = self._revision
 

@@ -32,6 +32,7 @@ class ReportPane(QWidget):
         row.addWidget(self.cancel_button)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
+        self.progress.setVisible(False)
         row.addWidget(self.progress, 1)
         lay.addLayout(row)
         self.open_after = QCheckBox("Offer to open the report when it is written")
@@ -57,6 +58,7 @@ class ReportPane(QWidget):
     def set_running(self, running: bool):
         self.export_button.setEnabled(not running and self.win.result is not None)
         self.cancel_button.setEnabled(running)
+        self.progress.setVisible(running)
         if not running:
             self.progress.setValue(0)
 

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QSpl
                                QVBoxLayout, QWidget)
 from PySide6.QtCore import Qt
 
-from .charts import FORM_COLOURS, FORM_LABELS, ChartPanel, grouped_bars, style_axis
+from .charts import FORM_COLOURS, FORM_LABELS, ChartPanel, gbp_k, grouped_bars, style_axis
 from .series import ALL, YEARLY_ROWS, forms_for, provider_label, scalar, yearly
 from .tables import ArrayTableView
 
@@ -44,9 +44,10 @@ def _summary_line(result, p) -> str:
         npv = scalar(result, form, p, "npv_stranded_gbp_k")
         cum = scalar(result, form, p, "cumulative_surplus_gbp_k")
         be = scalar(result, form, p, "break_even")
-        be_text = "" if p == ALL else (" - break-even shift x" + ("none" if np.isnan(be) else f"{be:.2f}"))
-        parts.append(f"<b>{FORM_LABELS[form]}</b>: NPV stranded cost £{npv:,.0f}k, "
-                     f"cumulative surplus £{cum:,.0f}k{be_text}")
+        be_text = "" if p == ALL else (", break-even shift multiplier " + (
+            "none up to 10x" if np.isnan(be) else ("0 (in deficit even with no shift)" if be == 0 else f"{be:.2f}x")))
+        parts.append(f"<b>{FORM_LABELS[form]}</b>: NPV of stranded cost {gbp_k(npv)}, "
+                     f"cumulative surplus {gbp_k(cum)}{be_text}")
     return "<br>".join(parts)
 
 
@@ -219,6 +220,12 @@ class ComparePane(QWidget):
                 box.addItems(names)
                 box.setCurrentText(current if current in names else (names[default] if names else ""))
                 box.blockSignals(False)
+            if self.left.currentText() == self.right.currentText() and len(names) > 1:
+                other = self.win.current_scenario if self.win.current_scenario != self.left.currentText() else \
+                    next(n for n in names if n != self.left.currentText())
+                self.right.blockSignals(True)
+                self.right.setCurrentText(other)
+                self.right.blockSignals(False)
             self.picker.fill(self.win.result)
         if self.win.inputs is None or not names:
             self.note.setText("Open the sample or add files first.")

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox, QTabWidget,
                                QVBoxLayout, QWidget)
 
-from .charts import FORM_COLOURS, FORM_LABELS, ChartPanel, style_axis
+from .charts import FORM_COLOURS, FORM_LABELS, GBP_K, ChartPanel, style_axis
 from .results_pane import ProviderPicker
 from .series import forms_for
 
@@ -36,7 +36,9 @@ class UncertaintyPane(QWidget):
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(True)
+        self.progress.setVisible(False)
         bar.addWidget(self.progress, 1)
+        bar.addStretch(1)
         lay.addLayout(bar)
         bar2 = QHBoxLayout()
         bar2.addWidget(QLabel("Provider:"))
@@ -61,6 +63,7 @@ class UncertaintyPane(QWidget):
     def set_running(self, running: bool):
         self.run_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
+        self.progress.setVisible(running)
         if not running:
             self.progress.setValue(0)
             self.progress.setFormat("")
@@ -123,7 +126,8 @@ class UncertaintyPane(QWidget):
                 ax.hist(samples, bins=50, alpha=0.55, color=FORM_COLOURS[form], label=FORM_LABELS[form])
         style_axis(ax, "NPV of stranded cost over the horizon: how often each value came up", "simulations",
                    money=False)
-        ax.set_xlabel("£000", fontsize=9)
+        ax.set_xlabel("NPV of stranded cost (£000)", fontsize=9)
+        ax.xaxis.set_major_formatter(GBP_K)
         ax.legend(fontsize=8, frameon=False)
         self.charts["histogram"].draw()
 
@@ -163,6 +167,7 @@ class UncertaintyPane(QWidget):
             ax.set_yticks(y, labels, fontsize=8)
             ax.axvline(0, color="#333333", linewidth=0.8)
             style_axis(ax, f"{FORM_LABELS[form]}: change in NPV stranded cost (£000)", money=False)
+            ax.xaxis.set_major_formatter(GBP_K)
             ax.legend(fontsize=7, frameon=False, loc="lower right")
         self.charts["tornado"].draw()
 
@@ -180,15 +185,16 @@ class UncertaintyPane(QWidget):
             values.append(0.0 if np.isnan(be) else be)
             text = "none up to 10x" if np.isnan(be) else (
                 "0 (already in deficit)" if be == 0 else f"{be:.2f}x")
-            if form in prob:
-                text += f"; chance the shift exceeds it: {float(np.asarray(prob[form])[p]) * 100:.0f}%"
+            chance = float(np.asarray(prob[form])[p]) if form in prob else float("nan")
+            if not np.isnan(chance):
+                text += f"; in {chance * 100:.0f}% of simulations the shift goes beyond it"
             notes.append(text)
         y = np.arange(len(labels))
         bars = ax.barh(y, values, color=[FORM_COLOURS[k] for k in forms if k in result.break_even])
         for bar, note in zip(bars, notes):
             ax.text(bar.get_width() + 0.05, bar.get_y() + bar.get_height() / 2, note, va="center", fontsize=9)
         ax.set_yticks(y, labels)
-        ax.set_xlim(0, max([10.5] + [v + 3 for v in values]) if any(values) else 4)
+        ax.set_xlim(0, 10.5)
         style_axis(ax, "Break-even: how many times today's shift rates it takes to wipe out the cumulative "
                        "surplus", money=False)
         ax.set_xlabel("multiplier of every shift rate", fontsize=9)

@@ -75,7 +75,7 @@ def wait_for(job: Job, timeout_s: float = 600.0) -> None:
     from PySide6.QtCore import QCoreApplication
 
     deadline = time.monotonic() + timeout_s
-    while not job.isFinished() and time.monotonic() < deadline:
+    while (job.outcome is None or job.isRunning()) and time.monotonic() < deadline:
         QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
         job.wait(10)
     for _ in range(3):
