@@ -46,7 +46,7 @@ def test_same_seed_gives_the_same_bytes_whatever_the_chunking(sample_inputs):
     result = run_deterministic(sample_inputs, Scenario.from_dict({}))
     a = run_monte_carlo(result.system, result.scenario, simulations=300, seed=5)
     b = run_monte_carlo(result.system, result.scenario, simulations=300, seed=5, chunk_size=7,
-                        memory_target=2_000_000)  # many provider batches and small chunks
+                        memory_target=2_000_000, workers=2)  # many provider batches, small chunks, threads
     c = run_monte_carlo(result.system, result.scenario, simulations=300, seed=6)
     assert document(result, a) == document(result, b)
     assert document(result, a) != document(result, c)
@@ -210,3 +210,20 @@ def test_percentiles_match_numpy_linear(n):
     x[1, 2, n // 2] = np.nan
     expected = np.percentile(x, PERCENTILES, axis=-1, method="linear")
     np.testing.assert_allclose(percentiles_of(x.copy()), expected, rtol=1e-12, atol=1e-9)
+
+
+def test_cancel_stops_worker_threads_promptly(sample_inputs):
+    import time
+
+    result = run_deterministic(sample_inputs, Scenario.from_dict({}))
+    asked = []
+
+    def cancel():
+        asked.append(time.monotonic())
+        return len(asked) > 3
+
+    start = time.monotonic()
+    with pytest.raises(RunCancelled):
+        run_monte_carlo(result.system, result.scenario, simulations=200_000, seed=1, chunk_size=500,
+                        memory_target=200_000_000, workers=2, cancel=cancel)
+    assert time.monotonic() - asked[3] < 1.0 and time.monotonic() - start < 5.0

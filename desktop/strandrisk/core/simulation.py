@@ -22,6 +22,9 @@ How a run is organised, and why:
 from __future__ import annotations
 
 import math
+import os
+import threading
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
@@ -41,6 +44,7 @@ ENGINE_LINE_ARRAYS = 48  # (S, K, H+1) float64 arrays alive at once inside proje
 ENGINE_PROVIDER_ARRAYS = 80  # (S, P, H) arrays of project() and metrics() per chunk
 CLAWBACK_BLOCK = 1024  # draws per block of clawback random numbers (fixed: part of the stream)
 MAX_CHUNK = 4096
+POLL_SECONDS = 0.05  # how often the caller's thread polls cancel() while worker threads simulate
 
 
 def percentiles_of(samples: np.ndarray, q=PERCENTILES) -> np.ndarray:
@@ -277,12 +281,13 @@ def plan_batches(system: System, n: int, chunk_size: int | None = None,
 def run_monte_carlo(system: System, scenario: Scenario, *, simulations: int | None = None, seed: int | None = None,
                     progress: ProgressFn | None = None, cancel: CancelFn | None = None,
                     chunk_size: int | None = None, break_even: dict | None = None,
-                    memory_target: int = MEMORY_TARGET) -> MonteCarloResult:
+                    memory_target: int = MEMORY_TARGET, workers: int | None = None) -> MonteCarloResult:
     """Simulate ``simulations`` draws (default: the scenario's) with ``seed`` (default: the scenario's).
 
     ``progress(fraction, message)`` is called after every engine chunk; ``cancel()`` is polled before
     every chunk and a True answer raises RunCancelled. ``break_even`` (form -> (P,)) is computed when
-    not given."""
+    not given. ``workers`` threads (default: up to 4, one per core) simulate provider batches side by
+    side, sharing the memory target; the results do not depend on it."""
     n = int(scenario.simulations if simulations is None else simulations)
     seed = int(scenario.seed if seed is None else seed)
     if n < 1:
@@ -309,7 +314,9 @@ def run_monte_carlo(system: System, scenario: Scenario, *, simulations: int | No
         report(0.0, "Finding break-even shifts")
         break_even = break_even_multipliers(sy, scenario)
 
-    plan = plan_batches(sy, n, chunk_size, memory_target)
+    workers = max(1, int(workers if workers is not None else min(4, os.cpu_count() or 1)))
+    plan = plan_batches(sy, n, chunk_size, memory_target // workers)
+    workers = min(workers, len(plan))
     all_forms = tuple(f for f in FORMS if any(f in forms for forms, _, _ in plan))
     nan5 = np.full((len(PERCENTILES), P, H), np.nan)
     pct = {f: {k: nan5.copy() for k in YEARLY_KEYS} for f in all_forms}
@@ -320,8 +327,22 @@ def run_monte_carlo(system: System, scenario: Scenario, *, simulations: int | No
     npv_samples = {f: np.full((n, P), np.nan, dtype=np.float32) for f in all_forms}
 
     total = sum(math.ceil(n / chunk) for _, _, chunk in plan) + len(plan)
-    done = 0
-    for forms, batch, chunk in plan:
+    done = [0]
+    lock = threading.Lock()
+    halt = threading.Event()
+
+    def step(message: str) -> None:
+        with lock:
+            done[0] += 1
+        if workers == 1:  # in the caller's thread: report and poll directly
+            report(done[0] / total, message)
+            if stop():
+                halt.set()
+        if halt.is_set():
+            raise RunCancelled()
+
+    def simulate(forms, batch, chunk) -> None:
+        """Every draw of one provider batch; writes the batch's slices of the outputs."""
         sub, contracts = subset_system(sy, batch)
         sub_risk = risk_position[contracts] if len(contracts) else np.zeros(0, dtype=np.int64)
         # draws last, so each cell's draws are contiguous for the sort
@@ -332,8 +353,6 @@ def run_monte_carlo(system: System, scenario: Scenario, *, simulations: int | No
         deficits = {f: np.zeros((len(batch), H), dtype=np.int64) for f in forms}
         liquidity = {f: np.zeros((len(batch), H), dtype=np.int64) for f in forms}
         for s0 in range(0, n, chunk):
-            if stop():
-                raise RunCancelled()
             s1 = min(n, s0 + chunk)
             miss = None
             if bits is not None and len(contracts):
@@ -346,10 +365,7 @@ def run_monte_carlo(system: System, scenario: Scenario, *, simulations: int | No
                     store[f][k][..., s0:s1] = np.moveaxis(m[k], 0, -1)
                 deficits[f] += np.sum(m["deficit"], axis=0)
                 liquidity[f] += np.sum(m["liquidity_risk"], axis=0)
-            done += 1
-            report(done / total, f"draws {s1:,} of {n:,}, providers {batch[0] + 1}-{batch[-1] + 1} of {P}")
-        if stop():
-            raise RunCancelled()
+            step(f"draws {s1:,} of {n:,}, providers {batch[0] + 1}-{batch[-1] + 1} of {P}")
         for f in forms:
             npv_samples[f][:, batch] = store[f]["npv_stranded_gbp_k"].T
             for k in YEARLY_KEYS:
@@ -358,9 +374,30 @@ def run_monte_carlo(system: System, scenario: Scenario, *, simulations: int | No
             cum_pct[f][:, batch] = percentiles_of(store[f]["cumulative_surplus_gbp_k"])
             p_deficit[f][batch] = deficits[f] / n
             p_liquidity[f][batch] = liquidity[f] / n
-        del store
-        done += 1
-        report(done / total, "percentiles")
+        step("percentiles")
+
+    if stop():
+        raise RunCancelled()
+    if workers == 1:
+        for item in plan:
+            simulate(*item)
+    else:
+        # batches are independent and numpy releases the GIL in its loops; the caller's thread only
+        # reports progress and polls cancel(), so callbacks never run on a worker thread
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            pending = {pool.submit(simulate, *item) for item in plan}
+            try:
+                while pending:
+                    finished, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_EXCEPTION)
+                    for future in finished:
+                        future.result()
+                    if stop():
+                        raise RunCancelled()
+                    report(min(done[0] / total, 1.0), f"{done[0]:,} of {total:,} steps")
+            finally:
+                halt.set()  # stops running batches at their next chunk when leaving early
+                for future in pending:
+                    future.cancel()
 
     shift = draws["shift_rate_multiplier"]
     p_break = {}
