@@ -184,7 +184,7 @@ PROVIDERS = InputKind(
         Column("vehicle", "Legal vehicle", ENUM, default="foundation_trust", allowed=VEHICLES,
                value_synonyms=_VEHICLE_SYNONYMS,
                header_synonyms=("vehicle", "legal vehicle", "legal form", "sector", "status",
-                                "trust type"),
+                                "trust type", "ft status", "foundation trust status", "ft/nhs trust"),
                help="foundation_trust, nhs_trust or new_entity (a new entity pays VAT on subcontracts)."),
     ),
 )
