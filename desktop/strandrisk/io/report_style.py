@@ -9,7 +9,9 @@ from __future__ import annotations
 import copy
 import math
 
+import numpy as np
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
@@ -33,6 +35,19 @@ GENERAL = 'General'
 FACTOR = '0.000000'
 
 _thin = Side(style="thin", color="AEB7BD")
+
+
+class _ReportCell(Cell):
+    """A cell whose repr is cheap: openpyxl's write-only append formats a message with the repr of
+    every Cell object it is given before accepting it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<ReportCell>"
+
+
+_new_cell = object.__new__
 
 
 def _specs():
@@ -97,31 +112,41 @@ class SheetWriter:
         self.styles = styles
         self.row = 0  # last written row (1-based)
 
+    def _make(self, value, data_type: str, style: str | None):
+        """A write-only cell built without openpyxl's type sniffing (the type is known here); cells of
+        one style share one style array, which nothing mutates."""
+        c = _new_cell(_ReportCell)
+        c.row = c.column = 1
+        c.parent = self.ws
+        c._value = value
+        c.data_type = data_type
+        c._hyperlink = None
+        c._comment = None
+        c._style = self.styles._arrays[style or "text"]
+        return c
+
     def cell(self, value, style: str | None = None, text: bool = False):
         """A value cell. Strings are always stored as strings, never as formulas: formulas go
         through ``formula``."""
-        ws = self.ws
         if text or isinstance(value, str):
-            value = xlsx_text(value)
-            c = WriteOnlyCell(ws, value)
-            c.data_type = "s"
-        else:
-            if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-                value = None
-            c = WriteOnlyCell(ws, value)
-        c._style = copy.copy(self.styles._arrays[style or "text"])
-        return c
+            return self._make(xlsx_text(value), "s", style)
+        if value is None:
+            return self._make(None, "n", style)
+        if isinstance(value, bool):
+            return self._make(value, "b", style)
+        if isinstance(value, (int, np.integer)):
+            return self._make(int(value), "n", style)
+        value = float(value)
+        if math.isnan(value) or math.isinf(value):
+            value = None
+        return self._make(value, "n", style)
 
     def text(self, value, style: str | None = "text"):
         """A cell that is always a string, whatever it starts with (input text)."""
-        return self.cell("" if value is None else str(value), style, text=True)
+        return self._make(xlsx_text("" if value is None else str(value)), "s", style)
 
     def formula(self, expr: str, style: str | None = None):
-        c = WriteOnlyCell(self.ws, expr if expr.startswith("=") else "=" + expr)
-        c.data_type = "f"
-        if style:
-            c._style = copy.copy(self.styles._arrays[style])
-        return c
+        return self._make(expr if expr.startswith("=") else "=" + expr, "f", style)
 
     def append(self, cells=(), height: float | None = None) -> int:
         if height is not None:
