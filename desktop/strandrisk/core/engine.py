@@ -132,7 +132,10 @@ class _Lines:
         remain = ((1.0 - shift_d[..., None]) ** t)[:, sy.line_service, :]  # (S,K,H) = 1 - s
         G = _growth(growth_d, t)[:, sy.line_service, :]  # (S,K,H)
         A0 = sy.line_activity0
-        twin = A0[None, :, None] * G
+        # paths with the base year in column 0, (S,K,H+1), written in place (no copies)
+        self.activity_twin = np.empty((S, len(A0), H + 1))
+        self.activity_twin[:, :, 0] = A0
+        twin = np.multiply(A0[None, :, None], G, out=self.activity_twin[:, :, 1:])
         self.uplift = _growth(d.price_uplift, t)[:, None, :]  # (S,1,H)
         self.inflation = _growth(d.cost_inflation, t)[:, None, :]
 
@@ -153,14 +156,13 @@ class _Lines:
             order = gsel[np.argsort(sy.service_effect_group[gsel], kind="stable")]
             seg = _segments_of(sy.service_effect_group[order])
             effect[:, seg[1], :] = np.add.reduceat(avoided[:, order, :], seg[0], axis=1)
-        line_effect = effect[:, sy.line_effect_group, :] * sy.line_effect_weight[None, :, None]
+        self.activity = np.empty_like(self.activity_twin)
+        self.activity[:, :, 0] = A0
+        A = np.multiply(twin, remain, out=self.activity[:, :, 1:])
+        if has_group.any():
+            A -= effect[:, sy.line_effect_group, :] * sy.line_effect_weight[None, :, None]
+        np.maximum(A, 0.0, out=A)
 
-        A = np.maximum(0.0, twin * remain - line_effect)
-        self.activity = _with_base(A, A0)  # (S,K,H+1), column 0 = base year
-        self.activity_twin = _with_base(twin, A0)
-
-        # prices
-        self.price = sy.line_price0[None, :, None] * self.uplift  # (S,K,H)
         self.value = sy.line_value[None, :, None] * self.uplift
 
         # cost behaviour
