@@ -246,7 +246,7 @@ def check_zip(path: Path, scan: bool = True):
 
 
 _CELL_ERROR = re.compile(rb'<c\b([^>]*\bt="e"[^>]*)>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?<v>([^<]*)</v>')
-_CELL_NOVALUE = re.compile(rb'<c\b([^>]*)>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)</c>')
+_CELL_NOVALUE = re.compile(rb'<c\b([^>]*)>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>|<v>\s*</v>)?</c>')
 _REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
 
 

@@ -52,9 +52,11 @@ def is_blank(raw) -> bool:
 
 
 def _check_error(raw) -> None:
+    if raw is NO_CACHED_VALUE:
+        raise ValueError("the cell holds a formula with no saved result: open the file in Excel and save it "
+                         "(so the result is stored), or type the value")
     if isinstance(raw, CellError):
-        raise ValueError(f"the cell holds {raw if raw is NO_CACHED_VALUE else 'the error ' + raw}: "
-                         "fix the formula in the source file, or type the value")
+        raise ValueError(f"the cell holds the error {raw}: fix the formula in the source file, or type the value")
     if isinstance(raw, str) and raw.strip().upper() in ERROR_TEXTS:
         raise ValueError(f"the cell holds the error {raw.strip()}: fix the formula in the source file, "
                          "or type the value")
