@@ -8,8 +8,12 @@ Values carry the TAC forms' signs: expenses and liabilities are negative.
 
 from __future__ import annotations
 
+import itertools
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
+from xml.sax.saxutils import escape
 
 import numpy as np
 
@@ -86,48 +90,99 @@ def long_rows(trusts: list[TrustSpec], fy: int, prior_year: bool = True, missing
             yield org, "TAC99 Other", 2, f"A99CY{n % 3 + 1:02d}", n, code, float(n % 97)
 
 
+def _col(j: int) -> str:
+    out = ""
+    j += 1
+    while j:
+        j, rem = divmod(j - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def write_xlsx(path: Path, sheets: list[tuple[str, Iterable]]) -> Path:
+    """A minimal .xlsx writer that stores text in the shared strings table, as Excel does.
+
+    Streams rows into the zip (flat memory) and is much faster than openpyxl for a million rows;
+    openpyxl's and xlsxwriter's streaming modes write inline strings, which makes files of a very
+    different shape from NHS England's.
+    """
+    strings: dict[str, int] = {}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        for n, (_, rows) in enumerate(sheets, start=1):
+            with zf.open(f"xl/worksheets/sheet{n}.xml", "w") as fh:
+                fh.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="'
+                         + _NS.encode() + b'"><sheetData>')
+                buf = []
+                for r, row in enumerate(rows, start=1):
+                    cells = []
+                    for j, v in enumerate(row):
+                        if v is None:
+                            continue
+                        ref = f"{_col(j)}{r}"
+                        if isinstance(v, str):
+                            k = strings.setdefault(v, len(strings))
+                            cells.append(f'<c r="{ref}" t="s"><v>{k}</v></c>')
+                        else:
+                            cells.append(f'<c r="{ref}"><v>{v!r}</v></c>')
+                    buf.append(f'<row r="{r}">{"".join(cells)}</row>')
+                    if len(buf) >= 4096:
+                        fh.write("".join(buf).encode())
+                        buf = []
+                fh.write("".join(buf).encode() + b"</sheetData></worksheet>")
+        sst = "".join(f"<si><t xml:space=\"preserve\">{escape(s)}</t></si>" for s in strings)
+        zf.writestr("xl/sharedStrings.xml", f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                    f'<sst xmlns="{_NS}" count="{len(strings)}" uniqueCount="{len(strings)}">{sst}</sst>')
+        sheet_list = "".join(f'<sheet name="{escape(name)}" sheetId="{n}" r:id="rId{n}"/>'
+                             for n, (name, _) in enumerate(sheets, start=1))
+        zf.writestr("xl/workbook.xml", f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook '
+                    f'xmlns="{_NS}" xmlns:r="{_REL_NS}"><sheets>{sheet_list}</sheets></workbook>')
+        rels = "".join(f'<Relationship Id="rId{n}" Type="{_REL_NS}/worksheet" Target="worksheets/sheet{n}.xml"/>'
+                       for n in range(1, len(sheets) + 1))
+        rels += f'<Relationship Id="rId{len(sheets) + 1}" Type="{_REL_NS}/sharedStrings" Target="sharedStrings.xml"/>'
+        zf.writestr("xl/_rels/workbook.xml.rels", f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                    f'<Relationships xmlns="{_PKG_NS}">{rels}</Relationships>')
+        zf.writestr("_rels/.rels", f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
+                    f'xmlns="{_PKG_NS}"><Relationship Id="rId1" Type="{_REL_NS}/officeDocument" '
+                    'Target="xl/workbook.xml"/></Relationships>')
+        overrides = "".join(f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/'
+                            'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                            for n in range(1, len(sheets) + 1))
+        zf.writestr("[Content_Types].xml", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns='
+                    '"http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" '
+                    'ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension='
+                    '"xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType='
+                    '"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+                    '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                    'officedocument.spreadsheetml.sharedStrings+xml"/>' + overrides + "</Types>")
+    return path
+
+
+_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
 def write_tac_workbook(path: Path, fy: int, trusts: list[TrustSpec], *, old_columns: bool = False,
                        prior_year: bool = True, missing=(), title: bool = True, filler_codes: list[str] = (),
                        names_in_data: dict[str, str] | None = None, sector_column: bool = True) -> Path:
-    """Write a TAC data workbook (xlsxwriter, constant memory) and return its path."""
-    import xlsxwriter
-
+    """Write a TAC data workbook (Notes, List of Providers, All data) and return its path."""
     fy_text = f"{fy}-{(fy + 1) % 100:02d}"
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheets = []
     if title:
-        ws = wb.add_worksheet("Notes")
-        ws.write_string(0, 0, f"TAC data in NHS providers' accounts for {fy_text}")
-        ws.write_string(2, 0, "Values are in GBP thousands.")
-    lp = wb.add_worksheet("List of Providers")
-    lp.write_string(0, 0, "List of Providers")
-    heads = ["Region", "Organisation Code", "Organisation Name"] + (["Sector"] if sector_column else [])
-    for j, h in enumerate(heads):
-        lp.write_string(2, j, h)
-    for i, t in enumerate(trusts, start=3):
-        lp.write_string(i, 0, t.region)
-        lp.write_string(i, 1, t.code)
-        lp.write_string(i, 2, t.name)
-        if sector_column:
-            lp.write_string(i, 3, "Foundation Trust" if t.sector == "foundation_trust" else "NHS Trust")
-    ad = wb.add_worksheet("All data")
-    cols = (["Organisation Name", "WorkSheetName", "TableID", "MainCode", "RowNumber", "SubCode", "Value number"]
-            if old_columns else
-            ["OrganisationName", "WorkSheetName", "TableID", "MainCode", "RowNumber", "SubCode", "Total"])
-    for j, h in enumerate(cols):
-        ad.write_string(0, j, h)
-    r = 1
-    for row in long_rows(trusts, fy, prior_year, missing, filler_codes, names_in_data):
-        ad.write_string(r, 0, row[0])
-        ad.write_string(r, 1, row[1])
-        ad.write_number(r, 2, row[2])
-        ad.write_string(r, 3, row[3])
-        ad.write_number(r, 4, row[4])
-        ad.write_string(r, 5, row[5])
-        if row[6] is not None:
-            ad.write_number(r, 6, row[6])
-        r += 1
-    wb.close()
-    return path
+        sheets.append(("Notes", [[f"TAC data in NHS providers' accounts for {fy_text}"], [],
+                                 ["Values are in GBP thousands."]]))
+    providers = [["List of Providers"], [],
+                 ["Region", "Organisation Code", "Organisation Name"] + (["Sector"] if sector_column else [])]
+    for t in trusts:
+        sector = "Foundation Trust" if t.sector == "foundation_trust" else "NHS Trust"
+        providers.append([t.region, t.code, t.name] + ([sector] if sector_column else []))
+    sheets.append(("List of Providers", providers))
+    header = (["Organisation Name", "WorkSheetName", "TableID", "MainCode", "RowNumber", "SubCode", "Value number"]
+              if old_columns else
+              ["OrganisationName", "WorkSheetName", "TableID", "MainCode", "RowNumber", "SubCode", "Total"])
+    all_data = itertools.chain([header], long_rows(trusts, fy, prior_year, missing, filler_codes, names_in_data))
+    sheets.append(("All data", all_data))
+    return write_xlsx(path, sheets)
 
 
 def sample_trusts(fy: int, sector: str, n: int, seed: int = 0, prefix: str = "R") -> list[TrustSpec]:

@@ -21,6 +21,8 @@ import re
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -304,11 +306,12 @@ def _read_all_data(wb, path: Path, wanted: set[tuple[str, str]], cancel: CancelF
                    progress: Callable[[float], None]):
     """Stream the long table; keep only rows whose (MainCode, SubCode) is wanted.
 
+    Rows come from calamine in blocks; each block's SubCode column is tested against the wanted set
+    with C-level iteration (``map`` of a set's ``__contains__`` into ``np.fromiter``), so there is
+    no Python bytecode per row; only the few thousand rows kept are looked at one by one.
     Returns the header mapping, the kept columns (org, maincode, subcode, raw value, 1-based row),
     every distinct SubCode in the file (for telling its year) and the row count.
     """
-    import pandas as pd
-
     name = _sheet_name(wb, ALL_DATA)
     sheet = wb.get_sheet_by_name(name)
     total = max(1, sheet.height)
@@ -327,49 +330,38 @@ def _read_all_data(wb, path: Path, wanted: set[tuple[str, str]], cancel: CancelF
         raise _failure(f"{path.name}: sheet '{name}' lacks the TAC column(s) "
                        f"{', '.join(need[m] for m in missing)}: is this a TAC data file as published?")
     j_org, j_main, j_sub, j_val = (roles[r] for r in _REQUIRED_ROLES)
-    wanted_keys = pd.Index(sorted(f"{m}|{s}" for m, s in wanted))
-    kept = {"org": [], "main": [], "sub": [], "value": [], "row": []}
+    wanted_sub = {s for _, s in wanted}
+    is_wanted = wanted_sub.__contains__
+    get_sub = itemgetter(j_sub)
+    kept_rows: list = []
+    kept_at: list[np.ndarray] = []
     subcodes: set = set()
     n_rows = 0
-    width = len(header)
-    chunk: list = []
+    while True:
+        if cancel is not None and cancel():
+            from .load import ImportCancelled
 
-    def flush(chunk, first_row):
-        cols = list(zip(*(r if len(r) >= width else list(r) + [None] * (width - len(r)) for r in chunk)))
-        main = pd.Series(cols[j_main], dtype=object).astype(str)
-        sub = pd.Series(cols[j_sub], dtype=object).astype(str)
-        subcodes.update(sub.unique())
-        keys = main.str.cat(sub, sep="|")
-        idx = np.flatnonzero(keys.isin(wanted_keys).to_numpy())
-        if len(idx):
-            org, val = np.asarray(cols[j_org], dtype=object), np.asarray(cols[j_val], dtype=object)
-            kept["org"].append(org[idx])
-            kept["main"].append(main.to_numpy()[idx])
-            kept["sub"].append(sub.to_numpy()[idx])
-            kept["value"].append(val[idx])
-            kept["row"].append(idx + first_row)
-
-    first_row = 2
-    for row in rows_iter:
-        chunk.append(row)
-        if len(chunk) == _CHUNK_ROWS:
-            if cancel is not None and cancel():
-                from .load import ImportCancelled
-
-                raise ImportCancelled()
-            flush(chunk, first_row)
-            first_row += len(chunk)
-            n_rows += len(chunk)
-            chunk = []
-            progress(n_rows / total)
-    if chunk:
-        flush(chunk, first_row)
+            raise ImportCancelled()
+        chunk = list(islice(rows_iter, _CHUNK_ROWS))
+        if not chunk:
+            break
+        sub = list(map(get_sub, chunk))
+        subcodes.update(sub)
+        idx = np.flatnonzero(np.fromiter(map(is_wanted, sub), dtype=bool, count=len(sub)))
+        kept_rows.extend(chunk[i] for i in idx)
+        kept_at.append(idx + n_rows + 2)
         n_rows += len(chunk)
-    cat = {k: (np.concatenate(v) if v else np.empty(0, dtype=object if k != "row" else np.int64))
-           for k, v in kept.items()}
-    subcodes.discard("None")
-    subcodes.discard("")
-    return header_map, cat, subcodes, n_rows
+        progress(n_rows / total)
+    del sheet, rows_iter
+    at = np.concatenate(kept_at) if kept_at else np.empty(0, dtype=np.int64)
+    main = np.array([r[j_main] for r in kept_rows], dtype=object)
+    subs = np.array([r[j_sub] for r in kept_rows], dtype=object)
+    keep = np.array([(m, s) in wanted for m, s in zip(main, subs)], dtype=bool)  # current-year MainCodes only
+    kept = {"org": np.array([r[j_org] for r in kept_rows], dtype=object)[keep], "main": main[keep],
+            "sub": subs[keep], "value": np.array([r[j_val] for r in kept_rows], dtype=object)[keep],
+            "row": at[keep] if len(at) else at}
+    subcodes = {s for s in subcodes if isinstance(s, str) and s}
+    return header_map, kept, subcodes, n_rows
 
 
 def _decide_year(path: Path, text_years: Counter, subcodes: set, problems: list[Problem]) -> tuple[int, str]:
@@ -603,10 +595,11 @@ def _providers_table(register: list[TacTrust], per_trust: dict, m_at: dict, prob
         "form": np.array([t.suggested_form or "acute_only" for t in register], dtype=object),
         "vehicle": np.array([t.sector for t in register], dtype=object),
     }
-    fig = np.array([b[1] for b in base]).reshape(n, -1)
-    rows = np.array([b[2] for b in base], dtype=np.int64).reshape(n, -1)
+    n_meas = len(m_at)
+    fig = np.array([b[1] for b in base], dtype=float).reshape(n, n_meas)
+    rows = np.array([b[2] for b in base], dtype=np.int64).reshape(n, n_meas)
     for key in _REGISTER_MEASURES:
-        cols[key] = fig[:, m_at[key]].astype(float) if n else np.empty(0)
+        cols[key] = fig[:, m_at[key]].copy()
         blank = np.flatnonzero(np.isnan(cols[key]))
         if len(blank):
             label = kind.column(key).label
@@ -615,7 +608,7 @@ def _providers_table(register: list[TacTrust], per_trust: dict, m_at: dict, prob
                     else f"the model uses {kind.column(key).default:g}")
             problems.append(Problem(WARNING, f"no TAC line for {label.lower()} of {len(blank)} trust(s), "
                                              f"e.g. {register[blank[0]].code}: {what}", base[blank[0]][0], ALL_DATA))
-    income_rows = rows[:, m_at["operating_income_gbp_k"]] if n else np.empty(0, dtype=np.int64)
+    income_rows = rows[:, m_at["operating_income_gbp_k"]]
     return Table(kind, cols, source_file=np.array([b[0] for b in base], dtype=object),
                  source_sheet=np.full(n, ALL_DATA, dtype=object), source_row=income_rows.astype(np.int64))
 

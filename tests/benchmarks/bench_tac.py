@@ -1,0 +1,113 @@
+"""TAC import speed and memory: read_tac on both files of a year against pandas.read_excel, same run.
+
+Two synthetic TAC data workbooks in the published shape (an FT file of about 1,000,000 All data rows
+and an NHS trust file of about 600,000, each trust carrying the real year's SubCodes as filler when
+the shared reference files are present) are generated into a temporary folder and deleted. Each
+measurement runs in a fresh process so its peak memory (max RSS) is its own.
+Baselines: pandas.read_excel of the two All data sheets with the calamine engine (the fastest plain
+pandas reader) and with openpyxl (pandas' default; skipped unless BENCH_TAC_OPENPYXL=1: minutes).
+Run: python tests/benchmarks/bench_tac.py   (or python -m pytest tests/benchmarks/bench_tac.py -s)
+Target (issue 8): both files of a year in under 10 s and 1 GB on 2 cores.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+sys.path.insert(0, str(REPO))
+
+FT_TRUSTS = int(os.environ.get("BENCH_TAC_FT_TRUSTS", "125"))
+NHS_TRUSTS = int(os.environ.get("BENCH_TAC_NHS_TRUSTS", "75"))
+ROWS_PER_TRUST = int(os.environ.get("BENCH_TAC_ROWS_PER_TRUST", "8000"))
+FY = 2023
+DICTIONARY = REPO.parent / "shared" / "tac" / "dim_tac_subcodes_by_year.csv"
+
+MEASURE = r"""
+import json, resource, sys, time
+kind, paths = sys.argv[1], sys.argv[2:]
+t = time.perf_counter()
+if kind == "read_tac":
+    from strandrisk.io.tac import read_tac
+    r = read_tac(paths)
+    extra = {"rows": int(r.tables["providers"].n_rows), "cash_rows": int(r.tables["cash_balances"].n_rows)}
+elif kind == "list_tac_trusts":
+    from strandrisk.io.tac import list_tac_trusts
+    extra = {"rows": len(list_tac_trusts(paths))}
+else:
+    import pandas as pd
+    n = 0
+    for p in paths:
+        n += len(pd.read_excel(p, sheet_name="All data", engine=kind))
+    extra = {"rows": n}
+seconds = time.perf_counter() - t
+own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"seconds": seconds, "peak_mb": own / 1024, **extra}))
+"""
+
+
+def filler_codes(n: int) -> list[str]:
+    codes = []
+    if DICTIONARY.exists():
+        with open(DICTIONARY, encoding="utf-8-sig", newline="") as fh:
+            codes = sorted({r["SubCode"] for r in csv.DictReader(fh) if r["fy"] == f"{FY}-{(FY + 1) % 100:02d}"})
+    codes = codes or [f"XYZ{i:04d}" for i in range(1000)]
+    return [codes[i % len(codes)] for i in range(n)]
+
+
+def generate(folder: Path) -> list[Path]:
+    from tests.tac_fixtures import sample_trusts, write_tac_workbook
+
+    filler = filler_codes(max(0, ROWS_PER_TRUST - 60))
+    ft = write_tac_workbook(folder / f"TAC_FTs_{FY}.xlsx", FY, sample_trusts(FY, "foundation_trust", FT_TRUSTS, 1, "RF"),
+                            filler_codes=filler)
+    nhs = write_tac_workbook(folder / f"TAC_Trusts_{FY}.xlsx", FY, sample_trusts(FY, "nhs_trust", NHS_TRUSTS, 2, "RN"),
+                             filler_codes=filler)
+    return [ft, nhs]
+
+
+def measure(kind: str, paths: list[Path]) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(REPO / "desktop"))
+    out = subprocess.run([sys.executable, "-c", MEASURE, kind, *map(str, paths)], capture_output=True, text=True,
+                         env=env, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run() -> list[tuple[str, dict]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        paths = generate(Path(tmp))
+        gen = time.perf_counter() - t
+        sizes = [p.stat().st_size / 1e6 for p in paths]
+        from python_calamine import CalamineWorkbook
+
+        rows = [CalamineWorkbook.from_path(str(p)).get_sheet_by_name("All data").height - 1 for p in paths]
+        print(f"generated {len(paths)} files in {gen:.0f} s: "
+              + ", ".join(f"{p.name} {s:.1f} MB {r:,} rows" for p, s, r in zip(paths, sizes, rows)))
+        results = [("strandrisk read_tac (both files)", measure("read_tac", paths)),
+                   ("strandrisk list_tac_trusts (both)", measure("list_tac_trusts", paths)),
+                   ("pandas.read_excel calamine (both)", measure("calamine", paths))]
+        if os.environ.get("BENCH_TAC_OPENPYXL") == "1":
+            results.append(("pandas.read_excel openpyxl (both)", measure("openpyxl", paths)))
+    base = next(r for name, r in results if "calamine" in name)
+    print(f"{'measurement':36} {'seconds':>8} {'peak MB':>8} {'x faster':>9}")
+    for name, r in results:
+        print(f"{name:36} {r['seconds']:8.2f} {r['peak_mb']:8.0f} {base['seconds'] / r['seconds']:9.2f}")
+    return results
+
+
+def test_tac_benchmark():
+    results = run()
+    assert results[0][1]["rows"] == FT_TRUSTS + NHS_TRUSTS
+
+
+if __name__ == "__main__":
+    run()
