@@ -12,6 +12,7 @@ from ..core import schema
 from ..core.problems import SEVERITIES
 
 IGNORE = "(not used)"
+MAX_SHOWN = 2000
 
 
 class DataPane(QWidget):
@@ -85,6 +86,8 @@ class DataPane(QWidget):
         self.filter.setPlaceholderText("Filter by text, sheet or cell")
         self.filter.textChanged.connect(lambda _t: self._fill_problems())
         frow.addWidget(self.filter, 1)
+        self.count_label = QLabel("")
+        frow.addWidget(self.count_label)
         bl.addLayout(frow)
         self.problems = QTableWidget(0, 4)
         self.problems.setHorizontalHeaderLabels(["Severity", "Where", "Problem", ""])
@@ -195,6 +198,8 @@ class DataPane(QWidget):
         text = self.filter.text().strip().lower()
         shown = [p for p in problems if (sev is None or p.severity == sev)
                  and (not text or text in str(p).lower())]
+        total = len(shown)
+        shown = shown[:MAX_SHOWN]  # a table of 100,000 rows would freeze the window; the filter narrows it
         self.problems.setRowCount(len(shown))
         for r, p in enumerate(shown):
             self.problems.setItem(r, 0, QTableWidgetItem(p.severity))
@@ -208,6 +213,9 @@ class DataPane(QWidget):
         n_err = sum(p.severity == "error" for p in problems)
         n_warn = sum(p.severity == "warning" for p in problems)
         self.severity.setToolTip(f"{n_err} errors, {n_warn} warnings")
+        self.count_label.setText(f"{n_err:,} errors, {n_warn:,} warnings"
+                                 + (f" - showing the first {MAX_SHOWN:,} of {total:,}: filter to see others"
+                                    if total > MAX_SHOWN else ""))
 
     def _problem_clicked(self):
         rows = {i.row() for i in self.problems.selectedIndexes()}

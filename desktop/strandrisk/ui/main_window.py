@@ -448,11 +448,11 @@ class MainWindow(QMainWindow):
         if projects:
             self.open_project(projects[0])
         if not sheets:
-            return
+            return None
         keep = [Path(p) for p in self.source_paths if Path(p).exists()] if not self.is_sample else []
         names = {p.name for p in sheets}
         all_paths = [p for p in keep if p.name not in names] + sheets
-        self._start_import(all_paths, wait=wait)
+        return self._start_import(all_paths, wait=wait)
 
     def _mapping_object(self):
         if not self.mapping:
@@ -478,7 +478,7 @@ class MainWindow(QMainWindow):
             self._set_data(imported, paths, mapping=self.mapping)
             self.show_pane("Data")
 
-        self._start_job("import", f"Reading {len(paths)} file(s)", work, done, wait)
+        return self._start_job("import", f"Reading {len(paths)} file(s)", work, done, wait)
 
     def change_mapping(self, file: str, sheet: str, kind, source: str | None, target):
         """The user changed a sheet's kind or a column's mapping on the Data page: re-read with it."""

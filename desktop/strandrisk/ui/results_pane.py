@@ -106,18 +106,23 @@ class ResultsPane(QWidget):
         self.table.resizeColumnsToContents()
 
     def _draw(self, result, p):
+        for key in self.charts:
+            self.charts[key].update_later(lambda k=key: getattr(self, f"_draw_{k}")(result, p))
+
+    def _draw_stranded(self, result, p):
         years = result.years
         forms = forms_for(result, p)
         fig = self.charts["stranded"].figure
-        fig.clear()
         ax = fig.add_subplot(111)
         grouped_bars(ax, years, {f: yearly(result, f, p, "stranded_cost_gbp_k") for f in forms})
         style_axis(ax, "Stranded cost by year: cost that stays after activity has gone", "£000")
         ax.legend(fontsize=8, frameon=False)
         self.charts["stranded"].draw()
 
+    def _draw_cash(self, result, p):
+        years = result.years
+        forms = forms_for(result, p)
         fig = self.charts["cash"].figure
-        fig.clear()
         ax1, ax2 = fig.subplots(1, 2)
         grouped_bars(ax1, years, {f: yearly(result, f, p, "surplus_gbp_k") for f in forms})
         style_axis(ax1, "Surplus / deficit", "£000")
@@ -134,8 +139,10 @@ class ResultsPane(QWidget):
         ax2.legend(fontsize=7, frameon=False)
         self.charts["cash"].draw()
 
+    def _draw_rating(self, result, p):
+        years = result.years
+        forms = forms_for(result, p)
         fig = self.charts["rating"].figure
-        fig.clear()
         ax = fig.add_subplot(111)
         if p == ALL:
             ax.axis("off")
@@ -151,8 +158,10 @@ class ResultsPane(QWidget):
             ax.legend(fontsize=8, frameon=False)
         self.charts["rating"].draw()
 
+    def _draw_difference(self, result, p):
+        years = result.years
+        forms = forms_for(result, p)
         fig = self.charts["difference"].figure
-        fig.clear()
         ax = fig.add_subplot(111)
         if "acute_only" in forms and "integrated" in forms:
             x = np.arange(len(years))
@@ -257,8 +266,10 @@ class ComparePane(QWidget):
                 kinds.append(kind)
         self.table.model_.set_data(["Form", "Measure"], [a, b, "Difference"], labels, np.array(values), kinds)
         self.table.resizeColumnsToContents()
+        self.chart.update_later(lambda: self._draw_chart(ra, rb, a, b, p))
+
+    def _draw_chart(self, ra, rb, a, b, p):
         fig = self.chart.figure
-        fig.clear()
         ax = fig.add_subplot(111)
         for form in forms_for(ra, p):
             ax.plot(ra.years, yearly(ra, form, p, "cash_gbp_k"), marker="o", color=FORM_COLOURS[form],

@@ -90,11 +90,12 @@ class UncertaintyPane(QWidget):
         self.status.setText(f"{n:,} simulations (seed {seed}) of scenario <b>{self.win.current_scenario}</b>. "
                             "Shaded bands: the middle 80% (P10-P90) and 90% (P5-P95) of outcomes.")
         years = result.years
-        self._fan(result, mc, p, forms, years)
-        self._histogram(mc, p, forms)
-        self._probabilities(mc, p, forms, years)
-        self._tornado(result, p, forms)
-        self._break_even(result, mc, p, forms)
+        charts = self.charts
+        charts["fan"].update_later(lambda: self._fan(result, mc, p, forms, years))
+        charts["histogram"].update_later(lambda: self._histogram(mc, p, forms))
+        charts["probability"].update_later(lambda: self._probabilities(mc, p, forms, years))
+        charts["tornado"].update_later(lambda: self._tornado(result, p, forms))
+        charts["break_even"].update_later(lambda: self._break_even(result, mc, p, forms))
 
     def _fan(self, result, mc, p, forms, years):
         fig = self.charts["fan"].figure
@@ -151,8 +152,9 @@ class UncertaintyPane(QWidget):
         fig.clear()
         tor = getattr(result, "tornado", None)
         if tor is None:
-            self.charts["tornado"].clear("The sensitivity (tornado) is computed with the simulation.")
+            self.charts["tornado"]._show_message("The sensitivity (tornado) is computed with the simulation.")
             return
+        fig.subplots_adjust(left=0.17, wspace=0.75)
         axes = np.atleast_1d(fig.subplots(1, max(1, len(forms))))
         for ax, form in zip(axes, forms):
             rows = tor.ranked(form, p, by="npv_stranded")
@@ -174,6 +176,7 @@ class UncertaintyPane(QWidget):
     def _break_even(self, result, mc, p, forms):
         fig = self.charts["break_even"].figure
         fig.clear()
+        fig.subplots_adjust(left=0.12)
         ax = fig.add_subplot(111)
         labels, values, notes = [], [], []
         prob = getattr(mc, "probability_shift_exceeds_break_even", {}) or {}
