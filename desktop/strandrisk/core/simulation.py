@@ -10,9 +10,11 @@ How a run is organised, and why:
 * Exact percentiles need every draw of every yearly metric, and a whole region at 10,000 draws would
   need gigabytes. So providers are simulated in batches (providers do not interact in the engine),
   and each batch's draws go through the engine in chunks along the draws axis. Both sizes are chosen
-  so that the engine's working arrays plus the batch's stored draws stay under ``MEMORY_TARGET``
-  (about 400 MB) whatever the size of the system; the per-draw NPV stranded cost kept for the
-  histogram adds N x P x 4 bytes per form.
+  so that the engine's working arrays plus the batches' stored draws stay under ``MEMORY_TARGET``
+  (about 400 MB, shared by the worker threads) whatever the size of the system; the per-draw NPV
+  stranded cost kept for the histogram adds N x P x 4 bytes per form, the packed clawback draws
+  N x contracts at risk x ceil(H / 8) bytes. Chunks are also kept small enough for the engine's
+  arrays to stay in the CPU cache, which is worth more than fewer, larger numpy calls.
 * Percentiles follow ``np.percentile(..., method="linear")``: linear interpolation between the two
   nearest order statistics (the spreadsheet PERCENTILE.INC rule). ``percentiles_of`` computes the
   same numbers from a sort along the contiguous draws axis, which is several times faster than
@@ -44,6 +46,7 @@ ENGINE_LINE_ARRAYS = 48  # (S, K, H+1) float64 arrays alive at once inside proje
 ENGINE_PROVIDER_ARRAYS = 80  # (S, P, H) arrays of project() and metrics() per chunk
 CLAWBACK_BLOCK = 1024  # draws per block of clawback random numbers (fixed: part of the stream)
 MAX_CHUNK = 4096
+CACHE_BYTES = 1 << 20  # one (S, K, H+1) working array of about this size keeps the engine in cache
 POLL_SECONDS = 0.05  # how often the caller's thread polls cancel() while worker threads simulate
 
 
@@ -271,7 +274,8 @@ def plan_batches(system: System, n: int, chunk_size: int | None = None,
             batch = members[start:start + size]
             n_lines = int(lines_per_provider[batch].sum())
             chunk = max(1, (memory_target // 2) // _bytes_per_draw(n_lines, len(batch), H))
-            chunk = min(chunk, MAX_CHUNK, n)
+            # measured: the engine runs 2-4x faster per element when its arrays stay in the CPU cache
+            chunk = min(chunk, max(8, CACHE_BYTES // (8 * max(n_lines, 1) * (H + 1))), MAX_CHUNK, n)
             if chunk_size is not None:
                 chunk = max(1, min(int(chunk_size), n))
             plan.append((forms, batch, chunk))
