@@ -80,3 +80,15 @@ def test_template_command(tmp_path, capsys):
     assert main(["template", str(tmp_path / "t.xlsx")]) == 0
     assert (tmp_path / "t.xlsx").exists()
     assert main(["check", str(tmp_path / "t.xlsx")]) == 0
+
+
+def test_help_tables_are_derived_from_the_schema():
+    from strandrisk.io.helptext import import_help_markdown, input_kinds_markdown
+
+    tables = input_kinds_markdown()
+    for kind in schema.INPUT_KINDS:
+        assert f"### {kind.sheet}" in tables
+        for col in kind.columns:
+            assert f"| {col.header} | {col.name} |" in tables
+    page = import_help_markdown()
+    assert "{{" not in page and "Block contracts" in page and "`pod`" in page

@@ -27,7 +27,7 @@ def column_rows(kind: schema.InputKind) -> list[dict]:
         else:
             need = "optional"
         kind_word = TYPE_WORDS.get(col.type, col.type)
-        if col.unit:
+        if col.unit and col.unit not in kind_word:
             kind_word = f"{kind_word}, {col.unit}"
         rows.append({"header": col.header, "name": col.name, "type": kind_word, "need": need,
                      "allowed": ", ".join(col.allowed), "help": col.help})
