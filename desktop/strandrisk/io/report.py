@@ -529,8 +529,11 @@ def _sensitivity(wb, styles, ctx: _Context) -> None:
     chart.legend.position = "b"
     chart.width, chart.height = 26, 9
     w.ws.add_chart(chart, f"B{w.row + 2}")
-    w.blank(20)
+    w.blank(19)
+    w.ws.row_breaks.append(Break(id=w.row))
     w.append([w.cell("By provider and form", "subtitle")])
+    provider_head = w.row + 1
+    w.ws.print_title_rows = f"{provider_head}:{provider_head}"
     _header(w, ["Code", "Provider", "Parameter", "Low value", "High value", "NPV at low £000",
                 "NPV at high £000", "Swing NPV £000", "Cumulative surplus at low",
                 "Cumulative surplus at high", "Swing cumulative £000"])
@@ -594,23 +597,21 @@ def _monte_carlo(wb, styles, ctx: _Context) -> None:
         _size(chart, 14, 8)
         w.ws.add_chart(chart, f"{'A' if n == 0 else 'E'}{anchor}")
     w.blank(18)
-    w.append([w.cell("Probability of a deficit and of a liquidity risk, by year", "subtitle")])
-    first = _header(w, ["Code", "Provider", "Form", "Probability of", ""] + ctx.years)
-    for p, f in pairs:
-        for label, arr in (("deficit", mc.probability_deficit), ("liquidity risk", mc.probability_liquidity_risk)):
-            w.append([w.text(sy.provider_code[p]), w.text(sy.provider_name[p]), w.cell(FORM_LABELS[f]),
-                      w.cell(label), None] + [w.cell(_fnum(x), "prob") for x in np.asarray(arr[f])[p]])
-    w.blank()
     w.append([w.cell("NPV of stranded cost and cumulative surplus (£000)", "subtitle")])
     _header(w, ["Code", "Provider", "Form", "Figure", ""] + [f"P{q}" for q in PERCENTILES])
     for p, f in pairs:
         for label, arr in (("NPV stranded cost", mc.npv_stranded), ("Cumulative surplus", mc.cumulative_surplus)):
             w.append([w.text(sy.provider_code[p]), w.text(sy.provider_name[p]), w.cell(FORM_LABELS[f]),
                       w.cell(label), None] + [w.cell(_fnum(x), "money0") for x in np.asarray(arr[f])[:, p]])
-    w.blank()
-    w.append([w.cell("Percentiles of every yearly figure", "subtitle")])
+    w.ws.row_breaks.append(Break(id=w.row))
+    w.append([w.cell("Probabilities and percentiles by year", "subtitle")])
     head = _header(w, ["Code", "Provider", "Form", "Figure", "Pct"] + ctx.years)
-    del head, first
+    w.ws.print_title_rows = f"{head}:{head}"  # repeated on the pages of this long table
+    for p, f in pairs:
+        for label, arr in (("Probability of deficit", mc.probability_deficit),
+                           ("Probability of liquidity risk", mc.probability_liquidity_risk)):
+            w.append([w.text(sy.provider_code[p]), w.text(sy.provider_name[p]), w.cell(FORM_LABELS[f]),
+                      w.cell(label), None] + [w.cell(_fnum(x), "prob") for x in np.asarray(arr[f])[p]])
     for p, f in pairs:
         for key, label, style in YEARLY_COLUMNS:
             arr = np.asarray(mc.percentiles[f][key])[:, p, :]
