@@ -82,7 +82,6 @@ Name: "desktopicon"; Description: "{cm:CreateDesktopIcon}"; GroupDescription: "{
 ; older build is left beside the new one. User data (logs, autosaves, settings) lives elsewhere.
 Type: filesandordirs; Name: "{app}\_internal"
 Type: files; Name: "{app}\{#AppExeName}"
-Type: files; Name: "{app}\strandrisk-cli.exe"
 
 [Files]
 Source: "{#SourceFolder}\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs

@@ -90,17 +90,13 @@ def test_spec_paths_exist():
 
 def test_spec_is_onedir_windowed_without_upx_with_icon_and_version():
     tree = _spec_tree()
-    exes = _calls(tree, "EXE")
-    assert len(exes) == 2
-    names = {ast.literal_eval(_keyword(e, "name")): ast.literal_eval(_keyword(e, "console")) for e in exes}
-    assert names == {"StrandRisk": False, "strandrisk-cli": True}
-    common = _assigned(tree, "common")
-    options = {kw.arg: kw.value for kw in common.keywords}
+    (exe,) = _calls(tree, "EXE")
+    options = {kw.arg: kw.value for kw in exe.keywords}
+    assert ast.literal_eval(options["name"]) == "StrandRisk"
+    assert ast.literal_eval(options["console"]) is False, "windowed"
     assert ast.literal_eval(options["exclude_binaries"]) is True, "onedir: binaries go to COLLECT, not the exe"
     assert ast.literal_eval(options["upx"]) is False
-    assert isinstance(options["icon"], ast.Call)
-    for exe in exes:
-        assert _keyword(exe, "version") is not None
+    assert isinstance(options["icon"], ast.Call) and isinstance(options["version"], ast.Call)
     (collect,) = _calls(tree, "COLLECT")
     assert ast.literal_eval(_keyword(collect, "upx")) is False
     assert ast.literal_eval(_keyword(collect, "name")) == "StrandRisk"

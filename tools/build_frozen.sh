@@ -4,8 +4,7 @@
 #   tools/build_frozen.sh                 build into build/frozen + dist/StrandRisk, then check and measure
 #   tools/build_frozen.sh --no-build      check and measure an existing dist/StrandRisk
 #
-# Checks (the script fails if any fails): the frozen `--smoke-test` with both launchers and
-# `run --sample --simulations 200` with the console launcher. Figures: folder size, zipped size, and
+# Checks (the script fails if any fails): the frozen `--smoke-test` and `run --sample --simulations 200`. Figures: folder size, zipped size, and
 # start to a shown window for the frozen app against the same from source (python -m strandrisk) in the
 # same run. Budgets: folder < 250 MB, zip < 100 MB, start to window < 3 s.
 # Environment: STRANDRISK_BUILD_DIR, STRANDRISK_DIST_DIR (defaults build/frozen and dist, both gitignored).
@@ -22,7 +21,7 @@ if [ "${1:-}" != "--no-build" ]; then
   "$PYTHON" -m PyInstaller --noconfirm --clean --log-level WARN --workpath "$WORK" --distpath "$DIST" build.spec
   echo "Build took $(( $(date +%s) - build_start )) s"
 fi
-[ -x "$APP/strandrisk-cli" ] || { echo "no frozen app at $APP" >&2; exit 1; }
+[ -x "$APP/StrandRisk" ] || { echo "no frozen app at $APP" >&2; exit 1; }
 APP="$(cd "$APP" && pwd)"
 
 export QT_QPA_PLATFORM=offscreen
@@ -30,13 +29,11 @@ SCRATCH="$(mktemp -d)"
 trap 'rm -rf "$SCRATCH"' EXIT
 export STRANDRISK_DATA_DIR="$SCRATCH/user-data"
 
-echo "== frozen smoke test (console launcher)"
-"$APP/strandrisk-cli" --smoke-test
-echo "== frozen run --sample --simulations 200"
-( cd "$SCRATCH" && "$APP/strandrisk-cli" run --sample --simulations 200 --out "$SCRATCH/run-report.xlsx" )
-echo "== frozen smoke test (windowed launcher)"
-"$APP/StrandRisk" --smoke-test > "$SCRATCH/gui-smoke.txt"
-tail -1 "$SCRATCH/gui-smoke.txt"
+echo "== frozen smoke test"
+"$APP/StrandRisk" --smoke-test
+echo "== frozen run --sample --simulations 200 (from another folder)"
+( cd "$SCRATCH" && "$APP/StrandRisk" run --sample --simulations 200 --out "$SCRATCH/run-report.xlsx" )
+[ -s "$SCRATCH/run-report.xlsx" ] || { echo "run --sample wrote no report" >&2; exit 1; }
 
 # Start to a shown window: launch time taken here, the moment the window is shown printed by the smoke test.
 start_to_window() {
@@ -57,12 +54,19 @@ done
 
 folder_bytes=$(du -sb "$APP" | cut -f1)
 "$PYTHON" - "$APP" "$SCRATCH/StrandRisk-portable.zip" <<'EOF'
-import sys, zipfile
+import os, sys, zipfile
 from pathlib import Path
 app, target = Path(sys.argv[1]), sys.argv[2]
 with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
     for path in sorted(app.rglob("*")):
-        zf.write(path, Path("StrandRisk") / path.relative_to(app))
+        name = str(Path("StrandRisk") / path.relative_to(app))
+        if path.is_symlink():
+            # PyInstaller links Qt libraries into _internal on Linux; store the link, as `zip -y` does.
+            info = zipfile.ZipInfo(name)
+            info.external_attr = 0o120777 << 16
+            zf.writestr(info, os.readlink(path))
+        elif path.is_file():
+            zf.write(path, name)
 EOF
 zip_bytes=$(stat -c %s "$SCRATCH/StrandRisk-portable.zip")
 files=$(find "$APP" -type f | wc -l)
