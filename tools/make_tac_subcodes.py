@@ -1,4 +1,5 @@
-"""Build resources/tac/tac_subcodes.json: the TAC SubCodes StrandRisk reads, with their labels per year.
+"""Build resources/tac/tac_subcodes.json (the TAC SubCodes StrandRisk reads, labels per year) and the
+SubCode table of resources/help/tac.md from it.
 
 The measures below say which TAC lines make each register figure; the labels (and the years in which
 each SubCode exists) come from NHS England's SubCode dictionary (dim_tac_subcodes_by_year.csv, kept
@@ -18,6 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "resources" / "tac" / "tac_subcodes.json"
+HELP = ROOT / "resources" / "help" / "tac.md"
+START, END = "<!-- SUBCODES START -->", "<!-- SUBCODES END -->"
 DEFAULT_CSV = Path("/work/shared/tac/dim_tac_subcodes_by_year.csv")
 
 # measure key, label, alternatives: (worksheet, current-year MainCode, [(SubCode, expected sign, weight)]).
@@ -95,11 +98,25 @@ def build(csv_path: Path) -> dict:
     }
 
 
+def help_with_table(help_text: str, table: str) -> str:
+    """The help page with the SubCode table between its markers replaced."""
+    head, rest = help_text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{START}\n{table}\n{END}{tail}"
+
+
 def main(argv: list[str]) -> int:
     csv_path = Path(argv[0]) if argv else DEFAULT_CSV
     data = build(csv_path)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    sys.path.insert(0, str(ROOT / "desktop"))
+    from strandrisk.io import tac_codes
+
+    tac_codes.definition.cache_clear()
+    tac_codes.for_year.cache_clear()
+    HELP.write_text(help_with_table(HELP.read_text(encoding="utf-8"), tac_codes.help_table_markdown()),
+                    encoding="utf-8")
     print(f"wrote {OUT.relative_to(ROOT)}: {len(data['measures'])} measures, years {', '.join(data['years'])}")
     return 0
 

@@ -136,3 +136,33 @@ def subcode_rows() -> list[dict]:
                             "expected_sign": line["expected_sign"], "weight": line["weight"],
                             "labels": {_fy_of_key(k): v for k, v in line["labels"].items()}})
     return out
+
+
+def _year_groups(labels: dict[int, str]) -> str:
+    """'2019/20 to 2022/23: A; 2023/24: B' from {year: label}."""
+    groups: list[list] = []
+    for fy in sorted(labels):
+        if groups and groups[-1][2] == labels[fy] and groups[-1][1] == fy - 1:
+            groups[-1][1] = fy
+        else:
+            groups.append([fy, fy, labels[fy]])
+    parts = []
+    for first, last, label in groups:
+        years = fy_label(first) if first == last else f"{fy_label(first)} to {fy_label(last)}"
+        parts.append(f"{years}: {label}")
+    return "; ".join(parts)
+
+
+def help_table_markdown() -> str:
+    """The SubCode table of the TAC help page, from the same definition the importer reads."""
+    lines = ["| Figure | Schedule | MainCode | SubCode | Form's sign | Counted | NHS England's label, by year |",
+             "|---|---|---|---|---|---|---|"]
+    for row in subcode_rows():
+        figure = row["measure_label"] + (" (if the line above is absent)" if row["alternative"] else "")
+        counted = "added" if row["weight"] > 0 else "subtracted"
+        if row["expected_sign"] == "-":
+            counted += " by its size"
+        label = _year_groups(row["labels"]).replace("|", "/")
+        lines.append(f"| {figure} | {row['worksheet']} | {row['maincode']} | {row['subcode']} | "
+                     f"{row['expected_sign']} | {counted} | {label} |")
+    return "\n".join(lines)
