@@ -257,3 +257,33 @@ def test_first_start_opens_the_sample(qtbot, tmp_path):
     again = start_window(settings=w.settings)
     qtbot.addWidget(again)
     assert again.result is None and not again.busy
+
+
+def test_tac_file_asks_which_trusts_to_read(make_window, tmp_path, monkeypatch):
+    fixtures = pytest.importorskip("tests.tac_fixtures")
+    from strandrisk.ui import tac_dialog
+
+    trusts = [fixtures.TrustSpec("RXA", "Alpha Hospitals NHS Foundation Trust", "London", "foundation_trust",
+                                 fixtures.default_values(1, 2023, 0.02)),
+              fixtures.TrustSpec("RXB", "Bravo Health NHS Foundation Trust", "North West", "foundation_trust",
+                                 fixtures.default_values(2, 2023, 0.6))]
+    path = fixtures.write_tac_workbook(tmp_path / "tac_2023.xlsx", 2023, trusts)
+    seen = {}
+
+    def pick_first(dialog):
+        seen["rows"] = dialog.list.count()
+        dialog.filter.setText("alpha")
+        dialog._set_shown(tac_dialog.Qt.CheckState.Checked)
+        dialog._accept()
+        return dialog.result()
+
+    monkeypatch.setattr(tac_dialog.TacTrustDialog, "exec", pick_first)
+    w = make_window()
+    job = w.import_files([path])
+    assert seen["rows"] == 2
+    assert w.tac_selection.trusts == ["RXA"]
+    from strandrisk.ui.workers import wait_for
+
+    wait_for(job)
+    codes = list(w.inputs.providers["provider_code"])
+    assert codes == ["RXA"]

@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self.imported = None
         self.source_paths: list[str] = []
         self.mapping: dict | None = None
+        self.tac_selection = None  # io.tac.TacSelection chosen when a TAC accounts file was added
         self.scenarios: dict[str, dict] = {"Base case": {"name": "Base case"}}
         self.current_scenario = "Base case"
         self.result = None
@@ -440,8 +441,11 @@ class MainWindow(QMainWindow):
         return self._start_job("import", "Reading the sample", lambda progress, cancel: load_sample(progress, cancel),
                                done, wait)
 
-    def import_files(self, paths, wait: bool = False):
-        """Add spreadsheets to the project (re-reading the files already in it); a .strandrisk path opens it."""
+    def import_files(self, paths, wait: bool = False, tac_selection=None):
+        """Add spreadsheets to the project (re-reading the files already in it); a .strandrisk path opens it.
+
+        A TAC accounts file asks which trusts to read (interactive calls only; ``tac_selection``, an
+        io.tac.TacSelection, answers it in advance)."""
         paths = [Path(p) for p in paths]
         projects = [p for p in paths if p.suffix.lower() == PROJECT_SUFFIX]
         sheets = [p for p in paths if p.suffix.lower() != PROJECT_SUFFIX]
@@ -452,7 +456,36 @@ class MainWindow(QMainWindow):
         keep = [Path(p) for p in self.source_paths if Path(p).exists()] if not self.is_sample else []
         names = {p.name for p in sheets}
         all_paths = [p for p in keep if p.name not in names] + sheets
+        if tac_selection is None and not wait:
+            tac_selection = self._ask_tac_trusts(sheets)
+            if tac_selection is False:
+                return None
+        if tac_selection is not None:
+            self.tac_selection = tac_selection
         return self._start_import(all_paths, wait=wait)
+
+    def _ask_tac_trusts(self, paths):
+        """None when no file is a TAC file; False when the user cancelled; else the TacSelection."""
+        try:
+            from ..io import tac
+        except ImportError:
+            return None
+        for path in paths:
+            if path.suffix.lower() not in (".xlsx", ".xlsm", ".xlsb", ".xls"):
+                continue
+            try:
+                trusts = tac.list_tac_trusts(path)
+            except Exception:  # noqa: BLE001 - not a TAC file (or unreadable: the import says why)
+                continue
+            if not trusts:
+                continue
+            from .tac_dialog import TacTrustDialog
+
+            dialog = TacTrustDialog(self, path.name, trusts)
+            if dialog.exec() != TacTrustDialog.DialogCode.Accepted:
+                return False
+            return tac.TacSelection(trusts=dialog.selected_codes())
+        return None
 
     def _mapping_object(self):
         if not self.mapping:
@@ -468,8 +501,11 @@ class MainWindow(QMainWindow):
         old_inputs = self.inputs if not self.is_sample else None
         reread = {Path(p).name for p in paths}
 
+        tac_selection = self.tac_selection
+
         def work(progress, cancel):
-            result = load_inputs(paths, mapping=mapping, progress=progress, cancel=cancel)
+            result = load_inputs(paths, mapping=mapping, progress=progress, cancel=cancel,
+                                 tac_selection=tac_selection)
             if old_inputs is not None:
                 result.inputs = _merge_inputs(old_inputs, result.inputs, reread)
             return result

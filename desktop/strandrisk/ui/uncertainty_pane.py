@@ -4,6 +4,7 @@ tornado and break-even."""
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox, QTabWidget,
                                QVBoxLayout, QWidget)
@@ -170,6 +171,7 @@ class UncertaintyPane(QWidget):
             ax.axvline(0, color="#333333", linewidth=0.8)
             style_axis(ax, f"{FORM_LABELS[form]}: change in NPV stranded cost (£000)", money=False)
             ax.xaxis.set_major_formatter(GBP_K)
+            ax.xaxis.set_major_locator(MaxNLocator(5))
             ax.legend(fontsize=7, frameon=False, loc="lower right")
         self.charts["tornado"].draw()
 
