@@ -584,7 +584,7 @@ def _monte_carlo(wb, styles, ctx: _Context) -> None:
     fan_last = w.row
     anchor = w.row + 2
     for n, f in enumerate(fan_forms):
-        chart = _line_chart(f"Cash fan, {FORM_LABELS[f]} (£000): P5, P10, P50, P90, P95", "£000")
+        chart = _line_chart(f"Cash fan, {FORM_LABELS[f]} (£000)", "£000")
         c0 = 6 + n * len(PERCENTILES)
         chart.add_data(Reference(w.ws, min_col=c0, max_col=c0 + len(PERCENTILES) - 1, min_row=fan_head,
                                  max_row=fan_last), titles_from_data=True)

@@ -71,11 +71,11 @@ def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> None:
     w.append([w.cell("Largest absolute difference from the engine (£000)", "bold"), None,
               w.formula(f"MAX({col(rowmax_col)}{layout.first_provider_row}:{col(rowmax_col)}{layout.last_row})",
                         "check"),
-              w.cell("Figures reconciled", "bold"),
+              w.cell("Figures reconciled", "bold"), None, None,
               w.formula(f"COUNT({col(diff0)}{layout.first_provider_row}:{col(diff0 + H - 1)}{layout.last_row})",
-                        "check")])
+                        "int_bold")])
     wb.defined_names["check_max_abs_diff_gbp_k"] = DefinedName("check_max_abs_diff_gbp_k", attr_text="Model!$C$3")
-    wb.defined_names["check_cells_reconciled"] = DefinedName("check_cells_reconciled", attr_text="Model!$E$3")
+    wb.defined_names["check_cells_reconciled"] = DefinedName("check_cells_reconciled", attr_text="Model!$G$3")
     w.append([])
     years = [f"t = 0 ({_fy(sy.base_year)})"] + result.years
     head = [w.cell("Code", "head_left"), w.cell("Item", "head_left"), w.cell("Quantity", "head_left")]
