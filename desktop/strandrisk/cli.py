@@ -41,11 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, metavar="S", help="random seed (default: the scenario's, 2014)")
     run.add_argument("--json", metavar="FILE", help="write the machine-readable results (MODEL.md section 7)")
     run.add_argument("--out", metavar="REPORT.xlsx", help="write the Excel report")
+    _add_tac_options(run)
 
     check = sub.add_parser("check", help="check input files and list every problem with its cell")
     check.add_argument("inputs", nargs="+", metavar="FILE")
     check.add_argument("--mapping", metavar="FILE", help="column mapping JSON")
     check.add_argument("--json", action="store_true", help="print the findings as JSON")
+    _add_tac_options(check)
 
     template = sub.add_parser("template", help="write a blank input template workbook")
     template.add_argument("path", metavar="PATH")
@@ -54,6 +56,25 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("project", nargs="?", metavar="PROJECT", help="a .strandrisk project to open")
     gui.add_argument("--sample", action="store_true", help="open the built-in sample system")
     return parser
+
+
+def _add_tac_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("TAC data files (NHS England's trust accounts); default: every trust")
+    group.add_argument("--tac-trusts", metavar="CODES", help="only these trusts: comma-separated ODS codes, e.g. RXX,RYY")
+    group.add_argument("--tac-region", metavar="NAME", help="only trusts in this NHS England region, e.g. London")
+    group.add_argument("--tac-sector", choices=("nhs_trust", "foundation_trust"),
+                       help="only NHS trusts or only foundation trusts")
+
+
+def tac_selection(args):
+    """The trusts chosen with --tac-trusts/--tac-region/--tac-sector, or None for all."""
+    from .io.tac import TacSelection
+
+    codes = [c.strip().upper() for c in (getattr(args, "tac_trusts", None) or "").split(",") if c.strip()]
+    region = (getattr(args, "tac_region", None) or "").strip()
+    sector = getattr(args, "tac_sector", None)
+    selection = TacSelection(trusts=codes, regions=[region] if region else [], sectors=[sector] if sector else [])
+    return None if selection.is_empty else selection
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,7 +144,8 @@ def import_inputs(args):
     if not paths:
         raise CliError("no input files: give spreadsheets to read, or --sample for the built-in sample", 2)
     try:
-        return load_inputs(paths, mapping=load_mapping(getattr(args, "mapping", None)))
+        return load_inputs(paths, mapping=load_mapping(getattr(args, "mapping", None)),
+                           tac_selection=tac_selection(args))
     except ImportFailure as exc:
         raise CliError(str(exc), EXIT_UNREADABLE) from None
 
@@ -261,7 +283,7 @@ def summary_table(result) -> str:
 def cmd_check(args) -> int:
     from .io.check import run_check
 
-    return run_check(args.inputs, mapping_path=args.mapping, as_json=args.json)
+    return run_check(args.inputs, mapping_path=args.mapping, as_json=args.json, tac_selection=tac_selection(args))
 
 
 def cmd_template(args) -> int:

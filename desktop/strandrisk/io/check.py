@@ -14,14 +14,14 @@ from ..core.problems import ERROR, NOTE, WARNING
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 
 
-def run_check(paths, mapping_path=None, as_json: bool = False, out=None) -> int:
+def run_check(paths, mapping_path=None, as_json: bool = False, out=None, tac_selection=None) -> int:
     from .load import ImportFailure, load_inputs
     from .mapping import MappingError, read_mapping_file
 
     out = out or sys.stdout
     try:
         mapping = read_mapping_file(mapping_path) if mapping_path else None
-        result = load_inputs(list(paths), mapping=mapping)
+        result = load_inputs(list(paths), mapping=mapping, tac_selection=tac_selection)
     except (ImportFailure, MappingError) as exc:
         if as_json:
             print(json.dumps({"ok": False, "unreadable": str(exc), "sheets": [], "problems": []}), file=out)

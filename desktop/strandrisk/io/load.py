@@ -93,6 +93,7 @@ def load_inputs(paths: Iterable[str | Path], mapping=None, progress: ProgressFn 
     sheets: list[SheetReport] = []
     sources: list[SourceFile] = []
     letters: dict[tuple, dict[str, str]] = {}
+    tac_paths = [p for p in paths if _is_tac(p)]
     for i, path in enumerate(paths):
         if cancel is not None and cancel():
             raise ImportCancelled()
@@ -104,14 +105,18 @@ def load_inputs(paths: Iterable[str | Path], mapping=None, progress: ProgressFn 
             digest = sha256_of(path)
         except OSError as exc:
             raise ImportFailure(f"{path.name}: cannot be opened ({exc.strerror or exc})") from None
-        tac_result = _maybe_tac(path, tac_selection, progress, cancel)
-        if tac_result is not None:
-            for key, table in tac_result.tables.items():
-                parts[key].append(table)
-            problems.extend(tac_result.problems)
-            sheets.extend(tac_result.sheets)
-            sources.append(SourceFile(path.name, digest, tuple(r.sheet for r in tac_result.sheets),
-                                      sum(r.rows for r in tac_result.sheets)))
+        if path in tac_paths:
+            if path == tac_paths[0]:  # all TAC files are read together: years and sectors combine
+                from .tac import read_tac
+
+                tac_result = read_tac(tac_paths, selection=tac_selection, progress=progress, cancel=cancel)
+                for key, table in tac_result.tables.items():
+                    parts[key].append(table)
+                problems.extend(tac_result.problems)
+                sheets.extend(tac_result.sheets)
+            mine = [r for r in tac_result.sheets if r.file == path.name]
+            sources.append(SourceFile(path.name, digest, tuple(dict.fromkeys(r.sheet for r in mine)),
+                                      sum(r.rows for r in mine)))
             continue
         try:
             reports, datas, found = worker.run_isolated(str(path), path.name, mapping_dict, cancel)
@@ -169,27 +174,25 @@ def _column_letters(report: SheetReport) -> dict[str, str]:
     return out
 
 
-def _maybe_tac(path: Path, selection, progress, cancel):
-    """TAC (trust accounts consolidation) workbooks are read by io.tac when that module is present."""
+def _is_tac(path: Path) -> bool:
+    """TAC (trust accounts consolidation) workbooks are read by io.tac, all of them in one call."""
     if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
-        return None
+        return False
     try:
         from . import tac
     except ImportError:
-        return None
+        return False
     if not (hasattr(tac, "looks_like_tac") and hasattr(tac, "read_tac")):
-        return None
+        return False
     try:
         with open(path, "rb") as fh:
             if fh.read(4) != b"PK\x03\x04":
-                return None
+                return False
         from .readers import check_zip
 
         fmt, _, names = check_zip(path, scan=False)
         if fmt not in ("xlsx", "xlsm"):
-            return None
+            return False
     except Exception:  # noqa: BLE001 - not a TAC file; the normal reader will give the reason
-        return None
-    if "All data" not in names or "List of Providers" not in names or not tac.looks_like_tac(names):
-        return None
-    return tac.read_tac(path, selection=selection, progress=progress, cancel=cancel)
+        return False
+    return "All data" in names and "List of Providers" in names and tac.looks_like_tac(names)

@@ -56,6 +56,8 @@ _ALL_DATA_COLUMNS = {
     "subcode": "subcode", "total": "value", "valuenumber": "value", "value": "value",
 }
 _REQUIRED_ROLES = ("org", "maincode", "subcode", "value")
+_ROLE_WORDS = {"org": "organisation (ODS code from List of Providers)", "maincode": "MainCode (current year only)",
+               "subcode": "SubCode", "value": "value (GBP 000)"}
 
 _YEAR_TEXT = re.compile(r"(?<!\d)(20\d\d)\s*(?:[-/\u2013]|\s+to\s+)\s*(20)?(\d\d)(?!\d)")
 
@@ -497,13 +499,11 @@ def _combine(files: list[_FileData], selection: TacSelection) -> TacImport:
     unknown: Counter = Counter()
     for f in files:
         problems.extend(f.problems)
-        n_used = 0
         for i, org in enumerate(f.orgs):
             info = f.providers.get(_norm_name(org))
             if info is None:
                 unknown[(f.file, org)] += 1
                 continue
-            n_used += 1
             t = per_trust.setdefault(info["code"], {"info": info, "years": {}})
             if f.fy in t["years"]:
                 problems.append(Problem(WARNING, f"{info['code']} appears twice for {fy_label(f.fy)} "
@@ -512,7 +512,6 @@ def _combine(files: list[_FileData], selection: TacSelection) -> TacImport:
             t["years"][f.fy] = (f.file, f.figures[i], f.rows[i], org)
             if f.fy >= max(t["years"]):
                 t["info"] = info
-        sheets.append(SheetReport(f.file, ALL_DATA, "providers", n_used, 1, dict(f.header_map), []))
     for (file, org), _ in sorted(unknown.items()):
         problems.append(Problem(WARNING, f"'{org}' is in All data but not in List of Providers: no ODS code, "
                                          "so it was left out", file, ALL_DATA))
@@ -574,8 +573,16 @@ def _combine(files: list[_FileData], selection: TacSelection) -> TacImport:
                                       + ", ".join(f"{n} {k}" for k, n in sorted(forms.items(), key=str))
                                       + "): confirm them in the Data pane"))
     for f in files:
+        used_cols = {h: _ROLE_WORDS[r] for h, r in f.header_map.items() if r in _ROLE_WORDS}
+        other_cols = [h for h, r in f.header_map.items() if r not in _ROLE_WORDS]
+        sheets.append(SheetReport(f.file, ALL_DATA, "providers",
+                                  int(sum(1 for c in providers.source_file if c == f.file)), 1, used_cols, other_cols,
+                                  notes=[f"TAC data for {fy_label(f.fy)} (from {f.year_how}), {f.n_rows:,} rows, "
+                                         f"{len(f.orgs)} organisations"]))
+    for f in files:
         sheets.append(SheetReport(f.file, ALL_DATA, "cash_balances",
-                                  int(sum(1 for c in cash.source_file if c == f.file)), 1, dict(f.header_map), []))
+                                  int(sum(1 for c in cash.source_file if c == f.file)), 1,
+                                  {h: _ROLE_WORDS[r] for h, r in f.header_map.items() if r in _ROLE_WORDS}, []))
     evidence = {f.file: f"{fy_label(f.fy)}, from {f.year_how}" for f in files}
     return TacImport({"providers": providers, "cash_balances": cash}, problems, sheets, trusts, years, base_year,
                      evidence)
