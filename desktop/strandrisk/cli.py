@@ -256,6 +256,7 @@ def summary_table(result) -> str:
     cols = ["Provider", "Form", "NPV stranded", "Cum. surplus", "Closing cash", "Worst rating", "Break-even x"]
     rows = []
     sy = result.system
+    with_contracts = set(np.asarray(sy.line_provider).tolist())
     for p in range(sy.n_providers):
         for form in result.provider_forms(p):
             m = result.forms[form]
@@ -263,6 +264,8 @@ def summary_table(result) -> str:
             worst = "-" if np.all(np.isnan(ratings)) else str(int(np.nanmax(ratings)))
             be = result.break_even.get(form)
             be_text = "n/a" if be is None else ("none" if np.isnan(be[p]) else f"{be[p]:.2f}")
+            if p not in with_contracts:
+                be_text = "no contracts"
             rows.append([str(sy.provider_code[p]), form, _fmt_money(m["npv_stranded_gbp_k"][p]),
                          _fmt_money(m["cumulative_surplus_gbp_k"][p]), _fmt_money(m["cash_gbp_k"][p][-1]),
                          worst, be_text])
@@ -272,6 +275,12 @@ def summary_table(result) -> str:
     lines.append("  ".join("-" * w for w in widths))
     for r in rows:
         lines.append("  ".join(str(c).ljust(widths[i]) if i < 2 else str(c).rjust(widths[i]) for i, c in enumerate(r)))
+    bare = sy.n_providers - len(with_contracts)
+    if bare:
+        lines.append("")
+        lines.append(f"{bare} provider(s) have no block contracts (TAC data alone gives accounts, not contracts): "
+                     "their income and costs follow the scenario's price uplift and cost inflation, nothing strands, "
+                     "and both forms are alike. Add Block contracts and Community budgets to compare the forms.")
     if result.monte_carlo is not None:
         lines.append("")
         lines.append(result.monte_carlo.summary_text(result))
