@@ -380,11 +380,15 @@ def metrics(system: System, scenario: Scenario, proj: Projection) -> dict[str, n
 
 
 def break_even_multipliers(system: System, scenario: Scenario, forms=("acute_only", "integrated"),
-                           grid: np.ndarray = BREAK_EVEN_GRID, chunk: int = 101) -> dict[str, np.ndarray]:
+                           grid: np.ndarray = BREAK_EVEN_GRID, chunk: int | None = None) -> dict[str, np.ndarray]:
     """Smallest grid multiplier of every shift rate that makes cumulative surplus negative, per form and
     provider; NaN when none on the grid does. The grid is the draws axis, walked in chunks from 0
-    upward and stopped once every provider has its answer."""
+    upward and stopped once every provider has its answer. By default a chunk's line arrays are kept
+    to about 2 MB: in the CPU cache the engine runs about twice as fast per element."""
     P = system.n_providers
+    if chunk is None:
+        line_years = max(len(system.line_provider), 1) * (system.horizon + 1)
+        chunk = int(min(len(grid), max(4, (2 << 20) // (8 * line_years))))
     found = {f: np.full(P, np.nan) for f in forms}
     for start in range(0, len(grid), chunk):
         m = grid[start:start + chunk]
