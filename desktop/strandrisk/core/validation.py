@@ -57,9 +57,9 @@ def validate_inputs(inputs: ModelInputs, locate: Locate | None = None) -> list[P
                                 "year and month", cash, i, "period_end", locate))
         usable = np.flatnonzero(has_code & ~np.isnat(ends))
         if usable.size:
-            ids: dict = {}
-            code_ids = np.fromiter((ids.setdefault(c, len(ids)) for c in raw_codes[usable].tolist()),
-                                   dtype=np.int64, count=usable.size)
+            code_list = raw_codes[usable].tolist()
+            ids = {c: i for i, c in enumerate(dict.fromkeys(code_list))}
+            code_ids = np.fromiter(map(ids.__getitem__, code_list), dtype=np.int64, count=usable.size)
             key = code_ids.astype(np.int64) * 10_000_000 + ends[usable].astype(np.int64)
             order = np.argsort(key, kind="stable")
             sorted_key = key[order]

@@ -66,7 +66,7 @@ class RawSheet:
         if not body:
             return []
         width = len(body[0])
-        if all(len(r) == width for r in body):  # calamine's rows are rectangular: one C-level copy
+        if len(set(map(len, body))) == 1:  # calamine's rows are rectangular: one C-level copy
             grid = np.empty((len(body), width), dtype=object)
             grid[:] = body
             return [grid[:, j] for j in range(width)]

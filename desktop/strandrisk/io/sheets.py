@@ -14,7 +14,7 @@ import numpy as np
 from ..core import schema
 from ..core.problems import ERROR, NOTE, WARNING, Problem, column_letter
 from . import mapping as mp
-from .values import CellError, factorize, month_header_period_end, parse_column
+from .values import CellError, month_header_period_end, parse_column
 
 HEADER_SEARCH_ROWS = 30
 PREVIEW_ROWS = 30
@@ -170,11 +170,11 @@ def _rows_where_text(arr: np.ndarray, candidates: np.ndarray, test) -> np.ndarra
     if arr.dtype.kind == "f" or not candidates.any():
         return np.zeros(len(arr), dtype=bool)
     rows = np.flatnonzero(candidates)
-    codes, uniques = factorize(arr[rows])
-    hits = [k for k, v in enumerate(uniques) if isinstance(v, str) and not isinstance(v, CellError) and test(v)]
+    values = arr[rows].tolist()
+    hits = {v for v in set(values) if isinstance(v, str) and not isinstance(v, CellError) and test(v)}
     out = np.zeros(len(arr), dtype=bool)
     if hits:
-        out[rows[np.isin(codes, hits)]] = True
+        out[rows[np.fromiter(map(hits.__contains__, values), dtype=bool, count=len(values))]] = True
     return out
 
 

@@ -350,7 +350,7 @@ def parse_column(col: schema.Column, values, scale: float = 1.0, date1904: bool 
         values = values.astype(object)
     if col.type in FLOAT_TYPES and col.type not in (schema.FY, schema.MONTH):
         lst = values.tolist() if isinstance(values, np.ndarray) else list(values)
-        if not any(type(v) is bool for v in lst):
+        if bool not in set(map(type, lst)):
             try:
                 arr = np.array(lst, dtype=float)
                 if not np.isinf(arr).any():
@@ -400,6 +400,7 @@ def factorize(values):
         codes, uniques = pd.factorize(arr, use_na_sentinel=False)
         return codes, list(uniques)
     lst = values.tolist() if isinstance(values, np.ndarray) else list(values)
-    index: dict = {}
-    codes = np.fromiter((index.setdefault(v, len(index)) for v in lst), dtype=np.int64, count=n)
-    return codes, list(index)
+    uniques = list(dict.fromkeys(lst))
+    index = {u: i for i, u in enumerate(uniques)}
+    codes = np.fromiter(map(index.__getitem__, lst), dtype=np.int64, count=n)
+    return codes, uniques
