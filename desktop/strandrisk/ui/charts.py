@@ -10,6 +10,7 @@ import numpy as np  # noqa: E402
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg, NavigationToolbar2QT  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
+from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget  # noqa: E402
 
 FORM_COLOURS = {"acute_only": "#c0504d", "integrated": "#1f6fb2", "community_only": "#6a8f3a"}
@@ -31,6 +32,7 @@ class ChartPanel(QWidget):
         self.figure = Figure(figsize=(6, 4))
         self._painter = None
         self._dirty = False
+        self._scheduled = False
         self.canvas = FigureCanvasQTAgg(self.figure)
         self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.canvas.setMinimumHeight(220)
@@ -45,7 +47,14 @@ class ChartPanel(QWidget):
         tabs cost nothing, so new results never freeze the window for charts nobody is looking at."""
         self._painter = painter
         self._dirty = True
-        if self.isVisible():
+        if self.isVisible() and not self._scheduled:
+            # built in its own event-loop turn (and drawn in the next), so no single turn is long
+            self._scheduled = True
+            QTimer.singleShot(0, self._render_scheduled)
+
+    def _render_scheduled(self):
+        self._scheduled = False
+        if self._dirty and self.isVisible():
             self.render_now()
 
     def render_now(self):
