@@ -76,3 +76,15 @@ def test_frozen_app_bundles_its_resources_and_no_other_qt_binding(frozen_app):
     for other in ("PyQt5", "PyQt6", "PySide2", "tkinter"):
         assert not (internal / other).exists(), f"{other} was bundled"
     assert not list(internal.rglob("translations/*.qm")), "Qt translations were bundled"
+
+
+def test_frozen_app_reports_the_release_version(frozen_app, tmp_path):
+    """The version comes from the bundled package metadata, the same source as the installer's."""
+    import tomllib
+
+    with open(REPO / "pyproject.toml", "rb") as fh:
+        version = tomllib.load(fh)["project"]["version"]
+    done = _run(frozen_app, ["--version"], tmp_path, tmp_path / "user-data")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"strandrisk {version}"
+    assert (frozen_app / "_internal" / f"strandrisk-{version}.dist-info").is_dir()
