@@ -117,7 +117,7 @@ def test_export_report(sample_window, tmp_path):
     assert target.exists() and target.stat().st_size > 1000
 
 
-def test_import_messy_file_and_fix_the_mapping(make_window, tmp_path):
+def test_import_messy_file_and_fix_the_mapping(make_window, tmp_path, monkeypatch):
     openpyxl = pytest.importorskip("openpyxl")
     from strandrisk.io.load import sample_paths
 
@@ -151,6 +151,18 @@ def test_import_messy_file_and_fix_the_mapping(make_window, tmp_path):
     assert w.result is not None and w.result.system.n_providers == 7
     # a click on a problem shows the row: none left, so check the row description directly
     assert "row" in w.describe_row("messy.xlsx", "Cash balances", "E3")
+    # the mapping is saved for next month and applies to a fresh project
+    from PySide6.QtWidgets import QFileDialog
+
+    saved = tmp_path / "mapping.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(saved), ""))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(saved), ""))
+    w.save_mapping_dialog()
+    assert saved.exists()
+    fresh = make_window()
+    fresh.load_mapping_dialog()
+    fresh.import_files([messy], wait=True)
+    assert not fresh.imported.has_errors
 
 
 def test_save_reopen_compare(sample_window, make_window, tmp_path):
@@ -287,3 +299,44 @@ def test_tac_file_asks_which_trusts_to_read(make_window, tmp_path, monkeypatch):
     wait_for(job)
     codes = list(w.inputs.providers["provider_code"])
     assert codes == ["RXA"]
+
+
+def test_dropping_a_project_file_opens_it(sample_window, make_window, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    path = sample_window.save_project(tmp_path / "dropped")
+    w = make_window()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    w.dropEvent(event)
+    assert w.windowTitle().startswith("StrandRisk - dropped")
+    assert w.result is not None
+
+
+def test_unexpected_exception_is_logged_and_shown(qtbot, tmp_path, monkeypatch):
+    import logging
+    import sys
+
+    from strandrisk.ui.app import install_excepthook
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "open", lambda self: shown.append(self.text()))
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logging.getLogger("strandrisk.ui").addHandler(handler)
+    old = sys.excepthook
+    try:
+        install_excepthook()
+        try:
+            raise ZeroDivisionError("boom")
+        except ZeroDivisionError:
+            sys.excepthook(*sys.exc_info())
+    finally:
+        sys.excepthook = old
+        logging.getLogger("strandrisk.ui").removeHandler(handler)
+    assert shown and "ZeroDivisionError: boom" in shown[0] and "log" in shown[0]
+    assert any("ZeroDivisionError" in r.getMessage() for r in records)

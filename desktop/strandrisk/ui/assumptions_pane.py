@@ -154,7 +154,7 @@ class AssumptionsPane(QWidget):
             ed.setMaximumWidth(180)
             ed.editingFinished.connect(lambda key=s.key, e=ed, t=s.type: self._commit_text(key, e, t))
             if s.type == "fy":
-                ed.setPlaceholderText("auto (latest cash year)")
+                ed.setPlaceholderText("auto")
         ed.setToolTip(s.help)
         ed.setObjectName(f"setting_{s.key}")
         self._editors[s.key] = ed
