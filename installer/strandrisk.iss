@@ -10,6 +10,9 @@
 ; the user can choose an install just for themselves (no administrator rights) in the first dialog, and IT
 ; can force either mode with /ALLUSERS or /CURRENTUSER. See docs/INSTALL.md.
 
+#if Ver < EncodeVer(6, 3, 0)
+  #error Inno Setup 6.3 or later is needed (the x64compatible architecture)
+#endif
 #ifndef AppVersion
   #error Pass the version: iscc /DAppVersion=X.Y.Z (python tools\version_info.py --version prints it)
 #endif

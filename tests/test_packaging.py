@@ -216,7 +216,8 @@ def test_iss_sections_and_setup():
     setup = _directives(sections["Setup"])
     assert re.fullmatch(r"\{\{[0-9A-F-]{36}\}", setup["AppId"])
     assert setup["AppVersion"] == "{#AppVersion}"
-    assert any(line.startswith("#error") for line in preprocessor), "building without /DAppVersion must fail"
+    guard = preprocessor.index("#ifndef AppVersion")
+    assert preprocessor[guard + 1].startswith("#error"), "building without /DAppVersion must fail"
     assert setup["PrivilegesRequired"] == "admin"
     assert {"dialog", "commandline"} <= set(setup["PrivilegesRequiredOverridesAllowed"].split())
     assert setup["DefaultDirName"].startswith("{autopf}")
