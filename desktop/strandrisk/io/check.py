@@ -38,14 +38,15 @@ def run_check(paths, mapping_path=None, as_json: bool = False, out=None, tac_sel
         return code
     for s in result.sheets:
         if s.kind:
-            line = (f"{s.file}: {s.sheet}: {s.kind}, {s.rows} rows from row {s.header_row + 1}, "
+            line = (f"{s.file}: {s.sheet}: {s.kind}, {s.rows} rows (header in row {s.header_row}), "
                     f"{len(s.mapping)} columns mapped")
         else:
             line = f"{s.file}: {s.sheet}: not used"
         print(line, file=out)
-        for header, name in s.mapping.items():
-            if header != name:
-                print(f"    '{header}' -> {name}", file=out)
+        renamed = [f"'{h}' -> {n}" for h, n in s.mapping.items() if _plain(h) != _plain(n) and
+                   not _is_template_header(s.kind, h, n)]
+        if renamed:
+            print(f"    mapped: {', '.join(renamed[:12])}" + (" ..." if len(renamed) > 12 else ""), file=out)
         if s.unmapped:
             print(f"    ignored columns: {', '.join(repr(h) for h in s.unmapped[:20])}"
                   + (" ..." if len(s.unmapped) > 20 else ""), file=out)
@@ -63,3 +64,16 @@ def run_check(paths, mapping_path=None, as_json: bool = False, out=None, tac_sel
           + ("The inputs cannot be used until the errors are fixed." if code else "The inputs can be used."),
           file=out)
     return code
+
+
+def _plain(text: str) -> str:
+    return "".join(ch for ch in str(text).lower() if ch.isalnum())
+
+
+def _is_template_header(kind_key, header: str, name: str) -> bool:
+    from ..core import schema
+
+    kind = schema.KINDS_BY_KEY.get(kind_key)
+    if kind is None or name not in kind.names:
+        return False
+    return _plain(kind.column(name).header) == _plain(header)

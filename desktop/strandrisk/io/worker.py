@@ -81,12 +81,16 @@ def _process(path, display_name, mapping):
     for raw in book.sheets:
         sm = mapping.for_sheet(display_name, raw.name) if mapping else None
         report, data, found = read_sheet(display_name, raw, book.date1904, sm)
-        report.notes[:0] = book.notes
+        if not reports:
+            report.notes[:0] = book.notes
         reports.append(report)
         problems.extend(found)
         if data is not None:
             datas.append((raw.name, data))
         raw.rows = []
+    from ..core.problems import NOTE, Problem
+
+    problems[:0] = [Problem(NOTE, note, display_name) for note in book.notes]
     return reports, datas, problems
 
 
