@@ -48,12 +48,14 @@ def run_smoke_test() -> int:
             folder = Path(tmp)
             os.environ["STRANDRISK_DATA_DIR"] = str(folder / "user-data")
             os.chdir(folder)
+            steps, discard = _steps(folder)
             try:
-                for step, action in _steps(folder):
+                for step, action in steps:
                     t0 = time.perf_counter()
                     detail = action()
                     _say(f"smoke: {step}: ok ({time.perf_counter() - t0:.2f} s){' - ' + detail if detail else ''}")
             finally:
+                discard()
                 os.chdir(previous_cwd)
     except Exception as exc:  # noqa: BLE001 - the smoke test reports every failure as one line
         log.error("smoke test failed at '%s'", step, exc_info=True)
@@ -72,7 +74,8 @@ def run_smoke_test() -> int:
 
 
 def _steps(folder: Path):
-    """(description, action) pairs run in order; each action returns a short detail or None."""
+    """(description, action) pairs run in order, each returning a short detail or None; and a clean-up
+    that disposes of a window a failed step left open, without the unsaved-changes question."""
     state: dict = {}
     report_path = folder / "smoke report.xlsx"
     project_path = folder / "smoke.strandrisk"
@@ -143,8 +146,19 @@ def _steps(folder: Path):
     def close_app():
         window = state["window"]
         _check(window.close(), "the main window refused to close")
+        state.pop("window")
         state["app"].processEvents()
         return None
+
+    def discard():
+        window = state.pop("window", None)
+        if window is None:
+            return
+        if window.busy:
+            window.cancel_job(wait=True)
+        window.hide()
+        window.deleteLater()
+        state["app"].processEvents()
 
     return [
         ("start the app and show the main window", start_app),
@@ -154,4 +168,4 @@ def _steps(folder: Path):
         ("reopen the report and check its sheets", reopen_report),
         ("save and reopen a project", save_and_reopen_project),
         ("close the window", close_app),
-    ]
+    ], discard
