@@ -103,9 +103,9 @@ def run() -> dict:
     proj = project(system, scenario, Drivers.deterministic(scenario))
     forms = {f: metrics(system, scenario, pr) for f, pr in proj.items()}
     t_det = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     be = break_even_multipliers(system, scenario)
-    t_be = time.perf_counter() - t0
+    t_be, cpu_be = time.perf_counter() - t0, time.process_time() - c0
     walked = len(BREAK_EVEN_GRID) if np.isnan(be["integrated"]).any() or np.isnan(be["acute_only"]).any() \
         else int(max(np.nanmax(be["acute_only"]), np.nanmax(be["integrated"])) / 0.01) + 1
 
@@ -124,7 +124,8 @@ def run() -> dict:
     print(f"\nEngine (issue 2): {PROVIDERS} providers, {n_lines} contract lines, {YEARS} years")
     print(f"{'':34}{'seconds':>10}{'provider-years/s':>20}")
     print(f"{'engine deterministic (3 forms)':34}{t_det:10.3f}{pys / t_det:20,.0f}")
-    print(f"{'engine break-even grid':34}{t_be:10.3f}{pys * walked / t_be:20,.0f}   ({walked} grid points walked)")
+    print(f"{'engine break-even grid':34}{t_be:10.3f}{pys * walked / t_be:20,.0f}   ({walked} grid points walked, "
+          f"{cpu_be:.2f} s CPU)")
     print(f"{'engine total':34}{engine_total:10.3f}{out['engine_pys']:20,.0f}")
     print(f"{'Python loop, acute-only, one run':34}{t_loop:10.3f}{out['loop_pys']:20,.0f}")
     print(f"{'Python loop, run + same grid (est.)':34}{loop_total:10.1f}")
