@@ -372,10 +372,16 @@ class MainWindow(QMainWindow):
         else:
             result, reason = self._run(self.current_scenario)
             self.result = result
+            errors = sum(p.severity == "error" for p in getattr(self.imported, "problems", []) or [])
             if reason:
                 self.problem_banner.setText(f"<b>The model cannot run:</b> {reason}. Fix the data on the Data page "
                                             "or the value on the Assumptions page.")
-            self.problem_banner.setVisible(bool(reason))
+            elif errors:
+                self.problem_banner.setText(
+                    f"<b>Provisional results:</b> the data has {errors} error{'s' if errors > 1 else ''}, and the "
+                    "values in error are left out of the model. Fix them (see the Problems list on the Data page) "
+                    "before relying on these figures.")
+            self.problem_banner.setVisible(bool(reason or errors))
             if result is not None:
                 self._results_cache[self.current_scenario] = result
                 self.status(f"Results updated for scenario '{self.current_scenario}': "
@@ -555,8 +561,8 @@ class MainWindow(QMainWindow):
                     and table.source_sheet[i] == sheet and int(table.source_row[i]) == row]
             if hits:
                 rec = table.take(hits[:1]).records()[0]
-                values = ", ".join(f"{kind.column(k).label} = {'' if v is None else v}" for k, v in rec.items()
-                                   if v is not None)
+                values = ", ".join(f"{kind.column(k).label} = {_cell_text(kind.column(k), v)}"
+                                   for k, v in rec.items() if v is not None)
                 return f"{sheet} row {row}: {values}"
         return f"{sheet} row {row} was not read into the model (see the problem above)."
 
@@ -1054,6 +1060,19 @@ class MainWindow(QMainWindow):
 
         clear_autosave()
         event.accept()
+
+
+def _cell_text(column, value) -> str:
+    """An imported value as a finance user would write it: 2025/26, 160,000, 2%."""
+    from ..core.inputs import fy_label
+
+    if isinstance(value, float):
+        if column.type == schema.FY:
+            return fy_label(int(value))
+        if column.type == schema.SHARE:
+            return f"{value * 100:g}%"
+        return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+    return str(value)
 
 
 def _freeze_long_lived_objects():
