@@ -22,7 +22,8 @@ def synthetic_inputs(n_providers: int = 250, lines_per_provider: int = 10, seed:
         community = i % 25 == 24
         providers.append(dict(provider_code=code, provider_name=f"Trust {i}",
                               form="community_only" if community else ("integrated" if i % 5 == 0 else "acute_only"),
-                              operating_income_gbp_k=income, operating_expenditure_gbp_k=income * rng.uniform(0.97, 1.02),
+                              operating_income_gbp_k=income,
+                              operating_expenditure_gbp_k=income * rng.uniform(0.97, 1.02),
                               depreciation_gbp_k=income * 0.03, capital_expenditure_gbp_k=income * 0.035,
                               interest_gbp_k=income * 0.002, pdc_dividend_gbp_k=income * 0.01,
                               loan_repayment_gbp_k=income * 0.004, working_capital_gbp_k=income * 0.01,
