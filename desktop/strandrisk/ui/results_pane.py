@@ -44,7 +44,7 @@ def _summary_line(result, p) -> str:
         npv = scalar(result, form, p, "npv_stranded_gbp_k")
         cum = scalar(result, form, p, "cumulative_surplus_gbp_k")
         be = scalar(result, form, p, "break_even")
-        be_text = "" if p == ALL else (", break-even shift multiplier " + (
+        be_text = "" if p == ALL or form not in result.break_even else (", break-even shift multiplier " + (
             "none up to 10x" if np.isnan(be) else ("0 (in deficit even with no shift)" if be == 0 else f"{be:.2f}x")))
         parts.append(f"<b>{FORM_LABELS[form]}</b>: NPV of stranded cost {gbp_k(npv)}, "
                      f"cumulative surplus {gbp_k(cum)}{be_text}")
