@@ -250,3 +250,34 @@ def test_every_year_has_a_line_for_every_measure():
         d = tac_codes.for_year(fy)
         assert all(d.measure_alternatives[m] for m in range(len(d.measures))), fy
     assert tac_codes.for_year(2030).substitute == tac_codes.known_years()[-1]
+
+
+def test_progress_and_cancel(tac_files):
+    from strandrisk.io.load import ImportCancelled
+
+    files, _ = tac_files
+    seen = []
+    read_tac([files["ft23"], files["nhs23"]], progress=lambda f, m: seen.append(f))
+    assert seen[-1] == 1.0 and seen == sorted(seen)
+    with pytest.raises(ImportCancelled):
+        read_tac(files["ft23"], cancel=lambda: True)
+
+
+def test_load_inputs_reads_every_tac_file_together(tmp_path, tac_files):
+    from strandrisk.io.load import load_inputs
+    from tests.tac_fixtures import long_rows, write_xlsx
+
+    files, specs = tac_files
+    spec = next(t for t in specs["ft21"] if t.code == "RXA")
+    rows = [["Organisation Name", "WorkSheetName", "TableID", "MainCode", "RowNumber", "SubCode", "Value number"]]
+    rows += [list(r) for r in long_rows([spec], 2021)]
+    # sheet names spelt differently from NHS England's ('ALL DATA', 'List of providers')
+    other = write_xlsx(tmp_path / "tac_2021-22_ft.xlsx", [
+        ("List of providers", [["ODS code", "Trust name", "NHS England region"], ["RXA", spec.name, "London"]]),
+        ("ALL DATA", rows)])
+    result = load_inputs([files["ft23"], other], tac_selection=TacSelection(trusts=["RXA"]))
+    assert list(result.inputs.providers["provider_code"]) == ["RXA"]
+    ends = sorted(result.inputs.cash_balances["period_end"].astype(str))
+    assert ends == ["2022-03-31", "2024-03-31"]
+    assert [s.file for s in result.inputs.sources] == ["ft_2023.xlsx", "tac_2021-22_ft.xlsx"]
+    assert not result.has_errors

@@ -195,4 +195,4 @@ def _is_tac(path: Path) -> bool:
             return False
     except Exception:  # noqa: BLE001 - not a TAC file; the normal reader will give the reason
         return False
-    return "All data" in names and "List of Providers" in names and tac.looks_like_tac(names)
+    return tac.looks_like_tac(list(names))  # sheet names compared ignoring case and spaces
