@@ -340,8 +340,9 @@ def _rate(values: np.ndarray, thresholds, comparison: str) -> np.ndarray:
     return np.where(np.isnan(values), np.nan, rating)
 
 
-def metrics(system: System, scenario: Scenario, proj: Projection) -> dict[str, np.ndarray]:
-    """Every yearly metric of MODEL.md section 7 (S,P,H), NaN for a missing value, plus NPV and totals."""
+def metrics(system: System, scenario: Scenario, proj: Projection, ratings: bool = True) -> dict[str, np.ndarray]:
+    """Every yearly metric of MODEL.md section 7 (S,P,H), NaN for a missing value, plus NPV and totals.
+    ``ratings=False`` leaves out the ratings (the Monte Carlo reports no percentiles of them)."""
     sy = system
     with np.errstate(divide="ignore", invalid="ignore"):
         ie_margin = np.where(proj.income != 0, proj.surplus / proj.income, np.nan)
@@ -352,6 +353,19 @@ def metrics(system: System, scenario: Scenario, proj: Projection) -> dict[str, n
                        / np.where(divisor != 0, divisor, 1.0), np.nan)
         wc = sy.working_capital[None, :, None] + (proj.cash - sy.opening_cash[None, :, None])
         sof = np.where(proj.cost != 0, wc * 360.0 / proj.cost, np.nan)
+    discount = (1.0 + scenario.discount_rate) ** -sy.t
+    out = {
+        "income_gbp_k": proj.income, "cost_gbp_k": proj.cost, "stranded_cost_gbp_k": proj.stranded,
+        "surplus_gbp_k": proj.surplus, "cash_gbp_k": proj.cash, "liquidity_days": liquidity_days,
+        "ie_margin": ie_margin, "capital_service_cover": csc, "sof_liquidity_days": sof,
+        "liquidity_risk": liquidity_days < scenario.min_cash_days,
+        "idle_cash": liquidity_days > scenario.idle_cash_days,
+        "deficit": proj.surplus < 0,
+        "npv_stranded_gbp_k": np.sum(proj.stranded * discount, axis=2),
+        "cumulative_surplus_gbp_k": np.sum(proj.surplus, axis=2),
+    }
+    if not ratings:
+        return out
     bands = scenario.rating_bands
     r_csc = _rate(csc, bands["capital_service_cover"], RATING_BAND_SETTINGS["capital_service_cover"]["comparison"])
     r_margin = _rate(ie_margin, bands["ie_margin"], RATING_BAND_SETTINGS["ie_margin"]["comparison"])
@@ -364,19 +378,9 @@ def metrics(system: System, scenario: Scenario, proj: Projection) -> dict[str, n
     any_four = np.any(stack == 4.0, axis=0)
     finance = np.where(any_four, np.maximum(finance, 3.0), finance)
     finance = np.where(count > 0, finance, np.nan)
-    discount = (1.0 + scenario.discount_rate) ** -sy.t
-    return {
-        "income_gbp_k": proj.income, "cost_gbp_k": proj.cost, "stranded_cost_gbp_k": proj.stranded,
-        "surplus_gbp_k": proj.surplus, "cash_gbp_k": proj.cash, "liquidity_days": liquidity_days,
-        "ie_margin": ie_margin, "capital_service_cover": csc, "sof_liquidity_days": sof,
-        "rating_capital_service": r_csc, "rating_ie_margin": r_margin, "rating_liquidity": r_liq,
-        "rating_finance": finance,
-        "liquidity_risk": liquidity_days < scenario.min_cash_days,
-        "idle_cash": liquidity_days > scenario.idle_cash_days,
-        "deficit": proj.surplus < 0,
-        "npv_stranded_gbp_k": np.sum(proj.stranded * discount, axis=2),
-        "cumulative_surplus_gbp_k": np.sum(proj.surplus, axis=2),
-    }
+    out.update({"rating_capital_service": r_csc, "rating_ie_margin": r_margin, "rating_liquidity": r_liq,
+                "rating_finance": finance})
+    return out
 
 
 def break_even_multipliers(system: System, scenario: Scenario, forms=("acute_only", "integrated"),

@@ -364,7 +364,7 @@ def run_monte_carlo(system: System, scenario: Scenario, *, simulations: int | No
             drivers = Drivers.from_values(scenario, {k: v[s0:s1] for k, v in draws.items()}, clawback_miss=miss)
             proj = project(sub, scenario, drivers, forms)
             for f in forms:
-                m = metrics(sub, scenario, proj[f])
+                m = metrics(sub, scenario, proj[f], ratings=False)
                 for k in YEARLY_KEYS + ("npv_stranded_gbp_k", "cumulative_surplus_gbp_k"):
                     store[f][k][..., s0:s1] = np.moveaxis(m[k], 0, -1)
                 deficits[f] += np.sum(m["deficit"], axis=0)
@@ -484,7 +484,7 @@ def tornado(system: System, scenario: Scenario, forms=FORMS, memory_target: int 
         drivers = Drivers.from_values(scenario, {k: v[s0:s1] for k, v in values.items()})
         proj = project(sy, scenario, drivers, forms)
         for f in forms:
-            m = metrics(sy, scenario, proj[f])
+            m = metrics(sy, scenario, proj[f], ratings=False)
             npv[f][s0:s1] = m["npv_stranded_gbp_k"]
             cum[f][s0:s1] = m["cumulative_surplus_gbp_k"]
     return TornadoResult(
