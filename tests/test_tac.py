@@ -281,3 +281,22 @@ def test_load_inputs_reads_every_tac_file_together(tmp_path, tac_files):
     assert ends == ["2022-03-31", "2024-03-31"]
     assert [s.file for s in result.inputs.sources] == ["ft_2023.xlsx", "tac_2021-22_ft.xlsx"]
     assert not result.has_errors
+
+
+def test_sector_column_describing_services_does_not_decide_the_vehicle(tmp_path):
+    from tests.tac_fixtures import long_rows, write_xlsx
+
+    ft = TrustSpec("RZC", "Coastal Community NHS Foundation Trust", "South West", "foundation_trust",
+                   default_values(11, 2023, 0.7))
+    nhs = TrustSpec("RZH", "Hilltop Hospitals NHS Trust", "South West", "nhs_trust", default_values(12, 2023))
+    rows = [["OrganisationName", "WorkSheetName", "TableID", "MainCode", "RowNumber", "SubCode", "Total"]]
+    rows += [list(r) for r in long_rows([ft, nhs], 2023)]
+    path = write_xlsx(tmp_path / "TAC_2023-24.xlsx", [
+        ("List of Providers", [["Organisation Code", "Organisation Name", "Region", "Sector"],
+                               ["RZC", ft.name, "South West", "Community Trust"],
+                               ["RZH", nhs.name, "South West", "Acute"]]),
+        ("All data", rows)])
+    trusts = {t.code: t for t in read_tac(path).trusts}
+    assert trusts["RZC"].sector == "foundation_trust" and trusts["RZH"].sector == "nhs_trust"
+    assert trusts["RZH"].provider_type == "Acute" and trusts["RZC"].provider_type == ""
+    assert trusts["RZC"].suggested_form == "community_only"

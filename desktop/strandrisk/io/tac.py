@@ -273,18 +273,20 @@ def _read_providers(wb, path: Path, problems: list[Problem]) -> tuple[dict[str, 
         kind_text = cell("type")
         out[_norm_name(org)] = {"code": code, "name": org, "region": cell("region"),
                                 "sector": _vehicle(sector_text, org),
-                                "provider_type": kind_text or (sector_text if "trust" not in sector_text.lower()
-                                                               else "")}
+                                "provider_type": kind_text or ("" if _is_legal_form(sector_text) else sector_text)}
     return out, title_years
 
 
-def _vehicle(sector_text: str, org_name: str) -> str:
+def _is_legal_form(sector_text: str) -> bool:
     text = sector_text.lower()
-    if "foundation" in text or text.strip() in ("ft", "fts"):
-        return "foundation_trust"
-    if "trust" in text:
-        return "nhs_trust"
-    return "foundation_trust" if "foundation trust" in org_name.lower() else "nhs_trust"
+    return "foundation" in text or "trust" in text or text.strip() in ("ft", "fts")
+
+
+def _vehicle(sector_text: str, org_name: str) -> str:
+    """Foundation trusts say so in their name (and usually in the sector column); every other trust in
+    the TAC files is an NHS trust. A sector column describing services (Acute, Community) is not used."""
+    text = f"{sector_text} {org_name}".lower()
+    return "foundation_trust" if "foundation" in text or sector_text.strip().lower() in ("ft", "fts") else "nhs_trust"
 
 
 def _to_float(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
