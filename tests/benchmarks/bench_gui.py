@@ -145,7 +145,8 @@ def report(results: dict) -> str:
                      f"idle loop {r['idle_gap_ms']:.0f} ms | {r['results_gap_ms'] / max(r['idle_gap_ms'], 1e-3):.1f}x "
                      "| < 100 ms |")
     c = results["cold_start"]
-    lines.append(f"| cold start to a usable window | {c['window_s']:.2f} s | importing Qt alone {c['qt_import_s']:.2f} s | "
+    lines.append(f"| cold start to a usable window | {c['window_s']:.2f} s | "
+                 f"importing Qt alone {c['qt_import_s']:.2f} s | "
                  f"{c['window_s'] / max(c['qt_import_s'], 1e-3):.1f}x | < 2 s |")
     lines.append(f"| cold start with the sample loaded | {c['with_sample_s']:.2f} s | | | |")
     return "\n".join(lines)

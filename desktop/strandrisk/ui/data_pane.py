@@ -23,7 +23,8 @@ class DataPane(QWidget):
         bar = QHBoxLayout()
         for text, slot, tip in (
                 ("Add files...", window.add_files_dialog, "Add spreadsheets (xlsx, xls, ods, csv)"),
-                ("Open sample", lambda: window.open_sample(wait=False), "Replace the data with the built-in fictional sample"),
+                ("Open sample", lambda: window.open_sample(wait=False),
+                 "Replace the data with the built-in fictional sample"),
                 ("Save template...", window.save_template_dialog, "Save an empty input workbook to fill in"),
                 ("Save mapping...", window.save_mapping_dialog, "Save the column mapping to reuse it"),
                 ("Load mapping...", window.load_mapping_dialog, "Apply a saved column mapping")):
@@ -149,7 +150,8 @@ class DataPane(QWidget):
         rep = self._sheets[int(item.data(0, Qt.ItemDataRole.UserRole))]
         self._current = rep
         self.sheet_title.setText(f"<b>{rep.file} / {rep.sheet}</b>: header in row {rep.header_row}, "
-                                 f"{rep.rows} data rows." + "".join(f"<br>{n}" for n in getattr(rep, "notes", []) or []))
+                                 f"{rep.rows} data rows."
+                                 + "".join(f"<br>{n}" for n in getattr(rep, "notes", []) or []))
         idx = self.kind_box.findData(rep.kind)
         self.kind_box.setCurrentIndex(idx if idx >= 0 else 0)
         headers = list(rep.mapping.items()) + [(h, None) for h in rep.unmapped]

@@ -186,7 +186,8 @@ class MainWindow(QMainWindow):
         a["new"] = self._action("&New project", self.new_project, S.New, "Start an empty project")
         a["open"] = self._action("&Open project or files...", self.open_dialog, S.Open,
                                  "Open a .strandrisk project or add spreadsheets")
-        a["sample"] = self._action("Open &sample", lambda: self.open_sample(wait=False), None, "Load the built-in fictional sample")
+        a["sample"] = self._action("Open &sample", lambda: self.open_sample(wait=False), None,
+                                   "Load the built-in fictional sample")
         a["add"] = self._action("&Add data files...", self.add_files_dialog, None, "Add spreadsheets")
         a["save"] = self._action("&Save project", self.save, S.Save, "Save the project")
         a["save_as"] = self._action("Save project &as...", self.save_as, QKeySequence("Ctrl+Shift+S"))
