@@ -300,3 +300,21 @@ def test_sector_column_describing_services_does_not_decide_the_vehicle(tmp_path)
     assert trusts["RZC"].sector == "foundation_trust" and trusts["RZH"].sector == "nhs_trust"
     assert trusts["RZH"].provider_type == "Acute" and trusts["RZC"].provider_type == ""
     assert trusts["RZC"].suggested_form == "community_only"
+
+
+def test_text_in_a_value_cell_is_reported_at_its_cell(tmp_path):
+    from tests.tac_fixtures import long_rows, write_xlsx
+
+    spec = TrustSpec("RZT", "Text NHS Trust", "London", "nhs_trust", default_values(13, 2023))
+    rows = [["OrganisationName", "WorkSheetName", "TableID", "MainCode", "RowNumber", "SubCode", "Total"]]
+    rows += [list(r) for r in long_rows([spec], 2023)]
+    at = next(i for i, r in enumerate(rows) if r[3] == "A08CY01" and r[5] == "EXP0250")
+    rows[at][6] = "n/a"
+    rows.append([None, "TAC02 SoCI", 1, "A02CY01", 9, "SCI0100A", 5])  # a row without an organisation
+    path = write_xlsx(tmp_path / "TAC_2023-24.xlsx", [
+        ("List of Providers", [["Organisation Code", "Organisation Name"], ["RZT", spec.name]]),
+        ("All data", rows)])
+    result = read_tac(path)
+    assert any(p.cell == f"G{at + 1}" and "'n/a' is not a number" in p.message for p in result.problems)
+    assert _row(result, "RZT")["depreciation_gbp_k"] == spec.values["EXP0240"]  # the other line still counts
+    assert [t.code for t in result.trusts] == ["RZT"]

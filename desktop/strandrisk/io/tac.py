@@ -30,7 +30,7 @@ import numpy as np
 
 from ..core import schema
 from ..core.inputs import Table, fy_label
-from ..core.problems import ERROR, NOTE, WARNING, Problem
+from ..core.problems import ERROR, NOTE, WARNING, Problem, column_letter
 from . import tac_codes
 
 ProgressFn = Callable[[float, str], None]
@@ -363,7 +363,7 @@ def _read_all_data(wb, path: Path, wanted: set[tuple[str, str]], cancel: CancelF
     keep = np.array([(m, s) in wanted for m, s in zip(main, subs)], dtype=bool)  # current-year MainCodes only
     kept = {"org": np.array([r[j_org] for r in kept_rows], dtype=object)[keep], "main": main[keep],
             "sub": subs[keep], "value": np.array([r[j_val] for r in kept_rows], dtype=object)[keep],
-            "row": at[keep] if len(at) else at}
+            "row": at[keep] if len(at) else at, "value_letter": column_letter(j_val)}
     subcodes = {s for s in subcodes if isinstance(s, str) and s}
     return header_map, kept, subcodes, n_rows
 
@@ -429,23 +429,24 @@ def _reduce(path: Path, fy: int, definition, kept: dict, problems: list[Problem]
     values, bad = _to_float(kept["value"])
     for i in np.flatnonzero(bad)[:5]:
         problems.append(Problem(WARNING, f"'{kept['value'][i]}' is not a number: left out", path.name, ALL_DATA,
-                                f"row {int(kept['row'][i])}"))
+                                f"{kept['value_letter']}{int(kept['row'][i])}"))
     keys = np.array([f"{m}|{s}" for m, s in zip(kept["main"], kept["sub"])], dtype=object)
     line_index = {k: i for i, k in enumerate(definition.line_keys)}
     lidx = np.array([line_index.get(k, -1) for k in keys], dtype=np.int64)
-    use = (lidx >= 0) & ~np.isnan(values)
-    org_names = kept["org"].astype(str)
-    orgs, org_idx = np.unique(org_names, return_inverse=True)
+    org_names = np.array(["" if o is None else str(o).strip() for o in kept["org"]], dtype=object)
+    named = np.flatnonzero(org_names != "")
+    orgs, org_idx = np.unique(org_names[named].astype(str), return_inverse=True)
+    lidx, values, at = lidx[named], values[named], kept["row"][named]
     n_org, n_line = len(orgs), len(definition.line_keys)
     # one value per organisation and line: the first row (TAC cells are unique by MainCode and SubCode)
     flat = org_idx * n_line + lidx
-    order = np.flatnonzero(use)
+    order = np.flatnonzero((lidx >= 0) & ~np.isnan(values))
     _, first = np.unique(flat[order], return_index=True)
     pick = order[first]
     raw = np.full(n_org * n_line, np.nan)
     raw[flat[pick]] = values[pick]
     row_of = np.zeros(n_org * n_line, dtype=np.int64)
-    row_of[flat[pick]] = kept["row"][pick]
+    row_of[flat[pick]] = at[pick]
     raw, row_of = raw.reshape(n_org, n_line), row_of.reshape(n_org, n_line)
     size = raw * definition.line_sign[None, :]
     flipped = size < 0
