@@ -270,3 +270,24 @@ def test_libreoffice_recalculates_the_model_sheet(sample, sample_report, tmp_pat
     assert len(incomes) == sum(1 for p in range(result.system.n_providers) if "acute_only" in result.provider_forms(p))
     first = incomes[0]
     assert first[9] == pytest.approx(result.forms["acute_only"]["income_gbp_k"][0, 0], abs=0.5)
+
+
+@pytest.mark.skipif(_soffice() is None, reason="LibreOffice (soffice) is not installed: the Model sheet "
+                                               "recalculation check needs it (CI installs libreoffice-calc-nogui)")
+def test_libreoffice_recalculates_other_branches(sample, tmp_path):
+    """Contract terms paid in the integrated form (no capitation), a longer semi-fixed lag, release at once."""
+    imported, _ = sample
+    scenario = Scenario.default().replace(integrated_capitation=False, semi_fixed_release_lag_years=2,
+                                          fixed_release_lag_years=0, horizon_years=7)
+    result = run_deterministic(imported.inputs, scenario, break_even=False)
+    path = tmp_path / "branches.xlsx"
+    write_report(result, path)
+    out = tmp_path / "recalculated"
+    profile = tmp_path / f"lo-profile-{uuid.uuid4().hex}"
+    subprocess.run([_soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "xlsx",
+                    "--outdir", str(out), str(path)], check=True, timeout=240,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wb = load_workbook(out / path.name, data_only=True)
+    ws = wb["Model"]
+    assert ws["C3"].value <= 0.5
+    assert ws["G3"].value == sum(len(result.provider_forms(p)) for p in range(result.system.n_providers)) * 5 * 7
