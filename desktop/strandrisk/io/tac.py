@@ -515,9 +515,11 @@ def _combine(files: list[_FileData], selection: TacSelection) -> TacImport:
             t["years"][f.fy] = (f.file, f.figures[i], f.rows[i], org)
             if f.fy >= max(t["years"]):
                 t["info"] = info
-    for (file, org), _ in sorted(unknown.items()):
-        problems.append(Problem(WARNING, f"'{org}' is in All data but not in List of Providers: no ODS code, "
-                                         "so it was left out", file, ALL_DATA))
+    for file in sorted({file for file, _ in unknown}):
+        orgs = sorted(org for f, org in unknown if f == file)
+        problems.append(Problem(WARNING, f"{len(orgs)} organisation(s) in All data are not in List of Providers, so "
+                                         f"have no ODS code and were left out: {'; '.join(orgs[:5])}"
+                                         f"{' ...' if len(orgs) > 5 else ''}", file, ALL_DATA))
 
     trusts: list[TacTrust] = []
     for code in sorted(per_trust):
