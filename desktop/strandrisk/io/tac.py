@@ -576,7 +576,7 @@ def _combine(files: list[_FileData], selection: TacSelection) -> TacImport:
         problems.append(Problem(NOTE, f"{len(register)} trust(s) read from TAC data for {fy_label(base_year)}; "
                                       "forms suggested from the community share of income ("
                                       + ", ".join(f"{n} {k}" for k, n in sorted(forms.items(), key=str))
-                                      + "): confirm them in the Data pane"))
+                                      + "): confirm them on the Data page"))
     for f in files:
         used_cols = {h: _ROLE_WORDS[r] for h, r in f.header_map.items() if r in _ROLE_WORDS}
         other_cols = [h for h, r in f.header_map.items() if r not in _ROLE_WORDS]
