@@ -196,6 +196,10 @@ def _summary(wb, styles, ctx: _Context) -> None:
              ("Money", "£000; negatives in brackets"))
     for label, value in facts:
         w.append([w.cell(label, "bold"), w.text(value)])
+    w.append([w.cell("Model check", "bold"),
+              w.formula('IF(check_max_abs_diff_gbp_k<=0.5,"reconciled: ","NOT reconciled: ")&check_cells_reconciled'
+                        '&" figures recalculated on the Model sheet, largest difference £"'
+                        '&TEXT(check_max_abs_diff_gbp_k*1000,"0.00")')])
     w.blank()
     w.append([w.cell("Reading", "subtitle")])
     for sentence in reading(r):
