@@ -445,7 +445,7 @@ def _results(wb, styles, ctx: _Context) -> None:
             + [h for _, h in RATING_COLUMNS] + ["Liquidity risk", "Idle cash"])
     w.ws.auto_filter.ref = f"A4:{col(ncols)}{4 + sum(len(r.provider_forms(p)) for p in range(ctx.P)) * ctx.H}"
     for p in range(ctx.P):
-        code, name = w.text(sy.provider_code[p]), str(sy.provider_name[p])
+        name = str(sy.provider_name[p])
         for form in r.provider_forms(p):
             m = r.forms[form]
             cols = [(m[k][p], style) for k, _, style in YEARLY_COLUMNS]
@@ -459,7 +459,6 @@ def _results(wb, styles, ctx: _Context) -> None:
                     row.append(w.cell(None) if math.isnan(v) else w.cell(int(v), f"rag{int(v)}"))
                 row += [w.cell("yes" if risk[t] else "no"), w.cell("yes" if idle[t] else "no")]
                 w.append(row)
-        del code
 
 
 # --- Comparison ------------------------------------------------------------------------------------

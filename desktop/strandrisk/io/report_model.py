@@ -62,7 +62,7 @@ def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> None:
     Hh = len(hold_svc)
 
     # the row numbers of everything are known up front: the checks summary at the top refers down
-    layout = _Layout(H, K, J, Hh, P, [len(result.provider_forms(p)) for p in range(P)], sy, result)
+    layout = _Layout(K, J, Hh, P, result)
 
     # --- title, checks summary, year header ---------------------------------------------------------
     w.append([w.cell("Model: the engine as live formulas (£000)", "title")])
@@ -447,7 +447,7 @@ class _Layout:
     """Row numbers of the Model sheet's blocks, computed before writing (the checks summary on row 3
     refers to the provider results at the bottom)."""
 
-    def __init__(self, H, K, J, Hh, P, forms_per_provider, sy, result):
+    def __init__(self, K, J, Hh, P, result):
         self.year_row = 6
         r = 6
         r += 1 + len(SCALARS)  # section + scalars
@@ -466,20 +466,15 @@ class _Layout:
         self.service_row0 = r + 1
         r += J
         self.budget_row0 = r + 2
-        # the rest is counted while writing; the provider section's size is known from the forms
-        self._after_services = r
-        capitate = bool(result.scenario.integrated_capitation)
-        n_blocks = 3 * 1  # budget, avoided, outcomes (J rows each)
-        r += n_blocks * (J + 1)
-        line_blocks = 3 + 5 + 1 + 5 + 1 + (1 if capitate else 1) + (0 if capitate else 0)
-        # A, AT, c; N R F* F cost; S; twin N R F* F cost; income AO; income INT or twin income
-        line_blocks = 3 + 5 + 1 + 5 + 1 + 1
-        r += line_blocks * (K + 1)
+        r += 3 * (J + 1)  # budget, avoided activity, outcomes share: one row per service each
+        # per line: A, A without shift, c; N, R, F*, F, cost; S; the same five without shift; income
+        # under contract terms; income in the integrated form (or without shift, when not capitated)
+        r += 16 * (K + 1)
         r += 3 * (Hh + 1)
         r += 1  # provider results section
         self.first_provider_row = r + 1
         rules = form_rules(result.scenario)
-        per_provider_common = 11 - 1  # ai_ao, (ai_int | ai_twin), ac, ac_twin, s, oi, oc, ci, dc, hb
+        per_provider_common = 10  # ai_ao, (ai_int | ai_twin), ac, ac_twin, s, oi, oc, ci, dc, hb
         for p in range(P):
             r += per_provider_common
             for form in result.provider_forms(p):
