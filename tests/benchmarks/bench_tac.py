@@ -4,8 +4,8 @@ Two synthetic TAC data workbooks in the published shape (an FT file of about 1,0
 and an NHS trust file of about 600,000, each trust carrying the real year's SubCodes as filler when
 the shared reference files are present) are generated into a temporary folder and deleted. Each
 measurement runs in a fresh process so its peak memory (max RSS) is its own.
-Baselines: pandas.read_excel of the two All data sheets with the calamine engine (the fastest plain
-pandas reader) and with openpyxl (pandas' default; skipped unless BENCH_TAC_OPENPYXL=1: minutes).
+Baselines: pandas.read_excel of the two All data sheets with the calamine engine (pandas' fastest
+engine) and with openpyxl (pandas' default; slow, so only with BENCH_TAC_OPENPYXL=1).
 Peak memory is the measuring process's VmHWM (its own address space's high-water mark).
 Run: python tests/benchmarks/bench_tac.py   (or python -m pytest tests/benchmarks/bench_tac.py -s)
 Target (issue 8): both files of a year in under 10 s and 1 GB on 2 cores.
