@@ -3,7 +3,7 @@
 Two synthetic TAC data workbooks in the published shape (an FT file of about 1,000,000 All data rows
 and an NHS trust file of about 600,000, each trust carrying the real year's SubCodes as filler when
 the shared reference files are present) are generated into a temporary folder and deleted. Each
-measurement runs in a fresh process so its peak memory (max RSS) is its own.
+measurement runs in a fresh process so its peak memory is its own.
 Baselines: pandas.read_excel of the two All data sheets with the calamine engine (pandas' fastest
 engine) and with openpyxl (pandas' default; slow, so only with BENCH_TAC_OPENPYXL=1).
 Peak memory is the measuring process's VmHWM (its own address space's high-water mark).
