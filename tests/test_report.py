@@ -292,3 +292,27 @@ def test_libreoffice_recalculates_other_branches(sample, tmp_path):
     ws = wb["Model"]
     assert ws["C3"].value <= 0.5
     assert ws["G3"].value == sum(len(result.provider_forms(p)) for p in range(result.system.n_providers)) * 5 * 7
+
+
+def test_cancel_leaves_nothing(sample, tmp_path):
+    from strandrisk.core.results import RunCancelled
+
+    imported, result = sample
+    calls = []
+
+    def cancel():
+        calls.append(1)
+        return len(calls) > 3
+
+    progress = []
+    with pytest.raises(RunCancelled):
+        write_report(result, tmp_path / "r.xlsx", imported=imported, cancel=cancel,
+                     progress=lambda f, m: progress.append((f, m)))
+    assert list(tmp_path.iterdir()) == []
+    assert progress and all(0.0 <= f <= 1.0 for f, _ in progress)
+
+
+def test_inputs_sheet_names_kinds_by_sheet(sample_report):
+    ws = load_workbook(sample_report)["Inputs"]
+    kinds = {row[2] for row in ws.iter_rows(values_only=True)}
+    assert {"Providers", "Block contracts"} <= kinds

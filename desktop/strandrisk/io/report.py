@@ -645,7 +645,7 @@ def _inputs(wb, styles, ctx: _Context) -> None:
     else:
         for sh in imported.sheets:
             kind = KINDS_BY_KEY.get(sh.kind) if sh.kind else None
-            kind_label = kind.label if kind is not None and hasattr(kind, "label") else (sh.kind or "(ignored)")
+            kind_label = kind.sheet if kind is not None else (sh.kind or "(ignored)")
             if not sh.mapping:
                 w.append([w.text(sh.file), w.text(sh.sheet), w.text(kind_label), None, w.cell(sh.rows, "int")])
             for source, canonical in sh.mapping.items():
