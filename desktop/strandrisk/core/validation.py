@@ -57,11 +57,12 @@ def validate_inputs(inputs: ModelInputs, locate: Locate | None = None) -> list[P
                                 "year and month", cash, i, "period_end", locate))
         usable = np.flatnonzero(has_code & ~np.isnat(ends))
         if usable.size:
-            code_list = raw_codes[usable].tolist()
-            ids = {c: i for i, c in enumerate(dict.fromkeys(code_list))}
-            code_ids = np.fromiter(map(ids.__getitem__, code_list), dtype=np.int64, count=usable.size)
-            key = code_ids.astype(np.int64) * 10_000_000 + ends[usable].astype(np.int64)
-            order = np.argsort(key, kind="stable")
+            # Equal (code, month end) pairs have equal keys; hashing the codes avoids a sort of strings.
+            # Pairs found are compared exactly below, so a hash collision cannot report a false duplicate.
+            code_hash = np.fromiter(map(hash, raw_codes[usable].tolist()), dtype=np.int64, count=usable.size)
+            with np.errstate(over="ignore"):
+                key = code_hash * np.int64(1_000_003) + ends[usable].astype(np.int64)
+            order = np.argsort(key)
             sorted_key = key[order]
             repeat = np.flatnonzero(sorted_key[1:] == sorted_key[:-1]) + 1
             first_of = {}
@@ -70,7 +71,10 @@ def validate_inputs(inputs: ModelInputs, locate: Locate | None = None) -> list[P
                 while start > 0 and sorted_key[start - 1] == sorted_key[pos]:
                     start -= 1
                 j, i = usable[order[start]], usable[order[pos]]
-                first_of[i] = j
+                if j > i:
+                    i, j = j, i
+                if raw_codes[i] == raw_codes[j] and ends[i] == ends[j]:
+                    first_of[i] = j
             for i, j in first_of.items():
                 same = values[i] == values[j] or (np.isnan(values[i]) and np.isnan(values[j]))
                 msg = (f"cash for {raw_codes[i]} at {ends[i]} is given twice" +
