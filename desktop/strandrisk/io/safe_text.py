@@ -32,6 +32,12 @@ def xlsx_text(value) -> str:
     return _ILLEGAL_XML.sub("\ufffd", text)
 
 
+def tsv_cell(value) -> str:
+    """Text for one TSV cell: neutralised, with tabs and line breaks turned into spaces so the table
+    keeps its shape when pasted."""
+    return neutralise(value).replace("\t", " ").replace("\r", " ").replace("\n", " ")
+
+
 def tsv_line(values) -> str:
     """One TSV line (the app's copy-as-TSV): neutralised cells, tabs and line breaks inside cells
     replaced by spaces so the table keeps its shape."""
@@ -40,5 +46,5 @@ def tsv_line(values) -> str:
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             cells.append(repr(v) if isinstance(v, float) else str(v))
             continue
-        cells.append(neutralise(v).replace("\t", " ").replace("\r", " ").replace("\n", " "))
+        cells.append(tsv_cell(v))
     return "\t".join(cells)
