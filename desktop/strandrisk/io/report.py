@@ -391,7 +391,7 @@ def _assumptions(wb, styles, ctx: _Context) -> None:
                   w.cell("yes" if sc.is_default(s.key) else "no"), _setting_cell(w, s.default, s.type),
                   w.cell(s.help, "text_wrap")])
     w.blank()
-    w.append([w.cell("Service lines", "subtitle"),
+    w.append([w.cell("Service lines", "subtitle"), None, None,
               w.cell(f"Default? {'yes' if sc.is_default('service_lines') else 'no'}", "note")])
     _header(w, ["Service line"] + [f"{s.label} ({s.unit})" for s in SERVICE_LINE_SETTINGS], "head_left")
     for line, values in sc.service_lines.items():
@@ -399,7 +399,7 @@ def _assumptions(wb, styles, ctx: _Context) -> None:
     for s in SERVICE_LINE_SETTINGS:
         w.append([w.cell(s.label, "note"), None, None, None, None, w.cell(s.help, "note")])
     w.blank()
-    w.append([w.cell("Finance rating bands", "subtitle"),
+    w.append([w.cell("Finance rating bands", "subtitle"), None, None,
               w.cell(f"Default? {'yes' if sc.is_default('rating_bands') else 'no'}", "note")])
     _header(w, ["Metric", "Rating 1 from", "Rating 2 from", "Rating 3 from", "Compared", "Unit"], "head_left")
     for key, spec in RATING_BAND_SETTINGS.items():
@@ -407,7 +407,7 @@ def _assumptions(wb, styles, ctx: _Context) -> None:
         w.append([w.cell(spec["label"])] + [w.cell(x, "num") for x in th] + [w.cell(spec["comparison"]),
                                                                            w.cell(spec["unit"])])
     w.blank()
-    w.append([w.cell("Uncertainty (Monte Carlo and tornado)", "subtitle"),
+    w.append([w.cell("Uncertainty (Monte Carlo and tornado)", "subtitle"), None, None,
               w.cell(f"Default? {'yes' if sc.is_default('uncertainty') else 'no'}", "note")])
     _header(w, ["Parameter", "Distribution", "Low", "Central", "High", "What it means"], "head_left")
     for key, spec in UNCERTAIN_PARAMETERS.items():
