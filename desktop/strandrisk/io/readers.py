@@ -129,8 +129,18 @@ def read_workbook(path: Path) -> RawWorkbook:
     if kind == "csv":
         return read_csv(path)
     if kind == "zip":
-        fmt, date1904, errors = check_zip(path)
-        book = _read_calamine(path, fmt)
+        fmt, date1904, _ = check_zip(path, scan=False)
+        if fmt in ("xlsx", "xlsm"):
+            # The error-cell scan decompresses the sheets again; zlib releases the GIL, so it runs
+            # beside the reader instead of after it.
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                scan = pool.submit(_scan_errors, path)
+                book = _read_calamine(path, fmt)
+                date1904, errors = scan.result()
+        else:
+            book, errors = _read_calamine(path, fmt), {}
         book.date1904 = date1904
         if fmt == "xlsm":
             book.notes.append("macro-enabled workbook: macros were not run, only the saved values were read")
@@ -243,6 +253,12 @@ def check_zip(path: Path, scan: bool = True):
         fmt = "xlsm" if "xl/vbaproject.bin" in names else "xlsx"
         date1904, errors = _scan_xlsx(zf, names, scan)
     return fmt, date1904, errors
+
+
+def _scan_errors(path: Path):
+    with zipfile.ZipFile(path) as zf:
+        names = {i.filename.replace("\\", "/").lower(): i.filename for i in zf.infolist()}
+        return _scan_xlsx(zf, names, True)
 
 
 _CELL_ERROR = re.compile(rb'<c\b([^>]*\bt="e"[^>]*)>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?<v>([^<]*)</v>')
