@@ -228,3 +228,19 @@ def test_cancel_stops_worker_threads_promptly(sample_inputs):
         run_monte_carlo(result.system, result.scenario, simulations=200_000, seed=1, chunk_size=500,
                         memory_target=200_000_000, workers=2, cancel=cancel)
     assert time.monotonic() - asked[3] < 1.0 and time.monotonic() - start < 5.0
+
+
+def test_subset_system_gives_the_same_figures(sample_inputs):
+    from strandrisk.core.engine import Drivers, project
+    from strandrisk.core.simulation import _provider_fields, subset_system
+
+    result = run_deterministic(sample_inputs, Scenario.from_dict({}))
+    sy = result.system
+    assert all(len(getattr(sy, name)) == sy.n_providers for name in _provider_fields(sy))
+    full = project(sy, result.scenario, Drivers.deterministic(result.scenario))
+    for batch in (np.array([0, 2]), np.array([1, 3, 4, 5, 6])):
+        sub, _ = subset_system(sy, batch)
+        part = project(sub, result.scenario, Drivers.deterministic(result.scenario))
+        for f in part:
+            np.testing.assert_allclose(part[f].cash, full[f].cash[:, batch], rtol=1e-12, equal_nan=True)
+            np.testing.assert_allclose(part[f].stranded, full[f].stranded[:, batch], rtol=1e-12, atol=1e-9)

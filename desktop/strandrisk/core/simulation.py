@@ -71,9 +71,11 @@ def percentiles_of(samples: np.ndarray, q=PERCENTILES) -> np.ndarray:
 
 # systems of a subset of providers ---------------------------------------------------------------
 
-_PROVIDER_FIELDS = ("provider_code", "provider_name", "form_actual", "income0", "expenditure0", "depreciation",
-                    "capital_expenditure", "interest", "pdc_dividend", "loan_repayment", "working_capital",
-                    "new_entity", "kappa", "other_income0", "opening_cash")
+def _provider_fields(system: System) -> list[str]:
+    """Array fields with one row per provider: every array that is not per line, service or holding."""
+    return [f.name for f in fields(system)
+            if isinstance(getattr(system, f.name), np.ndarray)
+            and not f.name.startswith(("line_", "service_", "holding_")) and f.name != "contract_ids"]
 
 
 def subset_system(system: System, providers: np.ndarray) -> tuple[System, np.ndarray]:
@@ -84,7 +86,7 @@ def subset_system(system: System, providers: np.ndarray) -> tuple[System, np.nda
     providers = np.asarray(providers, dtype=np.int64)
     new_index = np.full(sy.n_providers, -1, dtype=np.int64)
     new_index[providers] = np.arange(len(providers))
-    changes = {name: getattr(sy, name)[providers] for name in _PROVIDER_FIELDS}
+    changes = {name: getattr(sy, name)[providers] for name in _provider_fields(sy)}
 
     line_sel = np.flatnonzero(new_index[sy.line_provider] >= 0)
     for f in fields(sy):
