@@ -72,10 +72,16 @@ def header_words_markdown() -> str:
     return "\n".join(lines)
 
 
+def fill_generated(text: str) -> str:
+    """Fill the generated parts ({{input_kinds}}, {{header_words}}) of any help page from the schema."""
+    if "{{" not in text:
+        return text
+    return (text.replace("{{input_kinds}}", input_kinds_markdown())
+                .replace("{{header_words}}", header_words_markdown()))
+
+
 def import_help_markdown() -> str:
     """resources/help/import.md with its generated parts filled in."""
     from importlib.resources import files
 
-    text = files("strandrisk.resources").joinpath("help", "import.md").read_text(encoding="utf-8")
-    return (text.replace("{{input_kinds}}", input_kinds_markdown())
-                .replace("{{header_words}}", header_words_markdown()))
+    return fill_generated(files("strandrisk.resources").joinpath("help", "import.md").read_text(encoding="utf-8"))

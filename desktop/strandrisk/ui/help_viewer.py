@@ -6,6 +6,8 @@ from importlib.resources import files
 
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QListWidget, QTextBrowser
 
+from ..io.helptext import fill_generated
+
 
 def help_pages() -> dict[str, str]:
     """Page file name -> Markdown text, index first, then alphabetical."""
@@ -16,7 +18,7 @@ def help_pages() -> dict[str, str]:
     except (FileNotFoundError, NotADirectoryError):
         return {}
     for e in entries:
-        pages[e.name] = e.read_text(encoding="utf-8")
+        pages[e.name] = fill_generated(e.read_text(encoding="utf-8"))
     if "index.md" in pages:
         pages = {"index.md": pages.pop("index.md"), **pages}
     return pages
