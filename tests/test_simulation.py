@@ -244,3 +244,20 @@ def test_subset_system_gives_the_same_figures(sample_inputs):
         for f in part:
             np.testing.assert_allclose(part[f].cash, full[f].cash[:, batch], rtol=1e-12, equal_nan=True)
             np.testing.assert_allclose(part[f].stranded, full[f].stranded[:, batch], rtol=1e-12, atol=1e-9)
+
+
+def test_help_page_lists_the_default_ranges_of_the_scenario_module():
+    """resources/help/uncertainty.md spells out UNCERTAIN_PARAMETERS' defaults; fail when they drift."""
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "resources" / "help" / "uncertainty.md").read_text("utf-8")
+    for spec in UNCERTAIN_PARAMETERS.values():
+        if "default" in spec:
+            d = spec["default"]
+            cell = f"{d['low']:g} / {d['mode']:g} / {d['high']:g}"
+        else:
+            lo, hi = spec["spread"]
+            cell = f"value {lo:+g} / value / value {hi:+g}"
+            if "bounds" in spec:
+                cell += f", kept between {spec['bounds'][0]:g} and {spec['bounds'][1]:g}"
+        assert f"| {spec['label']} | {cell} |" in page, spec["label"]
