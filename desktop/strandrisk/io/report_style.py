@@ -109,6 +109,9 @@ class SheetWriter:
 
     def __init__(self, wb, title: str, styles: Styles):
         self.ws = wb.create_sheet(title)
+        # Every row this writer appends holds ready-made cells (or None): position them directly instead
+        # of openpyxl's per-value conversion, which tries each cell as a value and formats an error first.
+        self.ws._values_to_row = _positioned_cells
         self.styles = styles
         self.row = 0  # last written row (1-based)
 
@@ -190,6 +193,15 @@ class SheetWriter:
         ws.oddFooter.center.size = 8
         ws.oddFooter.right.text = "Page &P of &N"
         ws.oddFooter.right.size = 8
+
+
+def _positioned_cells(values, row_idx: int):
+    for col_idx, cell in enumerate(values, 1):
+        if cell is None:
+            continue
+        cell.column = col_idx
+        cell.row = row_idx
+        yield cell
 
 
 def _footer_safe(text: str) -> str:
