@@ -340,3 +340,13 @@ def test_unexpected_exception_is_logged_and_shown(qtbot, tmp_path, monkeypatch):
         logging.getLogger("strandrisk.ui").removeHandler(handler)
     assert shown and "ZeroDivisionError: boom" in shown[0] and "log" in shown[0]
     assert any("ZeroDivisionError" in r.getMessage() for r in records)
+
+
+def test_simulations_box_follows_the_scenario(sample_window):
+    w = sample_window
+    w.refresh_all()
+    assert w.uncertainty_pane.simulations.value() == 10_000
+    assert w.assumptions_pane.set_value("simulations", "2500")
+    w.rerun_now()
+    w.refresh_all()
+    assert w.uncertainty_pane.simulations.value() == 2500

@@ -69,6 +69,14 @@ class UncertaintyPane(QWidget):
             self.progress.setValue(0)
             self.progress.setFormat("")
 
+    def _follow_scenario_simulations(self, simulations: int) -> None:
+        """The box shows the scenario's number of draws whenever that setting changes; the user may still
+        type another number for one run."""
+        if simulations != getattr(self, "_scenario_simulations", None):
+            self._scenario_simulations = simulations
+            if simulations >= self.simulations.minimum():
+                self.simulations.setValue(simulations)
+
     def show_progress(self, fraction: float, message: str):
         self.progress.setValue(int(max(0.0, min(1.0, fraction)) * 1000))
         self.progress.setFormat(f"{message} {fraction * 100:.0f}%" if message else f"{fraction * 100:.0f}%")
@@ -76,6 +84,8 @@ class UncertaintyPane(QWidget):
     def refresh(self):
         result = self.win.result
         self.picker.fill(result)
+        if result is not None:
+            self._follow_scenario_simulations(int(result.scenario.simulations))
         mc = getattr(result, "monte_carlo", None) if result is not None else None
         if mc is None:
             self.status.setText("No simulation yet for this scenario. Press <b>Run simulation</b>: it draws the "
