@@ -280,6 +280,9 @@ def test_tac_file_asks_which_trusts_to_read(make_window, tmp_path, monkeypatch):
               fixtures.TrustSpec("RXB", "Bravo Health NHS Foundation Trust", "North West", "foundation_trust",
                                  fixtures.default_values(2, 2023, 0.6))]
     path = fixtures.write_tac_workbook(tmp_path / "tac_2023.xlsx", 2023, trusts)
+    nhs_trust = [fixtures.TrustSpec("RXC", "Charlie Hospitals NHS Trust", "London", "nhs_trust",
+                                    fixtures.default_values(3, 2023, 0.03))]
+    second = fixtures.write_tac_workbook(tmp_path / "tac_2023_trusts.xlsx", 2023, nhs_trust)
     seen = {}
 
     def pick_first(dialog):
@@ -291,8 +294,8 @@ def test_tac_file_asks_which_trusts_to_read(make_window, tmp_path, monkeypatch):
 
     monkeypatch.setattr(tac_dialog.TacTrustDialog, "exec", pick_first)
     w = make_window()
-    job = w.import_files([path])
-    assert seen["rows"] == 2
+    job = w.import_files([path, second])
+    assert seen["rows"] == 3  # trusts of every TAC file added, in one list
     assert w.tac_selection.trusts == ["RXA"]
     from strandrisk.ui.workers import wait_for
 

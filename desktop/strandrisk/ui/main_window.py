@@ -480,22 +480,25 @@ class MainWindow(QMainWindow):
             from ..io import tac
         except ImportError:
             return None
+        tac_paths = []
         for path in paths:
             if path.suffix.lower() not in (".xlsx", ".xlsm", ".xlsb", ".xls"):
                 continue
             try:
-                trusts = tac.list_tac_trusts(path)
+                if tac.list_tac_trusts(path):
+                    tac_paths.append(path)
             except Exception:  # noqa: BLE001 - not a TAC file (or unreadable: the import says why)
                 continue
-            if not trusts:
-                continue
-            from .tac_dialog import TacTrustDialog
+        if not tac_paths:
+            return None
+        trusts = tac.list_tac_trusts(tac_paths)  # every year and sector file in one list
+        from .tac_dialog import TacTrustDialog
 
-            dialog = TacTrustDialog(self, path.name, trusts)
-            if dialog.exec() != TacTrustDialog.DialogCode.Accepted:
-                return False
-            return tac.TacSelection(trusts=dialog.selected_codes())
-        return None
+        title = tac_paths[0].name if len(tac_paths) == 1 else f"{len(tac_paths)} TAC files"
+        dialog = TacTrustDialog(self, title, trusts)
+        if dialog.exec() != TacTrustDialog.DialogCode.Accepted:
+            return False
+        return tac.TacSelection(trusts=dialog.selected_codes())
 
     def _mapping_object(self):
         if not self.mapping:
