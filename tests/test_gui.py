@@ -110,7 +110,6 @@ def test_cancel_then_complete_a_simulation(sample_window, qtbot):
 
 
 def test_export_report(sample_window, tmp_path):
-    pytest.importorskip("strandrisk.io.report")
     w = sample_window
     target = tmp_path / "report.xlsx"
     w.export_report(target, wait=True)
@@ -118,7 +117,7 @@ def test_export_report(sample_window, tmp_path):
 
 
 def test_import_messy_file_and_fix_the_mapping(make_window, tmp_path, monkeypatch):
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
     from strandrisk.io.load import sample_paths
 
     wb = openpyxl.load_workbook(sample_paths()[0])
@@ -272,7 +271,7 @@ def test_first_start_opens_the_sample(qtbot, tmp_path):
 
 
 def test_tac_file_asks_which_trusts_to_read(make_window, tmp_path, monkeypatch):
-    fixtures = pytest.importorskip("tests.tac_fixtures")
+    from tests import tac_fixtures as fixtures
     from strandrisk.ui import tac_dialog
 
     trusts = [fixtures.TrustSpec("RXA", "Alpha Hospitals NHS Foundation Trust", "London", "foundation_trust",

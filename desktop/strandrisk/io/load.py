@@ -178,12 +178,8 @@ def _is_tac(path: Path) -> bool:
     """TAC (trust accounts consolidation) workbooks are read by io.tac, all of them in one call."""
     if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
         return False
-    try:
-        from . import tac
-    except ImportError:
-        return False
-    if not (hasattr(tac, "looks_like_tac") and hasattr(tac, "read_tac")):
-        return False
+    from . import tac
+
     try:
         with open(path, "rb") as fh:
             if fh.read(4) != b"PK\x03\x04":

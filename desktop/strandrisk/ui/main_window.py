@@ -476,10 +476,8 @@ class MainWindow(QMainWindow):
 
     def _ask_tac_trusts(self, paths):
         """None when no file is a TAC file; False when the user cancelled; else the TacSelection."""
-        try:
-            from ..io import tac
-        except ImportError:
-            return None
+        from ..io import tac
+
         tac_paths = []
         for path in paths:
             if path.suffix.lower() not in (".xlsx", ".xlsm", ".xlsb", ".xls"):
@@ -672,14 +670,8 @@ class MainWindow(QMainWindow):
                 raise JobFailed(message)
             self.show_error("Nothing to simulate", message)
             return None
-        try:
-            from ..core.simulation import run_monte_carlo, tornado
-        except ImportError:
-            message = "The simulation engine is not part of this installation."
-            if wait:
-                raise JobFailed(message) from None
-            self.show_error("Simulation unavailable", message)
-            return None
+        from ..core.simulation import run_monte_carlo, tornado
+
         result = self.result
         scenario = result.scenario
         n = int(simulations if simulations is not None else self.uncertainty_pane.simulations.value())

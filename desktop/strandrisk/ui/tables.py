@@ -138,13 +138,9 @@ class ArrayTableModel(QAbstractTableModel):
 
 
 def _safe(text: str) -> str:
-    try:
-        from ..io.safe_text import neutralise  # type: ignore[attr-defined]
+    from ..io.safe_text import tsv_cell
 
-        return neutralise(text)
-    except ImportError:
-        text = text.replace("\t", " ").replace("\n", " ").replace("\r", " ")
-        return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return tsv_cell(text)
 
 
 class ArrayTableView(QTableView):
