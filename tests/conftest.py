@@ -14,3 +14,25 @@ SHARED = REPO.parent / "shared"
 def _isolated_user_data(tmp_path_factory, monkeypatch):
     """Logs, settings, recent files and autosaves of tests go to a temporary folder, never the user's."""
     monkeypatch.setenv("STRANDRISK_DATA_DIR", str(tmp_path_factory.mktemp("userdata")))
+
+
+def _qt_missing() -> str | None:
+    """Why Qt's widgets cannot load here (None when they can): a bare Linux box lacks Qt's libraries."""
+    try:
+        import PySide6.QtWidgets  # noqa: F401
+    except ImportError as exc:
+        return (f"Qt cannot load ({exc}); install libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 "
+                "(.ci/run does)")
+    return None
+
+
+QT_MISSING = _qt_missing()
+
+
+def pytest_collection_modifyitems(config, items):
+    if QT_MISSING is None:
+        return
+    skip = pytest.mark.skip(reason=QT_MISSING)
+    for item in items:
+        if {"qapp", "qtbot"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(skip)

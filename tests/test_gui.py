@@ -4,6 +4,10 @@ import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
+from tests.conftest import QT_MISSING  # noqa: E402
+
+if QT_MISSING:
+    pytest.skip(QT_MISSING, allow_module_level=True)
 
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402

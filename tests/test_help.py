@@ -4,7 +4,10 @@ import re
 
 import pytest
 
-pytest.importorskip("PySide6.QtWidgets", exc_type=ImportError)
+from tests.conftest import QT_MISSING  # noqa: E402
+
+if QT_MISSING:
+    pytest.skip(QT_MISSING, allow_module_level=True)
 
 from strandrisk.core import schema  # noqa: E402
 from strandrisk.ui.help_viewer import help_pages  # noqa: E402
