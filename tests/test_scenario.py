@@ -76,3 +76,10 @@ def test_cli_reports_broken_json_in_one_line(tmp_path, capsys):
     assert main(["run", "--sample", "--simulations", "0", "--scenario", str(bad)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "not valid JSON" in err
+
+
+def test_cli_refuses_a_report_in_a_missing_folder_before_running(tmp_path, capsys):
+    code = main(["run", "--sample", "--simulations", "0", "--out", str(tmp_path / "nowhere" / "r.xlsx")])
+    captured = capsys.readouterr()
+    assert code == 2 and "does not exist" in captured.err
+    assert captured.out == ""  # nothing was run or printed first

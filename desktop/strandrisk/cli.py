@@ -234,7 +234,10 @@ def cmd_run(args) -> int:
 
 
 def _refuse_input_target(out: str, args) -> None:
+    """Fail before any work when the report could not be written there."""
     target = Path(out).resolve()
+    if not target.parent.is_dir():
+        raise CliError(f"cannot write the report: the folder {target.parent} does not exist", EXIT_UNREADABLE)
     for p in args.inputs or []:
         if Path(p).resolve() == target:
             raise CliError(f"refusing to write the report over an input file: {out}", EXIT_UNREADABLE)
