@@ -139,6 +139,12 @@ class DataPane(QWidget):
             parent.addChild(child)
         self.tree.expandAll()
         self.tree.resizeColumnToContents(0)
+        first_used = next((c for top in range(self.tree.topLevelItemCount())
+                           for c in (self.tree.topLevelItem(top).child(k)
+                                     for k in range(self.tree.topLevelItem(top).childCount()))
+                           if self._sheets[c.data(0, Qt.ItemDataRole.UserRole)].kind), None)
+        if first_used is not None:
+            self.tree.setCurrentItem(first_used)  # show a sheet's columns and preview, not an empty panel
         self._fill_problems()
 
     def _show_sheet(self, item):
