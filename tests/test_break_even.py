@@ -16,12 +16,17 @@ def test_grid_draws_equal_single_runs(capitation):
     scenario = scenario.with_base_year(system.base_year)
     grid = np.array([0.0, 0.5, 1.0, 2.5, 7.0])
     together = project(system, scenario, Drivers.from_values(scenario, {"shift_rate_multiplier": grid}))
+    shared = Drivers.deterministic(scenario, 1)  # the grid's form: one value of every other driver
+    shared.shift_rate_multiplier = grid
+    broadcast = project(system, scenario, shared)
     for i, m in enumerate(grid):
         alone = project(system, scenario, Drivers.from_values(scenario, {"shift_rate_multiplier": [m]}))
         for form in together:
             for key in ("income", "cost", "stranded", "surplus", "cash"):
                 np.testing.assert_allclose(getattr(together[form], key)[i], getattr(alone[form], key)[0],
                                            rtol=1e-12, atol=1e-9, err_msg=f"{form} {key} at {m}")
+                np.testing.assert_allclose(getattr(broadcast[form], key)[i], getattr(alone[form], key)[0],
+                                           rtol=1e-12, atol=1e-9, err_msg=f"{form} {key} at {m}, shared")
 
 
 def test_break_even_is_the_first_grid_point_with_a_negative_cumulative_surplus():

@@ -135,7 +135,9 @@ class _Lines:
         G = _growth(growth_d, t)[:, sy.line_service, :]  # (S,K,H)
         A0 = sy.line_activity0
         # paths with the base year in column 0, (S,K,H+1), written in place (no copies)
-        self.activity_twin = np.empty((S, len(A0), H + 1))
+        # drivers other than the shift may hold one value for all draws (the break-even grid): then the
+        # twin and every path that does not depend on the shift is computed once and broadcast
+        self.activity_twin = np.empty((G.shape[0], len(A0), H + 1))
         self.activity_twin[:, :, 0] = A0
         twin = np.multiply(A0[None, :, None], G, out=self.activity_twin[:, :, 1:])
         self.uplift = _growth(d.price_uplift, t)[:, None, :]  # (S,1,H)
@@ -145,7 +147,7 @@ class _Lines:
         budget = sy.service_budget[None, :, None] * self.uplift  # (S,J,H)
         active = (t[None, :] >= sy.service_start[:, None]) & (t[None, :] <= sy.service_end[:, None])  # (J,H)
         self.service_budget = budget * active[None]
-        effect = np.zeros((S, sy.n_effect_groups, H))
+        effect = np.zeros((self.service_budget.shape[0], sy.n_effect_groups, H))
         has_group = sy.service_effect_group >= 0
         if has_group.any():
             ramp = sy.service_ramp_years[None, :] * d.ramp_years_multiplier[:, None]  # (S,J)
@@ -158,7 +160,7 @@ class _Lines:
             order = gsel[np.argsort(sy.service_effect_group[gsel], kind="stable")]
             seg = _segments_of(sy.service_effect_group[order])
             effect[:, seg[1], :] = np.add.reduceat(avoided[:, order, :], seg[0], axis=1)
-        self.activity = np.empty_like(self.activity_twin)
+        self.activity = np.empty((S, len(A0), H + 1))
         self.activity[:, :, 0] = A0
         A = np.multiply(twin, remain, out=self.activity[:, :, 1:])
         if has_group.any():
@@ -258,20 +260,6 @@ def _with_base(path: np.ndarray, base: np.ndarray) -> np.ndarray:
     return out
 
 
-def _twin_is_shared(drivers: Drivers) -> bool:
-    """The no-shift twin's cost depends on every driver but the shift multiplier and the clawback draws.
-    When the others are the same in every draw (the break-even grid), one twin serves all draws."""
-    if drivers.n == 1:
-        return False
-    for f in fields(drivers):
-        if f.name in ("shift_rate_multiplier", "clawback_miss"):
-            continue
-        values = getattr(drivers, f.name)
-        if not np.all(values == values[0]):
-            return False
-    return True
-
-
 def project(system: System, scenario: Scenario, drivers: Drivers, forms=FORMS) -> dict[str, Projection]:
     """Income, cost, stranded cost, surplus and cash per provider and year for the given forms."""
     sy = system
@@ -334,8 +322,7 @@ def project(system: System, scenario: Scenario, drivers: Drivers, forms=FORMS) -
                 cost[:, :, 0] += scenario.integration_one_off_share * held_total[:, :, 0]
             if r.gain_share:
                 if twin_cost is None:
-                    twin = _Lines(sy, scenario, drivers.slice(0, 1)) if _twin_is_shared(drivers) else L
-                    twin_cost = seg.sum_to(twin.cost(twin.activity_twin)[0], P)
+                    twin_cost = seg.sum_to(L.cost(L.activity_twin)[0], P)
                 if r.capitate_acute:  # capitated income does not depend on activity: the twin's is the same
                     twin_income = acute_income(True)
                 else:
@@ -344,7 +331,9 @@ def project(system: System, scenario: Scenario, drivers: Drivers, forms=FORMS) -
                 cost = cost + scenario.gp_gain_share * ach * gain
         surplus = income - cost
         cash = opening + np.cumsum(surplus + cash_flow, axis=2)
-        out[form] = Projection(income, cost, form_stranded, surplus, cash)
+        shape = surplus.shape
+        out[form] = Projection(np.broadcast_to(income, shape), np.broadcast_to(cost, shape),
+                               np.broadcast_to(form_stranded, shape), surplus, cash)
     return out
 
 
@@ -419,7 +408,9 @@ def break_even_multipliers(system: System, scenario: Scenario, forms=("acute_onl
 
     def negative_at(start: int):
         m = grid[start:start + chunk]
-        proj = project(system, scenario, Drivers.from_values(scenario, {"shift_rate_multiplier": m}), forms)
+        drivers = Drivers.deterministic(scenario, 1)  # one value of every other driver, shared by the grid
+        drivers.shift_rate_multiplier = m
+        proj = project(system, scenario, drivers, forms)
         return m, {f: np.sum(proj[f].surplus, axis=2) < 0 for f in forms}  # (S,P)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
