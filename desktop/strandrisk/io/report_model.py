@@ -33,6 +33,9 @@ NO_CEILING = 1e300
 Y0 = 9  # column of year t = 0 (I)
 
 
+HEAD_HEIGHT = 36  # points: three lines of the 9-point wrapped column headers
+
+
 def _num(x, default=None):
     x = float(x)
     if math.isnan(x):
@@ -46,7 +49,7 @@ def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> None:
     H = sy.horizon
     w = SheetWriter(wb, "Model", styles)
     ws = w.ws
-    w.widths([12, 28, 30, 11, 11, 11, 11, 11] + [12] * (3 * H + 4))
+    w.widths([12, 42, 30, 11, 11, 11, 11, 11] + [12] * (3 * H + 4))
     w.page("Model", str(sc.name), header_rows="5:5", freeze=f"{col(Y0)}6", pages_wide=2)
     ws.print_title_cols = "A:C"
 
@@ -106,8 +109,8 @@ def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> None:
     U = layout.uplift_row
     INF = U + 1
 
-    w.append([w.cell("Service lines", "section"), w.cell("demand_growth", "bold"), w.cell("shift_rate", "bold"),
-              w.cell("variable_share", "bold"), w.cell("semi_fixed_share", "bold"), w.cell("step_share", "bold")])
+    w.append([w.cell("Service lines", "section"), w.cell("demand_growth", "head_wrap"), w.cell("shift_rate", "head_wrap"),
+              w.cell("variable_share", "head_wrap"), w.cell("semi_fixed_share", "head_wrap"), w.cell("step_share", "head_wrap")], height=HEAD_HEIGHT)
     for line in SERVICE_LINES:
         v = sc.service_lines[line]
         w.append([w.text(line)] + [w.cell(v[k], "input_num") for k in
@@ -116,10 +119,10 @@ def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> None:
     SL0 = layout.service_line_row0
 
     # --- providers ---------------------------------------------------------------------------------
-    w.append([w.cell("Providers", "section"), w.cell("name", "bold"), w.cell("form", "bold"),
-              w.cell("income0", "bold"), w.cell("expenditure0", "bold"), w.cell("kappa", "bold"),
-              w.cell("other income0", "bold"), w.cell("dep - capex - loan", "bold"),
-              w.cell("opening cash", "bold"), w.cell("new entity", "bold")])
+    w.append([w.cell("Providers", "section"), w.cell("name", "head_wrap"), w.cell("form", "head_wrap"),
+              w.cell("income0", "head_wrap"), w.cell("expenditure0", "head_wrap"), w.cell("kappa", "head_wrap"),
+              w.cell("other income0", "head_wrap"), w.cell("dep - capex - loan", "head_wrap"),
+              w.cell("opening cash", "head_wrap"), w.cell("new entity", "head_wrap")], height=HEAD_HEIGHT)
     line_starts, line_ends = _ranges(sy.line_segments.owner, P)
     hold_starts, hold_ends = _ranges(hold_prov, P)
     for p in range(P):
@@ -138,14 +141,14 @@ def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> None:
     assert w.row == layout.provider_row0 + P - 1
 
     # --- contract lines ----------------------------------------------------------------------------
-    w.append([w.cell("Contract lines", "section"), w.cell("contract", "bold"), w.cell("service line", "bold"),
-              w.cell("payment", "bold"), w.cell("A0 units", "bold"), w.cell("P0 £000/unit", "bold"),
-              w.cell("V £000", "bold"), w.cell("end t (9999 open)", "bold"), w.cell("ceiling (1E+300 none)", "bold"),
-              w.cell("marginal rate", "bold"), w.cell("variable share (blended)", "bold"),
-              w.cell("clawback share", "bold"), w.cell("rebase", "bold"), w.cell("growth g", "bold"),
-              w.cell("shift s", "bold"), w.cell("v", "bold"), w.cell("sf", "bold"), w.cell("f", "bold"),
-              w.cell("step D units", "bold"), w.cell("kappa", "bold"), w.cell("effect weight", "bold"),
-              w.cell("effect group", "bold")])
+    w.append([w.cell("Contract lines", "section"), w.cell("contract", "head_wrap"), w.cell("service line", "head_wrap"),
+              w.cell("payment", "head_wrap"), w.cell("A0 units", "head_wrap"), w.cell("P0 £000/unit", "head_wrap"),
+              w.cell("V £000", "head_wrap"), w.cell("end t (9999 open)", "head_wrap"), w.cell("ceiling (1E+300 none)", "head_wrap"),
+              w.cell("marginal rate", "head_wrap"), w.cell("variable share (blended)", "head_wrap"),
+              w.cell("clawback share", "head_wrap"), w.cell("rebase", "head_wrap"), w.cell("growth g", "head_wrap"),
+              w.cell("shift s", "head_wrap"), w.cell("v", "head_wrap"), w.cell("sf", "head_wrap"), w.cell("f", "head_wrap"),
+              w.cell("step D units", "head_wrap"), w.cell("kappa", "head_wrap"), w.cell("effect weight", "head_wrap"),
+              w.cell("effect group", "head_wrap")], height=HEAD_HEIGHT)
     L0 = layout.line_row0
     for k in range(K):
         r = L0 + k
@@ -156,7 +159,7 @@ def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> None:
         w.append([
             w.text(sy.provider_code[p]), w.text(sy.contract_ids[sy.line_contract[k]]),
             w.text(SERVICE_LINES[sy.line_service[k]]), w.text(CONTRACT_PAYMENT_TYPES[sy.line_payment[k]]),
-            w.cell(float(sy.line_activity0[k]), "input_num"), w.cell(float(sy.line_price0[k]), "input_num"),
+            w.cell(float(sy.line_activity0[k]), "input_num"), w.cell(float(sy.line_price0[k]), "input_factor"),
             w.cell(float(sy.line_value[k]), "input_money"),
             w.cell(OPEN_END if math.isinf(end) else float(end), "input_num"),
             w.cell(NO_CEILING if math.isinf(ceiling) else float(ceiling), "input_num"),
@@ -169,11 +172,11 @@ def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> None:
         ])
 
     # --- community services ------------------------------------------------------------------------
-    w.append([w.cell("Community services", "section"), w.cell("effect group", "bold"), w.cell("payment", "bold"),
-              w.cell("budget £000", "bold"), w.cell("start t", "bold"), w.cell("end t", "bold"),
-              w.cell("t0", "bold"), w.cell("ramp years", "bold"), w.cell("avoided per £1m", "bold"),
-              w.cell("outcomes start", "bold"), w.cell("outcomes step", "bold"), w.cell("outcomes cap", "bold"),
-              w.cell("delivery cost ratio", "bold")])
+    w.append([w.cell("Community services", "section"), w.cell("effect group", "head_wrap"), w.cell("payment", "head_wrap"),
+              w.cell("budget £000", "head_wrap"), w.cell("start t", "head_wrap"), w.cell("end t", "head_wrap"),
+              w.cell("t0", "head_wrap"), w.cell("ramp years", "head_wrap"), w.cell("avoided per £1m", "head_wrap"),
+              w.cell("outcomes start", "head_wrap"), w.cell("outcomes step", "head_wrap"), w.cell("outcomes cap", "head_wrap"),
+              w.cell("delivery cost ratio", "head_wrap")], height=HEAD_HEIGHT)
     S0 = layout.service_row0
     for j in range(J):
         st, en = sy.service_start[j], sy.service_end[j]

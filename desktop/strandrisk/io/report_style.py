@@ -60,6 +60,8 @@ def _specs():
         "text": base,
         "text_wrap": dict(font=Font(name="Arial", size=9), alignment=Alignment(wrap_text=True, vertical="top")),
         "bold": dict(font=Font(name="Arial", size=9, bold=True)),
+        "head_wrap": dict(font=Font(name="Arial", size=9, bold=True),
+                          alignment=Alignment(wrap_text=True, vertical="bottom")),
         "title": dict(font=Font(name="Arial", size=14, bold=True, color=DARK_BLUE)),
         "subtitle": dict(font=Font(name="Arial", size=11, bold=True, color=NHS_BLUE)),
         "note": dict(font=Font(name="Arial", size=9, italic=True, color="425563")),
@@ -71,6 +73,7 @@ def _specs():
         "input": dict(font=Font(name="Arial", size=9, color="0000FF")),
         "input_money": dict(font=Font(name="Arial", size=9, color="0000FF"), number_format=MONEY),
         "input_num": dict(font=Font(name="Arial", size=9, color="0000FF"), number_format=GENERAL),
+        "input_factor": dict(font=Font(name="Arial", size=9, color="0000FF"), number_format=FACTOR),
         "check": dict(font=Font(name="Arial", size=9, bold=True), number_format='0.000000',
                       fill=PatternFill("solid", fgColor="FFF2CC")),
     }
