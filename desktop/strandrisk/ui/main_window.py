@@ -659,16 +659,22 @@ class MainWindow(QMainWindow):
         if wait:
             wait_for(job)
 
+    def _results_ready(self, what: str, title: str, wait: bool) -> bool:
+        """Bring pending edits into the results; without any, say so (raise when the caller waits)."""
+        if self._rerun_timer.isActive():
+            self.rerun_now()
+        if self.result is not None:
+            return True
+        message = f"There are no results to {what}: open the sample or add your files first."
+        if wait:
+            raise JobFailed(message)
+        self.show_error(title, message)
+        return False
+
     # ---------------------------------------------------------------------------------- simulation
     def run_simulation(self, simulations: int | None = None, wait: bool = False):
         """Monte Carlo of the current scenario plus the tornado, off the GUI thread."""
-        if self._rerun_timer.isActive():
-            self.rerun_now()
-        if self.result is None:
-            message = "There are no results to simulate: open the sample or add your files first."
-            if wait:
-                raise JobFailed(message)
-            self.show_error("Nothing to simulate", message)
+        if not self._results_ready("simulate", "Nothing to simulate", wait):
             return None
         from ..core.simulation import run_monte_carlo, tornado
 
@@ -716,13 +722,7 @@ class MainWindow(QMainWindow):
 
     def export_report(self, path, wait: bool = False):
         """Write the Excel report of the current result off the GUI thread."""
-        if self._rerun_timer.isActive():
-            self.rerun_now()
-        if self.result is None:
-            message = "There are no results to report: open the sample or add your files first."
-            if wait:
-                raise JobFailed(message)
-            self.show_error("Nothing to export", message)
+        if not self._results_ready("report", "Nothing to export", wait):
             return None
         from ..io.load import ImportResult
         from ..io.report import write_report
