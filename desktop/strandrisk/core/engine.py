@@ -402,6 +402,14 @@ class ShiftCurve:
     cumulative_surplus: dict[str, np.ndarray]  # form -> (M, P)
     break_even: dict[str, np.ndarray]  # form -> (P,), NaN when none on the grid
 
+    def view(self, p: int, forms) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The part of provider p's curves worth showing: from 0 to at least 3x and half a multiple past the
+        furthest finite break-even of the given forms (as far as the grid was walked)."""
+        finite = [float(self.break_even[f][p]) for f in forms if not np.isnan(self.break_even[f][p])]
+        top = max([CURVE_MIN_MULTIPLIER] + [np.ceil(2 * (be + 0.5)) / 2 for be in finite])
+        keep = self.multipliers <= top + 1e-9
+        return self.multipliers[keep], {f: self.cumulative_surplus[f][keep, p] for f in forms}
+
     def at(self, form: str, m: float) -> np.ndarray:
         """Cumulative surplus of every provider at grid multiplier m: (P,)."""
         i = int(np.flatnonzero(np.isclose(self.multipliers, m))[0])

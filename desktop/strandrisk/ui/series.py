@@ -82,9 +82,4 @@ def shift_curve_view(result, p: int):
     if curve is None or p == ALL:
         return None
     forms = [f for f in forms_for(result, p) if f in curve.cumulative_surplus]
-    if not forms:
-        return None
-    finite = [float(curve.break_even[f][p]) for f in forms if not np.isnan(curve.break_even[f][p])]
-    top = max([3.0] + [np.ceil(2 * (be + 0.5)) / 2 for be in finite])  # half a multiple past it
-    keep = curve.multipliers <= top + 1e-9
-    return curve.multipliers[keep], {f: curve.cumulative_surplus[f][keep, p] for f in forms}
+    return curve.view(p, forms) if forms else None
