@@ -189,7 +189,7 @@ def test_save_reopen_compare(sample_window, make_window, tmp_path):
     pane.right.setCurrentText("Base case copy")
     pane.refresh(fill=False)
     model = pane.table.model_
-    assert model.rowCount() == 12  # both forms x six figures
+    assert model.rowCount() == 10  # all providers: both forms x five figures (no break-even for a total)
     row = next(r for r in range(model.rowCount()) if model.raw_value(r, 1).startswith("Cumulative surplus"))
     a, b, diff = (model.raw_value(row, c) for c in (2, 3, 4))
     assert diff == pytest.approx(b - a)

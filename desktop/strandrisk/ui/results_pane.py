@@ -42,23 +42,22 @@ class ProviderPicker(QComboBox):
 def shift_sentence(impact: float) -> str:
     """What the shift itself does to a cumulative surplus, in words."""
     if abs(impact) < 0.5:
-        return "the shift of activity out of hospital makes no difference to it"
-    verb = "adds" if impact > 0 else "takes"
-    return f"the shift of activity out of hospital itself {verb} {gbp_k(abs(impact))} {'to' if impact > 0 else 'from'} it"
+        return "the shift out of hospital makes no difference to it"
+    return f"the shift out of hospital itself {'adds' if impact > 0 else 'takes'} {gbp_k(abs(impact))}"
 
 
 def break_even_words(be: float) -> str:
     """The break-even shift multiplier in words."""
     if np.isnan(be):
-        return "no shift up to 10x today's rates turns it into a deficit"
+        return "no deficit up to 10x today's shift"
     if be == 0:
         return "already in deficit with no shift"
-    return f"a cumulative deficit once shift rates reach {be:.2f}x today's"
+    return f"a deficit from {be:.2f}x today's shift"
 
 
 def _summary_line(result, p) -> str:
     """The header lines of the Results page: per form, the cumulative surplus, what the shift does to it,
-    when cash first falls below the minimum, stranded cost and the break-even shift."""
+    when cash first falls below the minimum, the break-even shift and stranded cost."""
     parts = []
     min_days = f"{result.scenario.min_cash_days:g}"
     for form in forms_for(result, p):
@@ -67,15 +66,15 @@ def _summary_line(result, p) -> str:
         impact = scalar(result, form, p, "shift_impact_gbp_k")
         year = scalar(result, form, p, "first_liquidity_risk_year")
         if np.isnan(year):
-            cash = f"cash stays above {min_days} days of cost" + (" for every provider" if p == ALL else "")
+            cash = f"cash stays above {min_days} days of cost" + (" at every provider" if p == ALL else "")
         else:
-            cash = (f"cash first falls below {min_days} days of cost in "
-                    f"<b>{format_value(year, 'year')}</b>" + (" (at the earliest provider)" if p == ALL else ""))
+            cash = (f"cash below {min_days} days of cost from <b>{format_value(year, 'year')}</b>"
+                    + (" (earliest provider)" if p == ALL else ""))
         be = scalar(result, form, p, "break_even")
-        be_text = "" if p == ALL or form not in result.break_even else f"; break-even: {break_even_words(be)}"
-        parts.append(f"<b>{FORM_LABELS[form]}</b>: cumulative surplus <b>{gbp_k(cum)}</b>, and "
-                     f"{shift_sentence(impact)} (with no shift: {gbp_k(cum - impact)}); {cash}; "
-                     f"NPV of stranded cost {gbp_k(npv)}{be_text}.")
+        be_text = "" if p == ALL or form not in result.break_even else f"; {break_even_words(be)}"
+        parts.append(f"<b>{FORM_LABELS[form]}</b>: cumulative surplus <b>{gbp_k(cum)}</b>; "
+                     f"{shift_sentence(impact)} (no shift: {gbp_k(cum - impact)}); {cash}{be_text}; "
+                     f"NPV of stranded cost {gbp_k(npv)}.")
     return "<br>".join(parts)
 
 
@@ -159,7 +158,9 @@ class ResultsPane(QWidget):
                 labels.append([str(result.system.provider_code[q]), str(result.system.provider_name[q]),
                                FORM_LABELS[form]])
                 values.append(row)
-                kinds.append(tuple(kind for _key, _label, kind in PROVIDER_COLUMNS))
+                modelled = form in result.break_even  # community-only: no break-even to show
+                kinds.append(tuple(kind if (key != "break_even" or modelled) else "number"
+                                   for key, _label, kind in PROVIDER_COLUMNS))
         self.providers_table.model_.set_data(["Code", "Provider", "Form"], [c[1] for c in PROVIDER_COLUMNS],
                                              labels, np.array(values, dtype=float).reshape(len(labels), -1), kinds)
         self.providers_table.resizeColumnsToContents()
@@ -328,6 +329,8 @@ class ComparePane(QWidget):
                    ("break_even", "Break-even shift multiplier", "multiplier"))
         for form in forms_for(ra, p):
             for key, label, kind in metrics:
+                if key == "break_even" and (p == ALL or form not in ra.break_even):
+                    continue  # a break-even belongs to one provider in a modelled form
                 if key == "final_cash":
                     va, vb = yearly(ra, form, p, "cash_gbp_k")[-1], yearly(rb, form, p, "cash_gbp_k")[-1]
                 else:

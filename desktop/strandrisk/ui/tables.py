@@ -15,7 +15,8 @@ def format_value(value, kind: str) -> str:
     """Finance formatting as in the Excel report: £000 with thousands separators and negatives in
     brackets (``money`` to one decimal like the report's yearly tables, ``money0`` whole like its
     summary), exactly zero money as "-", days to one decimal, shares as %, ratings whole, ``year`` a financial
-    year (its start year; none: "never"), ``years`` a difference in years. Rounding is half away from
+    year (its start year; none: "never"), ``years`` a difference in years, ``multiplier`` a break-even
+    (none on the grid: "none"). Rounding is half away from
     zero, as Excel's number formats round."""
     if value is None:
         return ""
@@ -25,7 +26,7 @@ def format_value(value, kind: str) -> str:
         return "yes" if value else "no"
     v = float(value)
     if math.isnan(v):
-        return {"year": "never", "years": "-"}.get(kind, "n/a")
+        return {"year": "never", "years": "-", "multiplier": "none"}.get(kind, "n/a")
     if kind in ("money", "money0"):
         if v == 0:
             return "-"
