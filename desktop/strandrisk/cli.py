@@ -35,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the model on input files and print a summary")
     run.add_argument("inputs", nargs="*", metavar="INPUT", help="spreadsheets (.xlsx .xlsm .xls .ods .csv) or a TAC file")
     run.add_argument("--sample", action="store_true", help="use the built-in fictional sample system")
-    run.add_argument("--scenario", metavar="FILE", help="scenario JSON file (defaults for anything it leaves out)")
+    run.add_argument("--scenario", metavar="FILE", help="scenario JSON file (defaults for anything it leaves out); "
+                     "with --sample also a sample scenario by name, e.g. \"Faster shift\"")
     run.add_argument("--mapping", metavar="FILE", help="column mapping JSON saved from the app or `check`")
     run.add_argument("--simulations", type=int, metavar="N", help="Monte Carlo draws (default: the scenario's, 10000)")
     run.add_argument("--seed", type=int, metavar="S", help="random seed (default: the scenario's, 2014)")
@@ -106,11 +107,18 @@ def _log_exception() -> None:
 
 # run ---------------------------------------------------------------------------------------------
 
-def load_scenario(path: str | None):
+def load_scenario(path: str | None, sample: bool = False):
+    """The scenario of a JSON file; with --sample also a scenario shipped with the sample, by name."""
     from .core.scenario import Scenario, ScenarioError
 
     if path is None:
         return Scenario.default()
+    if sample and not Path(path).exists():
+        from .io.sample_scenarios import sample_scenarios
+
+        shipped = sample_scenarios()
+        if path in shipped:
+            return Scenario.from_dict(shipped[path])
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
@@ -182,7 +190,7 @@ def cmd_run(args) -> int:
     from .core.scenario import ScenarioError
     from .core.system import ModelInputError
 
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, sample=args.sample)
     overrides = {}
     if args.simulations is not None:
         if args.simulations < 0:
