@@ -447,3 +447,15 @@ def test_break_even_tab_plots_the_engine_grid_without_a_simulation(sample_window
     assert w.result.break_even["acute_only"][p] == 0
     impact = w.result.forms["acute_only"]["shift_impact_gbp_k"][p]
     assert f"already in deficit with no shift; the shift itself adds £{impact:,.0f}k" in texts
+
+
+def test_table_figures_follow_the_report_conventions():
+    from strandrisk.ui.tables import format_value
+
+    assert format_value(-1234.25, "money") == "(1,234.3)"  # half away from zero, as Excel rounds
+    assert format_value(2.25, "money") == "2.3" and format_value(-0.04, "money") == "(0.0)"
+    assert format_value(0.0, "money0") == "-" and format_value(-12345.5, "money0") == "(12,346)"
+    assert format_value(-0.0125, "share") == "(1.3%)" and format_value(-3.25, "days") == "(3.3)"
+    assert format_value(2029, "year") == "2029/30" and format_value(float("nan"), "year") == "never"
+    assert format_value(float("nan"), "multiplier") == "none" and format_value(4.155, "multiplier") == "4.16x"
+    assert format_value(1, "years") == "1 year later" and format_value(-2, "years") == "2 years earlier"
