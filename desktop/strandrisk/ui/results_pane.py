@@ -78,16 +78,25 @@ def _summary_line(result, p) -> str:
     return "<br>".join(parts)
 
 
-# the All providers table: (figure, column heading, kind); the last three are worked out per row
+# the All providers table: (figure, column heading, kind)
 PROVIDER_COLUMNS = (
     ("cumulative_surplus_gbp_k", "Cumulative surplus £000", "money0"),
     ("shift_impact_gbp_k", "Shift impact £000", "money0"),
     ("first_liquidity_risk_year", "Cash short from", "year"),
+    ("break_even", "Break-even shift", "multiplier"),
     ("npv_stranded_gbp_k", "NPV stranded cost £000", "money0"),
     ("lowest_cash", "Lowest cash £000", "money0"),
     ("worst_rating", "Worst rating", "rating"),
-    ("break_even", "Break-even shift", "multiplier"),
 )
+
+
+def _provider_figure(result, form: str, q: int, key: str) -> float:
+    if key in ("lowest_cash", "worst_rating"):
+        series = yearly(result, form, q, "cash_gbp_k" if key == "lowest_cash" else "rating_finance")
+        if np.all(np.isnan(series)):
+            return float("nan")
+        return float(np.nanmin(series) if key == "lowest_cash" else np.nanmax(series))
+    return scalar(result, form, q, key)
 
 
 class ResultsPane(QWidget):
@@ -149,12 +158,7 @@ class ResultsPane(QWidget):
         labels, values, kinds = [], [], []
         for q in range(result.system.n_providers):
             for form in result.provider_forms(q):
-                row = [scalar(result, form, q, key) for key, _label, _kind in PROVIDER_COLUMNS[:-3]]
-                cash = yearly(result, form, q, "cash_gbp_k")
-                row.append(float("nan") if np.all(np.isnan(cash)) else float(np.nanmin(cash)))
-                ratings = yearly(result, form, q, "rating_finance")
-                row.append(float("nan") if np.all(np.isnan(ratings)) else float(np.nanmax(ratings)))
-                row.append(scalar(result, form, q, "break_even"))
+                row = [_provider_figure(result, form, q, key) for key, _label, _kind in PROVIDER_COLUMNS]
                 labels.append([str(result.system.provider_code[q]), str(result.system.provider_name[q]),
                                FORM_LABELS[form]])
                 values.append(row)
