@@ -195,7 +195,8 @@ class UncertaintyPane(QWidget):
         panel = self.charts["break_even"]
         view = shift_curve_view(result, p)
         if view is None:
-            panel._show_message("This provider is community-only: the shift of acute activity has no "
+            panel._show_message("No break-even grid was run for these results." if result.shift_curve is None else
+                                "This provider is community-only: the shift of acute activity has no "
                                 "break-even here. Pick an acute or integrated provider.")
             return
         multipliers, curves = view
