@@ -395,7 +395,8 @@ def test_results_header_and_all_providers_table(sample_window):
     assert w.result.first_liquidity_risk_year("acute_only", za1) in text
     model = pane.providers_table.model_
     assert model.rowCount() == sum(len(w.result.provider_forms(p)) for p in range(w.result.system.n_providers))
-    row = next(r for r in range(model.rowCount()) if model.cell_text(r, 0) == "ZA1" and model.cell_text(r, 2) == "Acute-only")
+    row = next(r for r in range(model.rowCount())
+               if model.cell_text(r, 0) == "ZA1" and model.cell_text(r, 2) == "Acute-only")
     impact = w.result.forms["acute_only"]["shift_impact_gbp_k"][za1]
     assert model.cell_text(row, 4) == f"{impact:,.0f}"
     assert model.cell_text(row, 5) == w.result.first_liquidity_risk_year("acute_only", za1)

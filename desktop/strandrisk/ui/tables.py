@@ -163,7 +163,9 @@ class ArrayTableModel(QAbstractTableModel):
             cells = []
             for c in cols:
                 v = self.raw_value(r, c)
-                if isinstance(v, float) and self.kind(int(self._order[r]), c - len(self._label_headers)) in ("year", "years"):
+                labelled = isinstance(v, float) and self.kind(int(self._order[r]), c - len(self._label_headers)) \
+                    in ("year", "years")  # a financial year pastes as its label, not its start year
+                if labelled:
                     cells.append("" if math.isnan(v) else _safe(self.cell_text(r, c)))
                 elif isinstance(v, float):
                     cells.append("" if math.isnan(v) else repr(round(v, 6)))
