@@ -186,20 +186,24 @@ class _Lines:
 
     def cost(self, activity: np.ndarray):
         """Acute cost and stranded cost of every line on an activity path (S,K,H+1): (S,K,H) each."""
-        c = self.unit_cost
-        E = c * activity
-        D = self.step[None, :, None]
-        N = np.ceil(activity / D - 1e-9)
-        R = N.copy()
+        # the same sums as E (v + f) + R D sf c + (F - F*), written in place: the break-even grid spends
+        # most of its time here, and every full-size temporary saved is memory traffic saved
+        E = np.multiply(self.unit_cost, activity)
+        N = np.divide(activity, self.step[None, :, None])
+        N -= 1e-9
+        np.ceil(N, out=N)  # semi-fixed steps needed
+        R = N.copy()  # retained over the release lag
         for lag in range(1, self.semi_fixed_lag + 1):
-            R[:, :, lag:] = np.maximum(R[:, :, lag:], N[:, :, :-lag])
-        semi = R * self.semi_unit
-        semi_stranded = (R - N) * self.semi_unit
-        F_star = self.f * E
-        excess = self._fixed_excess(F_star)  # F - F*
-        cost = (self.v + self.f) * E + semi + excess
-        stranded = excess + semi_stranded
-        return cost[:, :, 1:], stranded[:, :, 1:]
+            np.maximum(R[:, :, lag:], N[:, :, :-lag], out=R[:, :, lag:])
+        excess = self._fixed_excess(self.f * E)  # F - F*
+        np.subtract(R, N, out=N)
+        N *= self.semi_unit  # stranded semi-fixed cost
+        R *= self.semi_unit  # semi-fixed cost
+        E *= self.v + self.f
+        E += R
+        E += excess
+        N += excess
+        return E[:, :, 1:], N[:, :, 1:]
 
     def _fixed_excess(self, F_star: np.ndarray) -> np.ndarray:
         """F - F* of the fixed-cost recursion, (S,K,H+1). Walked year by year on a years-first copy so
