@@ -243,12 +243,21 @@ class _Lines:
         over_share = np.where(is_act | is_blend | (is_block & ~rebased), sy.line_marginal_rate[:, None], 0.0)  # (K,H)
         A = activity[:, :, 1:]
         C = sy.line_ceiling[None, :, None]
-        paid = paid_share[None] * np.minimum(A, C) if np.isfinite(sy.line_ceiling).any() else paid_share[None] * A
-        if np.any(over_share > 0) and np.isfinite(sy.line_ceiling).any():
-            paid += over_share[None] * np.maximum(0.0, A - C)
+        ceilings = np.isfinite(sy.line_ceiling).any()
+        paid = np.minimum(A, C) if ceilings else A.copy()  # written in place from here (fewer temporaries)
+        paid *= paid_share[None]
+        if np.any(over_share > 0) and ceilings:
+            over = np.subtract(A, C)
+            np.maximum(over, 0.0, out=over)
+            over *= over_share[None]
+            paid += over
         if rebased.any():
             paid += rebased[None] * activity[:, :, :-1]
-        return (fixed[None] + price0[None] * paid) * self.uplift - clawback
+        paid *= price0[None]
+        paid += fixed[None]
+        paid *= self.uplift
+        paid -= clawback
+        return paid
 
 
 def _segments_of(sorted_keys: np.ndarray):
