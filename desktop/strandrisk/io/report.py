@@ -203,7 +203,7 @@ def _summary(wb, styles, ctx: _Context) -> None:
     w.blank()
     w.append([w.cell("Reading", "subtitle")])
     for sentence in reading(r):
-        w.append([None, w.text(sentence, "reading")], height=14 * (1 + len(sentence) // 150))
+        w.append([None, w.text(sentence, "reading")], height=18 * max(1, math.ceil(len(sentence) / 250)))
         w.merge(2, 12)
     w.blank()
     w.append([w.cell("Per provider and form", "subtitle")])
