@@ -35,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the model on input files and print a summary")
     run.add_argument("inputs", nargs="*", metavar="INPUT", help="spreadsheets (.xlsx .xlsm .xls .ods .csv) or a TAC file")
     run.add_argument("--sample", action="store_true", help="use the built-in fictional sample system")
-    run.add_argument("--scenario", metavar="FILE", help="scenario JSON file (defaults for anything it leaves out)")
+    run.add_argument("--scenario", metavar="FILE", help="scenario JSON file (defaults for anything it leaves out); "
+                     "with --sample also a sample scenario by name, e.g. \"Faster shift\"")
     run.add_argument("--mapping", metavar="FILE", help="column mapping JSON saved from the app or `check`")
     run.add_argument("--simulations", type=int, metavar="N", help="Monte Carlo draws (default: the scenario's, 10000)")
     run.add_argument("--seed", type=int, metavar="S", help="random seed (default: the scenario's, 2014)")
@@ -53,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("path", metavar="PATH")
 
     gui = sub.add_parser("gui", help="start the desktop app")
-    gui.add_argument("project", nargs="?", metavar="PROJECT", help="a .strandrisk project to open")
+    gui.add_argument("project", nargs="*", metavar="FILE",
+                     help="a .strandrisk project, or input spreadsheets to read into a new project")
     gui.add_argument("--sample", action="store_true", help="open the built-in sample system")
     return parser
 
@@ -105,11 +107,18 @@ def _log_exception() -> None:
 
 # run ---------------------------------------------------------------------------------------------
 
-def load_scenario(path: str | None):
+def load_scenario(path: str | None, sample: bool = False):
+    """The scenario of a JSON file; with --sample also a scenario shipped with the sample, by name."""
     from .core.scenario import Scenario, ScenarioError
 
     if path is None:
         return Scenario.default()
+    if sample and not Path(path).exists():
+        from .io.sample_scenarios import sample_scenarios
+
+        shipped = sample_scenarios()
+        if path in shipped:
+            return Scenario.from_dict(shipped[path])
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
@@ -181,7 +190,7 @@ def cmd_run(args) -> int:
     from .core.scenario import ScenarioError
     from .core.system import ModelInputError
 
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, sample=args.sample)
     overrides = {}
     if args.simulations is not None:
         if args.simulations < 0:
@@ -256,7 +265,8 @@ def summary_table(result) -> str:
     sc = result.scenario
     head = (f"StrandRisk {__version__} - scenario '{sc.name}', base year {result.scenario.to_dict()['base_year']}, "
             f"{result.years[0]} to {result.years[-1]} (GBP 000; brackets are negative)")
-    cols = ["Provider", "Form", "NPV stranded", "Cum. surplus", "Closing cash", "Worst rating", "Break-even x"]
+    cols = ["Provider", "Form", "NPV stranded", "Cum. surplus", "Shift impact", "Closing cash", "Cash short from",
+            "Worst rating", "Break-even x"]
     rows = []
     sy = result.system
     with_contracts = set(np.asarray(sy.line_provider).tolist())
@@ -270,7 +280,8 @@ def summary_table(result) -> str:
             if p not in with_contracts:
                 be_text = "no contracts"
             rows.append([str(sy.provider_code[p]), form, _fmt_money(m["npv_stranded_gbp_k"][p]),
-                         _fmt_money(m["cumulative_surplus_gbp_k"][p]), _fmt_money(m["cash_gbp_k"][p][-1]),
+                         _fmt_money(m["cumulative_surplus_gbp_k"][p]), _fmt_money(m["shift_impact_gbp_k"][p]),
+                         _fmt_money(m["cash_gbp_k"][p][-1]), result.first_liquidity_risk_year(form, p) or "never",
                          worst, be_text])
     widths = [max(len(str(r[i])) for r in rows + [cols]) for i in range(len(cols))]
     lines = [head, ""]
@@ -284,6 +295,10 @@ def summary_table(result) -> str:
         lines.append(f"{bare} provider(s) have no block contracts (TAC data alone gives accounts, not contracts): "
                      "their income and costs follow the scenario's price uplift and cost inflation, nothing strands, "
                      "and both forms are alike. Add Block contracts and Community budgets to compare the forms.")
+    lines.append("")
+    lines.append("Shift impact: cumulative surplus minus the same with no shift of activity out of hospital "
+                 "(positive: the shift helps). Cash short from: the first year cash falls below "
+                 f"{sc.min_cash_days:g} days of cost.")
     if result.monte_carlo is not None:
         lines.append("")
         lines.append(result.monte_carlo.summary_text(result))

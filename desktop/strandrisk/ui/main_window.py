@@ -438,9 +438,12 @@ class MainWindow(QMainWindow):
             self.cancel_job(wait=True)
 
         def done(imported):
+            from ..io.sample_scenarios import BASE_CASE, sample_scenarios
+
             self.project_path = None
             self.undo_stack.clear()
             self.mapping = None
+            self.scenarios, self.current_scenario = sample_scenarios(), BASE_CASE
             self._set_data(imported, [], is_sample=True)
             self.data_dirty = False
             self.undo_stack.setClean()
