@@ -30,11 +30,32 @@ MAX_ENTRY_RATIO = 200  # uncompressed / compressed for entries over 1 MB
 MAX_CSV_BYTES = 800_000_000
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+XLSB_MESSAGE = ("is an Excel binary workbook (.xlsb), which StrandRisk does not read: open it in Excel and "
+                "save it as .xlsx (File > Save As > Excel Workbook)")
+TOO_LARGE = "is too large or damaged"
 PASSWORD_MESSAGE = "is password-protected: remove the password in Excel (File > Info > Protect) and save again"
 
 
 class UnreadableFile(Exception):
     """The file cannot be read at all; the message (without the file name) is one line for the user."""
+
+
+DAMAGED_PACKAGE = ("is damaged: its zip package cannot be opened (cut short or altered); open it in Excel or "
+                   "LibreOffice and save it again")
+
+
+def read_part(zf: zipfile.ZipFile, name: str) -> bytes:
+    """One part of a zip package; a damaged part is one line for the user, never the zip module's words."""
+    try:
+        return zf.read(name)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as exc:
+        if isinstance(exc, RuntimeError) and "password" in str(exc).lower():
+            raise UnreadableFile(PASSWORD_MESSAGE) from None
+        raise UnreadableFile(f"is damaged: the part '{name}' inside it cannot be unpacked; open it in Excel "
+                             "or LibreOffice and save it again") from None
+    except Exception:  # noqa: BLE001 - zlib.error and friends: the same answer
+        raise UnreadableFile(f"is damaged: the part '{name}' inside it cannot be unpacked; open it in Excel "
+                             "or LibreOffice and save it again") from None
 
 
 HEAD_ROWS = 200  # rows looked at for the header and preview
@@ -130,6 +151,11 @@ def read_workbook(path: Path) -> RawWorkbook:
         return read_csv(path)
     if kind == "zip":
         fmt, date1904, _ = check_zip(path, scan=False)
+        if fmt == "xlsb":
+            raise UnreadableFile(XLSB_MESSAGE)
+        if fmt == "ods":
+            return read_ods(path)
+        check_xlsx_extent(path)
         if fmt in ("xlsx", "xlsm"):
             # The error-cell scan decompresses the sheets again; zlib releases the GIL, so it runs
             # beside the reader instead of after it.
@@ -165,7 +191,9 @@ def _read_calamine(path: Path, fmt: str) -> RawWorkbook:
         metadata = wb.sheets_metadata
     except pc.PasswordError:
         raise UnreadableFile(PASSWORD_MESSAGE) from None
-    except Exception as exc:  # noqa: BLE001 - every reader failure becomes one line
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - a reader panic (pyo3 PanicException) is a BaseException
         raise UnreadableFile(_reader_message(fmt, exc)) from None
     sheets = []
     for meta in metadata:
@@ -180,7 +208,9 @@ def _read_calamine(path: Path, fmt: str) -> RawWorkbook:
             rows = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS + 1)
         except pc.PasswordError:
             raise UnreadableFile(PASSWORD_MESSAGE) from None
-        except Exception as exc:  # noqa: BLE001
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - panics included, as above
             raise UnreadableFile(_reader_message(fmt, exc, meta.name)) from None
         notes = []
         if len(rows) > MAX_ROWS:
@@ -197,15 +227,27 @@ def _read_calamine(path: Path, fmt: str) -> RawWorkbook:
     return RawWorkbook(fmt, sheets)
 
 
-def _reader_message(fmt: str, exc: Exception, sheet: str = "") -> str:
-    detail = " ".join(str(exc).split())[:160]
+def _reader_message(fmt: str, exc: BaseException, sheet: str = "") -> str:
+    detail = _plain_detail(exc)
     where = f" (sheet '{sheet}')" if sheet else ""
-    if "entity" in detail.lower() or "doctype" in detail.lower():
+    low = detail.lower()
+    if "entity" in low or "doctype" in low:
         return f"contains unsafe XML (entity declarations){where}: it was not read"
-    if "limit" in detail.lower():
-        return f"is too large or built to exhaust memory{where}: it was not read ({detail})"
+    if "limit" in low or "memory" in low or "alloc" in low or "capacity" in low:
+        return f"{TOO_LARGE}{where}: it asks for more cells or memory than any real workbook ({detail})"
+    if type(exc).__name__ == "PanicException" or not detail:
+        return (f"is damaged or not a real {fmt} file{where}: the reader could not make sense of it; open it "
+                "in Excel and save it again as .xlsx")
     return (f"is damaged or not a real {fmt} file{where}: open it in Excel and save it again as .xlsx "
             f"({detail})")
+
+
+_CLASS_NAME = re.compile(r"\b[A-Za-z_]*(?:Error|Exception|Panic)\b:?\s*|\[Errno -?\d+\]\s*")
+
+
+def _plain_detail(exc: BaseException) -> str:
+    """The reader's own words, one line, without exception class names or errno codes."""
+    return _CLASS_NAME.sub("", " ".join(str(exc).split()))[:160].strip(" :()")
 
 
 # Zip packages ------------------------------------------------------------------------------------
@@ -217,9 +259,8 @@ def check_zip(path: Path, scan: bool = True):
     """
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise UnreadableFile(f"is a damaged zip package, not a readable workbook ({exc}): open it in Excel "
-                             "and save it again") from None
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        raise UnreadableFile(DAMAGED_PACKAGE) from None
     with zf:
         infos = zf.infolist()
         if len(infos) > MAX_ZIP_ENTRIES:
@@ -240,7 +281,7 @@ def check_zip(path: Path, scan: bool = True):
             raise UnreadableFile(f"would expand to {total / 1e9:.1f} GB: too large to read")
         names = {i.filename.replace("\\", "/").lower(): i.filename for i in infos}
         if "mimetype" in names:
-            mime = zf.read(names["mimetype"])[:100]
+            mime = read_part(zf, names["mimetype"])[:100]
             if b"opendocument.spreadsheet" in mime:
                 return "ods", False, {}
             raise UnreadableFile("is an OpenDocument file but not a spreadsheet (.ods)")
@@ -253,6 +294,13 @@ def check_zip(path: Path, scan: bool = True):
         fmt = "xlsm" if "xl/vbaproject.bin" in names else "xlsx"
         date1904, errors = _scan_xlsx(zf, names, scan)
     return fmt, date1904, errors
+
+
+def _xml_words(exc: Exception) -> str:
+    name = type(exc).__name__
+    if name in ("EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden"):
+        return "entity or document type declarations, refused for safety"
+    return "broken XML"
 
 
 def _scan_errors(path: Path):
@@ -278,17 +326,21 @@ def _scan_xlsx(zf: zipfile.ZipFile, names: dict, scan: bool = True):
     from defusedxml import ElementTree as SafeET
 
     try:
-        wb_root = SafeET.fromstring(zf.read(names["xl/workbook.xml"]))
+        wb_root = SafeET.fromstring(read_part(zf, names["xl/workbook.xml"]))
+    except UnreadableFile:
+        raise
     except Exception as exc:  # noqa: BLE001 - defusedxml refusals and broken XML alike
-        raise UnreadableFile(f"has a damaged or unsafe workbook part ({type(exc).__name__}): not read") from None
+        raise UnreadableFile(f"has a damaged or unsafe workbook part ({_xml_words(exc)}): not read") from None
     date1904 = False
     targets = {}
     rels_name = names.get("xl/_rels/workbook.xml.rels")
     if rels_name:
         try:
-            rels = SafeET.fromstring(zf.read(rels_name))
+            rels = SafeET.fromstring(read_part(zf, rels_name))
+        except UnreadableFile:
+            raise
         except Exception as exc:  # noqa: BLE001
-            raise UnreadableFile(f"has a damaged or unsafe part ({type(exc).__name__}): not read") from None
+            raise UnreadableFile(f"has a damaged or unsafe part ({_xml_words(exc)}): not read") from None
         for rel in rels:
             target = rel.get("Target", "").replace("\\", "/")
             target = target.lstrip("/") if target.startswith("/") else "xl/" + target
@@ -308,7 +360,7 @@ def _scan_xlsx(zf: zipfile.ZipFile, names: dict, scan: bool = True):
         part = names.get(targets.get(rid, ""))
         if part is None:
             continue
-        data = zf.read(part)
+        data = read_part(zf, part)
         found = {}
         if b't="e"' in data:
             for m in _CELL_ERROR.finditer(data):
@@ -348,8 +400,10 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data.decode("utf-16", "replace"), "UTF-16"
     sample = data[:4096]
     if sample.count(b"\x00") > len(sample) // 4:
-        enc = "utf-16-le" if sample[1:2] == b"\x00" else "utf-16-be"
-        return data.decode(enc, "replace"), "UTF-16"
+        # No BOM: the zero byte of ASCII characters says which end comes first.
+        little = sample[1::2].count(0) >= sample[0::2].count(0)
+        return data.decode("utf-16-le" if little else "utf-16-be", "replace"), \
+            "UTF-16 LE (no BOM)" if little else "UTF-16 BE (no BOM)"
     try:
         return data.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError:
@@ -365,7 +419,8 @@ def sniff_delimiter(text: str) -> str:
         return max(counts, key=counts.get) if any(counts.values()) else ","
 
 
-_PY_ENCODING = {"UTF-8 with BOM": "utf-8-sig", "UTF-16": "utf-16", "UTF-8": "utf-8", "Windows-1252": "cp1252"}
+_PY_ENCODING = {"UTF-8 with BOM": "utf-8-sig", "UTF-16": "utf-16", "UTF-16 LE (no BOM)": "utf-16-le",
+                "UTF-16 BE (no BOM)": "utf-16-be", "UTF-8": "utf-8", "Windows-1252": "cp1252"}
 
 
 def read_csv(path: Path) -> RawWorkbook:
@@ -440,3 +495,314 @@ def _csv_columns(sheet: RawSheet, start: int, text_columns: set):
 
 def _delimiter_name(d: str) -> str:
     return {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}.get(d, repr(d))
+
+
+# Sheet extents of xlsx, checked before the reader allocates ---------------------------------------
+
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLUMNS = 16_384  # XFD
+MAX_GRID_CELLS = 30_000_000  # rows x columns the reader may lay out for one sheet (about 1 GB)
+_FAR_REF = re.compile(rb'\br="([A-Z]{3,}[0-9]+|[A-Z]*[0-9]{7,})"')
+_ANY_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)([0-9]+)"')
+
+
+def column_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def check_xlsx_extent(path: Path) -> None:
+    """Refuse a sheet whose cell references lie beyond Excel's last cell (XFD1048576), or whose far-away
+    cells would make the reader lay out more than MAX_GRID_CELLS cells: the fast reader allocates the
+    whole rectangle from A1 to the farthest cell at once.
+
+    Only references with a column of three letters or a row of seven digits are looked at in the
+    first pass (there are none in an ordinary sheet), so the cost is one decompression of each sheet.
+    """
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            name = info.filename.replace("\\", "/").lower()
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            if not _has_far_reference(zf, info.filename):
+                continue
+            rows, cols, worst = _extent(zf, info.filename)
+            sheet = _sheet_label(zf, info.filename)
+            if rows > EXCEL_MAX_ROWS or cols > EXCEL_MAX_COLUMNS:
+                raise UnreadableFile(f"{TOO_LARGE}: cell {worst} in {sheet} lies beyond Excel's last cell "
+                                     "(XFD1048576), which no real workbook has; open it in Excel and save it again")
+            if rows * cols > MAX_GRID_CELLS:
+                raise UnreadableFile(f"{TOO_LARGE}: a value at cell {worst} in {sheet}, far outside the table, "
+                                     f"would make it {rows:,} rows by {cols:,} columns; delete the stray cells "
+                                     "and save it again")
+
+
+def _sheet_label(zf: zipfile.ZipFile, part: str) -> str:
+    """"sheet 'Cash'" for a worksheet part, from the workbook's relationships; the part name if unknown."""
+    names = {i.filename.replace("\\", "/").lower(): i.filename for i in zf.infolist()}
+    try:
+        from defusedxml import ElementTree as SafeET
+
+        rels = SafeET.fromstring(read_part(zf, names["xl/_rels/workbook.xml.rels"]))
+        by_id = {r.get("Id"): r.get("Target", "").replace("\\", "/").lstrip("/").lower() for r in rels}
+        root = SafeET.fromstring(read_part(zf, names["xl/workbook.xml"]))
+        for el in root.iter():
+            if el.tag.rsplit("}", 1)[-1] == "sheet":
+                rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
+                target = by_id.get(rid, "")
+                if target and part.lower().endswith(target.removeprefix("xl/")):
+                    return f"sheet '{el.get('name')}'"
+    except Exception:  # noqa: BLE001 - the label is only for the message
+        pass
+    return f"the part {part}"
+
+
+def _chunks(zf: zipfile.ZipFile, name: str, size: int = 1 << 22):
+    """The part's bytes in blocks that overlap by 64 bytes, so that no reference is cut in two."""
+    try:
+        with zf.open(name) as fh:
+            tail = b""
+            while True:
+                block = fh.read(size)
+                if not block:
+                    return
+                yield tail + block
+                tail = block[-64:]
+    except UnreadableFile:
+        raise
+    except Exception:  # noqa: BLE001 - zlib.error, BadZipFile, CRC: one line for the user
+        raise UnreadableFile(f"is damaged: the part '{name}' inside it cannot be unpacked; open it in Excel or "
+                             "LibreOffice and save it again") from None
+
+
+def _has_far_reference(zf, name) -> bool:
+    return any(_FAR_REF.search(block) for block in _chunks(zf, name))
+
+
+def _extent(zf, name):
+    """(last row, last column, reference of the farthest cell) over every cell of one sheet part."""
+    rows = cols = 0
+    worst = ""
+    for block in _chunks(zf, name):
+        for m in _ANY_REF.finditer(block):
+            r, c = int(m.group(2)), column_number(m.group(1).decode("ascii"))
+            if r * max(c, 1) > rows * max(cols, 1) or r > EXCEL_MAX_ROWS or c > EXCEL_MAX_COLUMNS:
+                worst = (m.group(1) + m.group(2)).decode("ascii")
+            rows, cols = max(rows, r), max(cols, c)
+    return rows, cols, worst
+
+
+# OpenDocument spreadsheets --------------------------------------------------------------------------
+
+_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+_STYLE = "{urn:oasis:names:tc:opendocument:xmlns:style:1.0}"
+_CALCEXT = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}"
+MAX_REPEAT_COPIES = 1_000  # a row that holds data and says "repeat me" is read this many times at most
+_EMPTY_ROW: list = []  # shared by every blank row laid out before a row with data (never mutated)
+
+
+def read_ods(path: Path) -> RawWorkbook:
+    """An .ods read as a stream: repeated rows and columns are counted, never laid out beyond the caps,
+    and every cap or oddity is a note on its sheet (the fast reader drops a row repeated 0 times and
+    rows after a long blank run without a word)."""
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import iterparse
+
+    with zipfile.ZipFile(path) as zf:
+        names = {i.filename.replace("\\", "/").lower(): i.filename for i in zf.infolist()}
+        manifest = names.get("meta-inf/manifest.xml")
+        if manifest and b"encryption-data" in read_part(zf, manifest):
+            raise UnreadableFile(PASSWORD_MESSAGE)
+        if "content.xml" not in names:
+            raise UnreadableFile("is damaged: it has no content part (content.xml); open it in LibreOffice or "
+                                 "Excel and save it again")
+        reader = _OdsReader()
+        try:
+            with zf.open(names["content.xml"]) as fh:
+                for event, el in iterparse(fh, events=("start", "end")):
+                    reader.feed(event, el)
+        except UnreadableFile:
+            raise
+        except DefusedXmlException:
+            raise UnreadableFile("contains unsafe XML (entity declarations): it was not read") from None
+        except MemoryError:
+            raise
+        except Exception:  # noqa: BLE001 - broken XML, zlib and CRC errors alike
+            raise UnreadableFile("is damaged: its content part is not well-formed; open it in LibreOffice or "
+                                 "Excel and save it again") from None
+    return RawWorkbook("ods", reader.sheets)
+
+
+class _OdsReader:
+    """Builds RawSheets from iterparse events of content.xml; each row element is dropped once read."""
+
+    def __init__(self):
+        self.sheets: list[RawSheet] = []
+        self.hidden_styles: set = set()
+        self.stack: list = []
+        self.sheet: RawSheet | None = None
+        self.blank_run = 0  # blank rows seen since the last row with data, not laid out yet
+        self.dropped = 0  # rows with data beyond MAX_ROWS
+
+    def feed(self, event, el):
+        if event == "start":
+            self.stack.append(el)
+            if el.tag == _TABLE + "table" and self.sheet is None:
+                style = el.get(_TABLE + "style-name")
+                self.sheet = RawSheet(el.get(_TABLE + "name") or f"Sheet{len(self.sheets) + 1}", [],
+                                      "hidden" if style in self.hidden_styles else "")
+                self.blank_run = self.dropped = self.cut_rows = self.extra_notes = 0
+            return
+        self.stack.pop()
+        tag = el.tag
+        if tag == _STYLE + "style" and el.get(_STYLE + "family") == "table":
+            props = el.find(_STYLE + "table-properties")
+            if props is not None and props.get(_TABLE + "display") == "false":
+                self.hidden_styles.add(el.get(_STYLE + "name"))
+        elif tag == _TABLE + "table-row" and self.sheet is not None:
+            if not self.sheet.hidden:
+                self._row(el)
+            self._drop(el)
+        elif tag == _TABLE + "table" and self.sheet is not None and not any(
+                e.tag == _TABLE + "table" for e in self.stack):
+            if self.cut_rows:
+                self.sheet.notes.append(f"only the first {MAX_COLUMNS:,} columns were read ({self.cut_rows:,} "
+                                        "rows go further)")
+            if self.dropped:
+                self.sheet.notes.append(f"only the first {MAX_ROWS:,} rows were read: {self.dropped:,} more "
+                                        "rows with data after them were not read")
+            if self.extra_notes:
+                self.sheet.notes.append(f"{self.extra_notes:,} more rows repeated in the file were capped "
+                                        "the same way")
+            self.sheets.append(self.sheet)
+            self.sheet = None
+            self._drop(el)
+
+    def _note(self, text: str):
+        if len(self.sheet.notes) < 20:
+            self.sheet.notes.append(text)
+        else:
+            self.extra_notes += 1
+
+    def _drop(self, el):
+        el.clear()
+        if self.stack:
+            try:
+                self.stack[-1].remove(el)
+            except ValueError:
+                pass
+
+    def _row(self, el):
+        sheet = self.sheet
+        row_no = len(sheet.rows) + self.blank_run + 1
+        cells, cut = _ods_cells(el)
+        repeat = _repeat(el.get(_TABLE + "number-rows-repeated"))
+        if repeat == 0:
+            repeat = 1
+            if cells:
+                self._note(f"row {row_no} says it is repeated 0 times (not valid): it was read once")
+        if not cells:
+            self.blank_run += repeat
+            return
+        self.cut_rows += cut * min(repeat, MAX_REPEAT_COPIES)
+        room = MAX_ROWS - (len(sheet.rows) + self.blank_run)
+        if room <= 0:
+            self.dropped += repeat
+            return
+        sheet.rows.extend([_EMPTY_ROW] * self.blank_run)
+        self.blank_run = 0
+        copies = min(repeat, MAX_REPEAT_COPIES, room)
+        sheet.rows.extend([cells] * copies)
+        if copies < repeat:
+            why = (f"only the first {copies:,} copies were read" if copies == MAX_REPEAT_COPIES else
+                   f"only {copies:,} fit within the first {MAX_ROWS:,} rows")
+            self._note(f"row {row_no} is repeated {repeat:,} times in the file: {why}")
+            if copies == room:
+                self.dropped += repeat - copies
+
+
+def _repeat(text) -> int:
+    try:
+        return max(0, int(text)) if text is not None else 1
+    except ValueError:
+        return 1
+
+
+def _ods_cells(row_el):
+    """(cell values of one row, trailing blanks dropped; whether columns beyond MAX_COLUMNS were cut)."""
+    cells: list = []
+    blanks = 0
+    cut = False
+    for cell in row_el:
+        if cell.tag not in (_TABLE + "table-cell", _TABLE + "covered-table-cell"):
+            continue
+        repeat = max(1, _repeat(cell.get(_TABLE + "number-columns-repeated")))
+        value = _ods_value(cell)
+        if value is None:
+            blanks += repeat
+            continue
+        start = len(cells) + blanks
+        if start >= MAX_COLUMNS:
+            cut = True
+            break
+        cells.extend([None] * blanks)
+        blanks = 0
+        copies = min(repeat, MAX_COLUMNS - start)
+        cells.extend([value] * copies)
+        cut = cut or copies < repeat
+    return cells, cut
+
+
+def _ods_value(cell):
+    import datetime as dt
+
+    kind = cell.get(_OFFICE + "value-type")
+    if cell.get(_CALCEXT + "value-type") == "error":
+        return CellError(_ods_text(cell) or "#VALUE!")
+    if kind in ("float", "percentage", "currency"):
+        try:
+            return float(cell.get(_OFFICE + "value"))
+        except (TypeError, ValueError):
+            return _ods_text(cell) or None
+    if kind == "date":
+        text = cell.get(_OFFICE + "date-value") or ""
+        try:
+            return dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text)
+        except ValueError:
+            return _ods_text(cell) or None
+    if kind == "boolean":
+        return (cell.get(_OFFICE + "boolean-value") or "").lower() == "true"
+    text = _ods_text(cell)
+    return text if text else None
+
+
+def _ods_text(cell) -> str:
+    """The cell's paragraphs joined by line breaks; text:s spaces and tabs kept; comments left out."""
+    paragraphs = []
+    for p in cell:
+        if p.tag in (_TEXT + "p", _TEXT + "h"):
+            parts: list = []
+            _collect(p, parts)
+            paragraphs.append("".join(parts))
+    return "\n".join(paragraphs)
+
+
+def _collect(el, parts):
+    if el.text:
+        parts.append(el.text)
+    for child in el:
+        tag = child.tag
+        if tag == _TEXT + "s":
+            parts.append(" " * min(max(1, _repeat(child.get(_TEXT + "c"))), 1000))
+        elif tag == _TEXT + "tab":
+            parts.append("\t")
+        elif tag == _TEXT + "line-break":
+            parts.append("\n")
+        elif tag != _OFFICE + "annotation":
+            _collect(child, parts)
+        if child.tail:
+            parts.append(child.tail)

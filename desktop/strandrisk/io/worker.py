@@ -18,7 +18,9 @@ import sys
 import time
 from pathlib import Path
 
-MEMORY_LIMIT_BYTES = int(os.environ.get("STRANDRISK_IMPORT_MEMORY_MB", "3072")) * (1 << 20)
+# The reader process's whole address space (so its resident memory too) stays under 1.5 GB: a finance
+# laptop has 8 GB with Excel open. A file that needs more is answered "too large or damaged".
+MEMORY_LIMIT_BYTES = int(os.environ.get("STRANDRISK_IMPORT_MEMORY_MB", "1536")) * (1 << 20)
 TIME_LIMIT_SECONDS = float(os.environ.get("STRANDRISK_IMPORT_SECONDS", "120"))
 
 
@@ -88,10 +90,18 @@ def _process(path, display_name, mapping):
         if data is not None:
             datas.append((raw.name, data))
         raw.rows = []
-    from ..core.problems import NOTE, Problem
+    from ..core.problems import NOTE, WARNING, Problem
 
     problems[:0] = [Problem(NOTE, note, display_name) for note in book.notes]
+    problems[:0] = [Problem(WARNING, note, display_name, raw.name)
+                    for raw in book.sheets for note in raw.notes if is_loss(note)]
     return reports, datas, problems
+
+
+def is_loss(note: str) -> bool:
+    """A reader note that says data were left out (rows or columns beyond a cap): a warning, not a note."""
+    return note.startswith("only the first") or "were not read" in note or "copies were read" in note \
+        or "more rows repeated" in note
 
 
 def _child(conn, path, display_name, mapping_dict):
@@ -107,25 +117,34 @@ def _child(conn, path, display_name, mapping_dict):
             resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
     except (ImportError, ValueError, OSError):
         pass
-    from .readers import UnreadableFile
+    from .readers import UnreadableFile, _plain_detail
 
     try:
         result = ("ok", process_file(path, display_name, mapping_dict))
     except UnreadableFile as exc:
         result = ("unreadable", str(exc))
     except MemoryError:
-        result = ("unreadable", "is too large to read within the memory limit")
+        result = ("unreadable", OUT_OF_MEMORY)
     except RecursionError:
         result = ("unreadable", "is nested too deeply to read (damaged or hostile file)")
-    except Exception as exc:  # noqa: BLE001 - a parser bug on a hostile file is still one line
-        result = ("unreadable", f"could not be read ({type(exc).__name__}: {' '.join(str(exc).split())[:150]}): "
-                                "open it in Excel and save it again as .xlsx")
+    except BaseException as exc:  # noqa: BLE001 - a parser bug or a native reader's panic is still one line
+        detail = _plain_detail(exc)
+        result = ("unreadable", "could not be read: the reader failed on its contents"
+                                + (f" ({detail})" if detail else "") + "; open it in Excel and save it again as .xlsx")
     try:
         conn.send(result)
     except MemoryError:
-        conn.send(("unreadable", "is too large to read within the memory limit"))
+        conn.send(("unreadable", OUT_OF_MEMORY))
     finally:
         conn.close()
+
+
+OUT_OF_MEMORY = (f"is too large or damaged: reading it needs more than the reader's memory limit "
+                 f"({MEMORY_LIMIT_BYTES / (1 << 30):.1f} GB); if it is a real file, split it or save only the "
+                 "sheets StrandRisk needs")
+STOPPED = (f"is too large or damaged: the reader stopped on it (it asked for more than the "
+           f"{MEMORY_LIMIT_BYTES / (1 << 30):.1f} GB memory limit, or the contents are broken); open it in Excel "
+           "and save it again as .xlsx")
 
 
 def _context():
@@ -156,14 +175,12 @@ def run_isolated(path: str, display_name: str, mapping_dict: dict | None, cancel
                 try:
                     status, payload = parent.recv()
                 except (EOFError, OSError):
-                    raise WorkerFailure("could not be read: the reader stopped (the file may be damaged, "
-                                        "hostile or too large for the memory limit)") from None
+                    raise WorkerFailure(STOPPED) from None
                 break
             if cancel is not None and cancel():
                 raise _Cancelled()
             if not proc.is_alive() and not parent.poll(0):
-                raise WorkerFailure("could not be read: the reader stopped (the file may be damaged, hostile "
-                                    "or too large for the memory limit)")
+                raise WorkerFailure(STOPPED)
             if time.monotonic() > deadline:
                 raise WorkerFailure(f"took longer than {TIME_LIMIT_SECONDS:.0f} s to read and was stopped "
                                     "(damaged, hostile or very large file)")
