@@ -46,8 +46,7 @@ MAX_HEADER_CHARS = 256  # no header is longer; a longer cell is cut before match
 def _collapse_spaces(text) -> str:
     """Runs of spacing as one space, then cut: the unit patterns' optional spaces would otherwise try
     every split of a long run (quadratic time on a cell of 40,000 spaces)."""
-    text = str(text if text is not None else "")[:MAX_HEADER_CHARS * 64]
-    return " ".join(text.replace("\u00a0", " ").split())[:MAX_HEADER_CHARS]
+    return " ".join(str(text if text is not None else "").replace("\u00a0", " ").split())[:MAX_HEADER_CHARS]
 
 
 def normalise_header(text) -> str:

@@ -105,9 +105,12 @@ def is_loss(note: str) -> bool:
 
 
 def _child(conn, path, display_name, mapping_dict):
-    try:  # a native reader's panic message must not reach the user's terminal as a backtrace
+    try:  # a native reader's panic or abort must not reach the user's terminal as a backtrace
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)
+        import faulthandler
+
+        faulthandler.disable()
     except OSError:
         pass
     try:
