@@ -155,14 +155,17 @@ def read_workbook(path: Path) -> RawWorkbook:
             raise UnreadableFile(XLSB_MESSAGE)
         if fmt == "ods":
             return read_ods(path)
-        check_xlsx_extent(path)
         if fmt in ("xlsx", "xlsm"):
-            # The error-cell scan decompresses the sheets again; zlib releases the GIL, so it runs
-            # beside the reader instead of after it.
+            # The scan (sheet extents, error cells) decompresses the sheets again; zlib and the reader
+            # release the GIL, so it runs beside the reader instead of before it. On small packages it
+            # runs first, so that its refusals come before the reader allocates anything; on large ones
+            # a refusal ends the worker process at once (REFUSE_NOW) rather than wait for the reader.
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(max_workers=1) as pool:
                 scan = pool.submit(_scan_errors, path)
+                if _sheet_bytes(path) < SCAN_FIRST_BYTES:
+                    scan.result()
                 book = _read_calamine(path, fmt)
                 date1904, errors = scan.result()
         else:
@@ -303,10 +306,24 @@ def _xml_words(exc: Exception) -> str:
     return "broken XML"
 
 
-def _scan_errors(path: Path):
+SCAN_FIRST_BYTES = 8_000_000  # worksheet XML below this is scanned before the reader starts
+REFUSE_NOW = None  # set in the worker process: send a refusal and end the process at once
+
+
+def _sheet_bytes(path: Path) -> int:
     with zipfile.ZipFile(path) as zf:
-        names = {i.filename.replace("\\", "/").lower(): i.filename for i in zf.infolist()}
-        return _scan_xlsx(zf, names, True)
+        return sum(i.file_size for i in zf.infolist() if i.filename.lower().startswith("xl/worksheets/"))
+
+
+def _scan_errors(path: Path):
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = {i.filename.replace("\\", "/").lower(): i.filename for i in zf.infolist()}
+            return _scan_xlsx(zf, names, True)
+    except UnreadableFile as exc:
+        if REFUSE_NOW is not None:
+            REFUSE_NOW(str(exc))
+        raise
 
 
 _CELL_ERROR = re.compile(rb'<c\b([^>]*\bt="e"[^>]*)>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?<v>([^<]*)</v>')
@@ -360,6 +377,7 @@ def _scan_xlsx(zf: zipfile.ZipFile, names: dict, scan: bool = True):
         part = names.get(targets.get(rid, ""))
         if part is None:
             continue
+        _check_extent(zf, part, el.get("name"))
         data = read_part(zf, part)
         found = {}
         if b't="e"' in data:
@@ -501,8 +519,9 @@ def _delimiter_name(d: str) -> str:
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLUMNS = 16_384  # XFD
-MAX_GRID_CELLS = 30_000_000  # rows x columns the reader may lay out for one sheet (about 1 GB)
-_FAR_REF = re.compile(rb'\br="([A-Z]{3,}[0-9]+|[A-Z]*[0-9]{7,})"')
+MAX_GRID_CELLS = 10_000_000  # rows x columns the reader may lay out for one sheet at once
+MAX_SHEET_CELLS = 10_000_000  # cells read from one sheet: about 1 GB in the reader at ~100 bytes a cell
+_FAR_REF = re.compile(rb'r="(?:[A-Z]{3,}[0-9]|[A-Z]{0,3}[0-9]{7})')  # no leading \b: keeps re's fast prefix scan
 _ANY_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)([0-9]+)"')
 
 
@@ -513,50 +532,27 @@ def column_number(letters: str) -> int:
     return n
 
 
-def check_xlsx_extent(path: Path) -> None:
-    """Refuse a sheet whose cell references lie beyond Excel's last cell (XFD1048576), or whose far-away
-    cells would make the reader lay out more than MAX_GRID_CELLS cells: the fast reader allocates the
-    whole rectangle from A1 to the farthest cell at once.
+def _check_extent(zf: zipfile.ZipFile, part: str, sheet_name: str) -> None:
+    """Refuse a sheet of more than MAX_SHEET_CELLS cells, with cell references beyond Excel's last cell
+    (XFD1048576), or whose far-away cells would make the reader lay out more than MAX_GRID_CELLS cells:
+    the fast reader allocates the whole rectangle from A1 to the farthest cell at once.
 
-    Only references with a column of three letters or a row of seven digits are looked at in the
-    first pass (there are none in an ordinary sheet), so the cost is one decompression of each sheet.
+    Streamed in blocks; only references with a column of three letters or a row of seven digits are
+    looked at first (an ordinary sheet has none), and only then every reference of that sheet.
     """
-    with zipfile.ZipFile(path) as zf:
-        for info in zf.infolist():
-            name = info.filename.replace("\\", "/").lower()
-            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
-                continue
-            if not _has_far_reference(zf, info.filename):
-                continue
-            rows, cols, worst = _extent(zf, info.filename)
-            sheet = _sheet_label(zf, info.filename)
-            if rows > EXCEL_MAX_ROWS or cols > EXCEL_MAX_COLUMNS:
-                raise UnreadableFile(f"{TOO_LARGE}: cell {worst} in {sheet} lies beyond Excel's last cell "
-                                     "(XFD1048576), which no real workbook has; open it in Excel and save it again")
-            if rows * cols > MAX_GRID_CELLS:
-                raise UnreadableFile(f"{TOO_LARGE}: a value at cell {worst} in {sheet}, far outside the table, "
-                                     f"would make it {rows:,} rows by {cols:,} columns; delete the stray cells "
-                                     "and save it again")
-
-
-def _sheet_label(zf: zipfile.ZipFile, part: str) -> str:
-    """"sheet 'Cash'" for a worksheet part, from the workbook's relationships; the part name if unknown."""
-    names = {i.filename.replace("\\", "/").lower(): i.filename for i in zf.infolist()}
-    try:
-        from defusedxml import ElementTree as SafeET
-
-        rels = SafeET.fromstring(read_part(zf, names["xl/_rels/workbook.xml.rels"]))
-        by_id = {r.get("Id"): r.get("Target", "").replace("\\", "/").lstrip("/").lower() for r in rels}
-        root = SafeET.fromstring(read_part(zf, names["xl/workbook.xml"]))
-        for el in root.iter():
-            if el.tag.rsplit("}", 1)[-1] == "sheet":
-                rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
-                target = by_id.get(rid, "")
-                if target and part.lower().endswith(target.removeprefix("xl/")):
-                    return f"sheet '{el.get('name')}'"
-    except Exception:  # noqa: BLE001 - the label is only for the message
-        pass
-    return f"the part {part}"
+    far, cells = _first_pass(zf, part)
+    sheet = f"sheet '{sheet_name}'"
+    if cells > MAX_SHEET_CELLS:
+        raise UnreadableFile(_too_many_cells(cells, sheet))
+    if far:
+        rows, cols, worst = _extent(zf, part)
+        if rows > EXCEL_MAX_ROWS or cols > EXCEL_MAX_COLUMNS:
+            raise UnreadableFile(f"{TOO_LARGE}: cell {worst} in {sheet} lies beyond Excel's last cell "
+                                 "(XFD1048576), which no real workbook has; open it in Excel and save it again")
+        if rows * cols > MAX_GRID_CELLS:
+            raise UnreadableFile(f"{TOO_LARGE}: a value at cell {worst} in {sheet}, far outside the table, "
+                                 f"would make it {rows:,} rows by {cols:,} columns; delete the stray cells "
+                                 "and save it again")
 
 
 def _chunks(zf: zipfile.ZipFile, name: str, size: int = 1 << 22):
@@ -577,8 +573,19 @@ def _chunks(zf: zipfile.ZipFile, name: str, size: int = 1 << 22):
                              "LibreOffice and save it again") from None
 
 
-def _has_far_reference(zf, name) -> bool:
-    return any(_FAR_REF.search(block) for block in _chunks(zf, name))
+def _first_pass(zf, name) -> tuple[bool, int]:
+    """(whether any cell reference is far out, number of cells) of one sheet part."""
+    far = False
+    cells = 0
+    for block in _chunks(zf, name):
+        far = far or _FAR_REF.search(block) is not None
+        cells += block.count(b"<c")  # cells, and the rare <col>/<cfRule>: close enough for a limit
+    return far, cells
+
+
+def _too_many_cells(cells: int, where: str) -> str:
+    return (f"{TOO_LARGE}: {where} has {cells:,} cells, more than the {MAX_SHEET_CELLS:,} StrandRisk reads from "
+            "one sheet (for example 500,000 rows of 20 columns); keep only the rows and columns it needs")
 
 
 def _extent(zf, name):
@@ -655,7 +662,7 @@ class _OdsReader:
                 style = el.get(_TABLE + "style-name")
                 self.sheet = RawSheet(el.get(_TABLE + "name") or f"Sheet{len(self.sheets) + 1}", [],
                                       "hidden" if style in self.hidden_styles else "")
-                self.blank_run = self.dropped = self.cut_rows = self.extra_notes = 0
+                self.blank_run = self.dropped = self.cut_rows = self.extra_notes = self.cells = 0
             return
         self.stack.pop()
         tag = el.tag
@@ -716,6 +723,9 @@ class _OdsReader:
         sheet.rows.extend([_EMPTY_ROW] * self.blank_run)
         self.blank_run = 0
         copies = min(repeat, MAX_REPEAT_COPIES, room)
+        self.cells += len(cells)  # a repeated row is one list shared by its copies
+        if self.cells > MAX_SHEET_CELLS:
+            raise UnreadableFile(_too_many_cells(self.cells, f"sheet '{sheet.name}'"))
         sheet.rows.extend([cells] * copies)
         if copies < repeat:
             why = (f"only the first {copies:,} copies were read" if copies == MAX_REPEAT_COPIES else

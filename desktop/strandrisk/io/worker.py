@@ -120,7 +120,18 @@ def _child(conn, path, display_name, mapping_dict):
             resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
     except (ImportError, ValueError, OSError):
         pass
+    from . import readers
     from .readers import UnreadableFile, _plain_detail
+
+    def refuse_now(message: str) -> None:
+        """A refusal found beside the reader: answer now, instead of waiting for the reader to finish."""
+        try:
+            conn.send(("unreadable", message))
+            conn.close()
+        finally:
+            os._exit(0)
+
+    readers.REFUSE_NOW = refuse_now
 
     try:
         result = ("ok", process_file(path, display_name, mapping_dict))
