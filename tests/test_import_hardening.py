@@ -344,3 +344,42 @@ def test_damaged_content_of_ods_is_answered_in_plain_words(tmp_path):
         zf.writestr(zipfile.ZipInfo("mimetype"), odsgen.MIME)
         zf.writestr("content.xml", "<office:document-content><table:table")
     assert "damaged" in _fail(path)
+
+
+# .xls declared sizes (from a corpus file, altered here in a temporary folder) ------------------------
+
+XLS = CORPUS / "calamine/issue444.xls"
+
+
+def _xls_bytes():
+    if not XLS.exists():
+        pytest.skip("corpus not present")
+    return XLS.read_bytes()
+
+
+def test_xls_with_eight_duplicated_bytes_is_refused_before_reading(tmp_path):
+    """The first run's finding: 8 bytes duplicated inside the workbook made the reader ask for 4 GB."""
+    data = _xls_bytes()
+    (tmp_path / "dup.xls").write_bytes(data[:22321] + data[22321:22329] + data[22321:])
+    message = _fail(tmp_path / "dup.xls")
+    assert "damaged" in message and "save it as .xlsx" in message
+
+
+def test_xls_declaring_absurd_dimensions_or_string_counts_is_refused(tmp_path):
+    data = bytearray(_xls_bytes())
+    dims = data.index(b"\x00\x02\x0e\x00")  # the DIMENSIONS record: last row + 1 at bytes 8..11 of it
+    rows = bytearray(data)
+    rows[dims + 8:dims + 12] = (4_000_000).to_bytes(4, "little")
+    (tmp_path / "rows.xls").write_bytes(bytes(rows))
+    assert "4,000,000 rows" in _fail(tmp_path / "rows.xls")
+    sst = data.index(b"\xfc\x00")  # the SST record: distinct strings at bytes 8..11 of it
+    strings = bytearray(data)
+    strings[sst + 8:sst + 12] = (0x7FFFFFFF).to_bytes(4, "little")
+    (tmp_path / "sst.xls").write_bytes(bytes(strings))
+    assert "distinct texts" in _fail(tmp_path / "sst.xls")
+
+
+def test_corpus_xls_files_that_read_before_still_read():
+    for name in ("calamine/issue444.xls", "poi/SampleSS.xls", "calamine/sst_continue.xls"):
+        if (CORPUS / name).exists():
+            load_inputs([CORPUS / name])  # data or not, no refusal

@@ -183,6 +183,7 @@ def _read_ole(path: Path) -> RawWorkbook:
         head = fh.read(1 << 20)
     if "EncryptedPackage".encode("utf-16-le") in head or "EncryptionInfo".encode("utf-16-le") in head:
         raise UnreadableFile(PASSWORD_MESSAGE)
+    check_xls_sizes(path)
     return _read_calamine(path, "xls")
 
 
@@ -816,3 +817,113 @@ def _collect(el, parts):
             _collect(child, parts)
         if child.tail:
             parts.append(child.tail)
+
+
+# Legacy .xls: the sizes a workbook declares, checked before the reader trusts them -----------------
+
+_ENDOFCHAIN = 0xFFFFFFFE
+_FREESECT = 0xFFFFFFFF
+XLS_MAX_ROWS = 65_536
+XLS_MAX_COLUMNS = 256
+
+
+def check_xls_sizes(path: Path) -> None:
+    """Refuse an .xls whose Workbook stream declares absurd sizes: a sheet's dimensions beyond what the
+    format can hold (65,536 rows, 256 columns), or more shared strings than the stream has bytes. The
+    fast reader reserves memory from such counts (gigabytes for 8 duplicated bytes). A container that
+    cannot be walked is left to the reader, whose own errors say what is wrong."""
+    data = path.read_bytes()
+    stream = _cfb_stream(data, ("workbook", "book"))
+    if stream is None or stream[:2] != b"\x09\x08":  # not a BIFF5/8 stream opening with BOF: not walked
+        return
+    pos = 0
+    n = len(stream)
+    while pos + 4 <= n:
+        rec, size = int.from_bytes(stream[pos:pos + 2], "little"), int.from_bytes(stream[pos + 2:pos + 4], "little")
+        body = stream[pos + 4:pos + 4 + size]
+        if rec == 0x002F:  # FILEPASS: what follows is encrypted
+            raise UnreadableFile(PASSWORD_MESSAGE)
+        if rec == 0x0200 and size == 14:  # DIMENSIONS (BIFF8): first row, last row + 1, first col, last col + 1
+            rows, cols = int.from_bytes(body[4:8], "little"), int.from_bytes(body[10:12], "little")
+            if rows > XLS_MAX_ROWS or cols > XLS_MAX_COLUMNS:
+                raise UnreadableFile(f"{TOO_LARGE}: a sheet declares {rows:,} rows by {cols:,} columns, more than "
+                                     "an .xls file can hold (65,536 by 256); open it in Excel and save it as .xlsx")
+        elif rec == 0x00FC and size >= 8:  # SST: total and distinct shared strings
+            unique = int.from_bytes(body[4:8], "little")
+            if unique > n:
+                raise UnreadableFile(f"{TOO_LARGE}: it declares {unique:,} distinct texts in {n:,} bytes of "
+                                     "workbook data, which cannot be; open it in Excel and save it as .xlsx")
+        pos += 4 + size
+
+
+DAMAGED_OLE = ("is damaged: the directory inside its container is broken (cut or altered); open it in Excel and "
+               "save it as .xlsx")
+
+
+def _cfb_stream(data: bytes, names: tuple[str, ...]) -> bytes | None:
+    """One stream of an OLE compound file (the container of .xls), or None when it cannot be walked."""
+    try:
+        if len(data) < 512 or data[:8] != OLE_MAGIC:
+            return None
+        u16 = lambda o: int.from_bytes(data[o:o + 2], "little")  # noqa: E731
+        u32 = lambda o: int.from_bytes(data[o:o + 4], "little")  # noqa: E731
+        shift = u16(0x1E)
+        if shift not in (9, 12):
+            return None
+        size = 1 << shift
+        mini_size = 1 << u16(0x20)
+        cutoff = u32(0x38)
+
+        def sector(k: int) -> bytes:
+            start = (k + 1) * size
+            return data[start:start + size]
+
+        fat_sectors = [u32(0x4C + 4 * i) for i in range(109)]
+        difat, seen = u32(0x44), set()
+        while difat not in (_ENDOFCHAIN, _FREESECT) and difat not in seen and len(seen) < 10_000:
+            seen.add(difat)
+            block = sector(difat)
+            fat_sectors += [int.from_bytes(block[i:i + 4], "little") for i in range(0, size - 4, 4)]
+            difat = int.from_bytes(block[size - 4:size], "little")
+        fat = []
+        for k in fat_sectors:
+            if k in (_ENDOFCHAIN, _FREESECT) or (k + 2) * size > len(data) + size:
+                continue
+            block = sector(k)
+            fat += [int.from_bytes(block[i:i + 4], "little") for i in range(0, len(block), 4)]
+
+        def chain(first: int, table: list, read, limit: int) -> bytes:
+            out, k, steps = [], first, 0
+            while k < len(table) and steps < limit:
+                out.append(read(k))
+                k = table[k]
+                steps += 1
+            return b"".join(out)
+
+        max_steps = len(data) // size + 2
+        directory = chain(u32(0x30), fat, sector, max_steps)
+        entries = []
+        for off in range(0, len(directory) - 127, 128):
+            e = directory[off:off + 128]
+            name_len = int.from_bytes(e[64:66], "little")
+            name = e[:max(0, min(64, name_len) - 2)].decode("utf-16-le", "replace").lower()
+            entries.append((name, e[66], int.from_bytes(e[116:120], "little"), int.from_bytes(e[120:124], "little")))
+        if not entries or entries[0][1] != 5:  # the first entry of every real container is its root
+            raise UnreadableFile(DAMAGED_OLE)
+        target = next((e for e in entries if e[1] == 2 and e[0] in names), None)
+        if target is None:
+            return None
+        _, _, start, length = target
+        if length > len(data):
+            raise UnreadableFile(f"{TOO_LARGE}: its workbook part says it holds {length:,} bytes, in a file of "
+                                 f"{len(data):,} bytes; open it in Excel and save it as .xlsx")
+        if length >= cutoff:
+            return chain(start, fat, sector, max_steps)[:length]
+        root = entries[0]
+        mini_stream = chain(root[2], fat, sector, max_steps)
+        minifat_bytes = chain(u32(0x3C), fat, sector, max_steps)
+        minifat = [int.from_bytes(minifat_bytes[i:i + 4], "little") for i in range(0, len(minifat_bytes), 4)]
+        return chain(start, minifat, lambda k: mini_stream[k * mini_size:(k + 1) * mini_size],
+                     len(mini_stream) // mini_size + 2)[:length]
+    except (IndexError, ValueError):
+        return None
