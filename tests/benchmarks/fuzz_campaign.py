@@ -69,6 +69,11 @@ def heavy_files(tmp: Path) -> dict[str, Path]:
                                              for k, v in enumerate(example[1:], start=1)])
     out.close()
     files["template with 1,000,000 example rows"] = big
+    xls = fuzzing.CORPUS / "calamine/issue444.xls"
+    if xls.exists():
+        data = xls.read_bytes()
+        (tmp / "dup8.xls").write_bytes(data[:22321] + data[22321:22329] + data[22321:])
+        files["corpus issue444.xls with 8 bytes duplicated"] = tmp / "dup8.xls"
     return files
 
 
