@@ -141,6 +141,8 @@ def _child(conn, path, display_name, mapping_dict):
         result = ("unreadable", OUT_OF_MEMORY)
     except RecursionError:
         result = ("unreadable", "is nested too deeply to read (damaged or hostile file)")
+    except (KeyboardInterrupt, SystemExit):
+        raise
     except BaseException as exc:  # noqa: BLE001 - a parser bug or a native reader's panic is still one line
         detail = _plain_detail(exc)
         result = ("unreadable", "could not be read: the reader failed on its contents"
