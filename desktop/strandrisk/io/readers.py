@@ -71,6 +71,12 @@ class RawSheet:
     hidden: str = ""  # "", "hidden" or "very hidden"
     notes: list = field(default_factory=list)
     csv_source: tuple | None = None  # (path, python encoding, delimiter) when the body is read later
+    losses: list = field(default_factory=list)  # notes saying data were left out: warnings for the user
+
+    def lose(self, text: str) -> None:
+        """Record that rows or columns were left out (a note on the sheet and a warning)."""
+        self.notes.append(text)
+        self.losses.append(text)
 
     def head(self, n: int = HEAD_ROWS) -> list:
         return self.rows[:n]
@@ -216,14 +222,14 @@ def _read_calamine(path: Path, fmt: str) -> RawWorkbook:
             raise
         except BaseException as exc:  # noqa: BLE001 - panics included, as above
             raise UnreadableFile(_reader_message(fmt, exc, meta.name)) from None
-        notes = []
+        raw = RawSheet(meta.name, rows, "")
         if len(rows) > MAX_ROWS:
-            rows = rows[:MAX_ROWS]
-            notes.append(f"only the first {MAX_ROWS:,} rows were read")
+            raw.rows = rows = rows[:MAX_ROWS]
+            raw.lose(f"only the first {MAX_ROWS:,} rows were read")
         if rows and max(len(rows[0]), len(rows[-1])) > MAX_COLUMNS:
-            rows = [r[:MAX_COLUMNS] for r in rows]
-            notes.append(f"only the first {MAX_COLUMNS:,} columns were read")
-        sheets.append(RawSheet(meta.name, rows, "", notes))
+            raw.rows = [r[:MAX_COLUMNS] for r in rows]
+            raw.lose(f"only the first {MAX_COLUMNS:,} columns were read")
+        sheets.append(raw)
     try:
         wb.close()
     except Exception:  # noqa: BLE001
@@ -678,23 +684,25 @@ class _OdsReader:
         elif tag == _TABLE + "table" and self.sheet is not None and not any(
                 e.tag == _TABLE + "table" for e in self.stack):
             if self.cut_rows:
-                self.sheet.notes.append(f"only the first {MAX_COLUMNS:,} columns were read ({self.cut_rows:,} "
+                self.sheet.lose(f"only the first {MAX_COLUMNS:,} columns were read ({self.cut_rows:,} "
                                         "rows go further)")
             if self.dropped:
-                self.sheet.notes.append(f"only the first {MAX_ROWS:,} rows were read: {self.dropped:,} more "
+                self.sheet.lose(f"only the first {MAX_ROWS:,} rows were read: {self.dropped:,} more "
                                         "rows with data after them were not read")
             if self.extra_notes:
-                self.sheet.notes.append(f"{self.extra_notes:,} more rows repeated in the file were capped "
+                self.sheet.lose(f"{self.extra_notes:,} more rows repeated in the file were capped "
                                         "the same way")
             self.sheets.append(self.sheet)
             self.sheet = None
             self._drop(el)
 
-    def _note(self, text: str):
-        if len(self.sheet.notes) < 20:
-            self.sheet.notes.append(text)
+    def _note(self, text: str, loss: bool = False):
+        if len(self.sheet.notes) >= 20:
+            self.extra_notes += loss
+        elif loss:
+            self.sheet.lose(text)
         else:
-            self.extra_notes += 1
+            self.sheet.notes.append(text)
 
     def _drop(self, el):
         el.clear()
@@ -731,7 +739,7 @@ class _OdsReader:
         if copies < repeat:
             why = (f"only the first {copies:,} copies were read" if copies == MAX_REPEAT_COPIES else
                    f"only {copies:,} fit within the first {MAX_ROWS:,} rows")
-            self._note(f"row {row_no} is repeated {repeat:,} times in the file: {why}")
+            self._note(f"row {row_no} is repeated {repeat:,} times in the file: {why}", loss=True)
             if copies == room:
                 self.dropped += repeat - copies
 

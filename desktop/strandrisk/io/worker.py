@@ -79,6 +79,7 @@ def _process(path, display_name, mapping):
     from .sheets import read_sheet
 
     book = read_workbook(Path(path))
+    losses = [raw for raw in book.sheets if raw.losses]
     reports, datas, problems = [], [], []
     for raw in book.sheets:
         sm = mapping.for_sheet(display_name, raw.name) if mapping else None
@@ -93,15 +94,8 @@ def _process(path, display_name, mapping):
     from ..core.problems import NOTE, WARNING, Problem
 
     problems[:0] = [Problem(NOTE, note, display_name) for note in book.notes]
-    problems[:0] = [Problem(WARNING, note, display_name, raw.name)
-                    for raw in book.sheets for note in raw.notes if is_loss(note)]
+    problems[:0] = [Problem(WARNING, loss, display_name, raw.name) for raw in losses for loss in raw.losses]
     return reports, datas, problems
-
-
-def is_loss(note: str) -> bool:
-    """A reader note that says data were left out (rows or columns beyond a cap): a warning, not a note."""
-    return note.startswith("only the first") or "were not read" in note or "copies were read" in note \
-        or "more rows repeated" in note
 
 
 def _child(conn, path, display_name, mapping_dict):
