@@ -383,3 +383,21 @@ def test_corpus_xls_files_that_read_before_still_read():
     for name in ("calamine/issue444.xls", "poi/SampleSS.xls", "calamine/sst_continue.xls"):
         if (CORPUS / name).exists():
             load_inputs([CORPUS / name])  # data or not, no refusal
+
+
+def test_a_reader_panic_outside_the_worker_is_one_line_from_the_command_line(tmp_path, monkeypatch, capsys):
+    """TAC workbooks are read in the calling process: a panic there must not end `check` in a traceback."""
+    import strandrisk.io.check as check_module
+
+    class PanicException(BaseException):
+        pass
+
+    def panic(*args, **kwargs):
+        raise PanicException("index out of bounds")
+
+    monkeypatch.setattr(check_module, "run_check", panic)
+    path = tmp_path / "p.csv"
+    path.write_text(PROVIDERS_CSV, encoding="utf-8")
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "reader failed" in err and "Panic" not in err and "\n" == err[-1] and err.count("\n") == 1
