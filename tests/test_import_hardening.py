@@ -401,3 +401,15 @@ def test_a_reader_panic_outside_the_worker_is_one_line_from_the_command_line(tmp
     assert main(["check", str(path)]) == 2
     err = capsys.readouterr().err
     assert "reader failed" in err and "Panic" not in err and "\n" == err[-1] and err.count("\n") == 1
+
+
+def test_windows_memory_limit_structure_has_the_size_windows_expects():
+    """The job-object limit (Windows has no RLIMIT_AS) is set with a ctypes structure; on 64-bit Windows
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION is 144 bytes, and a wrong layout would set nothing."""
+    import ctypes
+
+    if ctypes.sizeof(ctypes.c_size_t) != 8:
+        pytest.skip("64-bit layout")
+    structure = worker._job_limit_structure()
+    assert ctypes.sizeof(structure) == 144
+    assert structure.ProcessMemoryLimit.offset == 112

@@ -108,11 +108,13 @@ def _child(conn, path, display_name, mapping_dict):
     except OSError:
         pass
     try:
-        if sys.platform != "win32":
+        if sys.platform == "win32":
+            limit_memory_windows(MEMORY_LIMIT_BYTES)
+        else:
             import resource
 
             resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
-    except (ImportError, ValueError, OSError):
+    except (ImportError, ValueError, OSError, AttributeError):
         pass
     from . import readers
     from .readers import UnreadableFile, _plain_detail
@@ -155,6 +157,53 @@ OUT_OF_MEMORY = (f"is too large or damaged: reading it needs more than the reade
 STOPPED = (f"is too large or damaged: the reader stopped on it (it asked for more than the "
            f"{MEMORY_LIMIT_BYTES / (1 << 30):.1f} GB memory limit, or the contents are broken); open it in Excel "
            "and save it again as .xlsx")
+
+
+def _job_limit_structure():
+    """JOBOBJECT_EXTENDED_LIMIT_INFORMATION as ctypes lays it out on 64-bit Windows (144 bytes)."""
+    import ctypes
+
+    dword, size_t = ctypes.c_uint32, ctypes.c_size_t
+
+    class Basic(ctypes.Structure):
+        _fields_ = [("PerProcessUserTimeLimit", ctypes.c_int64), ("PerJobUserTimeLimit", ctypes.c_int64),
+                    ("LimitFlags", dword), ("MinimumWorkingSetSize", size_t), ("MaximumWorkingSetSize", size_t),
+                    ("ActiveProcessLimit", dword), ("Affinity", size_t), ("PriorityClass", dword),
+                    ("SchedulingClass", dword)]
+
+    class IoCounters(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_uint64) for name in (
+            "ReadOperationCount", "WriteOperationCount", "OtherOperationCount", "ReadTransferCount",
+            "WriteTransferCount", "OtherTransferCount")]
+
+    class Extended(ctypes.Structure):
+        _fields_ = [("BasicLimitInformation", Basic), ("IoInfo", IoCounters), ("ProcessMemoryLimit", size_t),
+                    ("JobMemoryLimit", size_t), ("PeakProcessMemoryUsed", size_t), ("PeakJobMemoryUsed", size_t)]
+
+    return Extended
+
+
+def limit_memory_windows(limit: int) -> None:
+    """Windows has no RLIMIT_AS: the reader process puts itself in a job object whose per-process
+    committed-memory limit is ``limit`` bytes, so an allocation beyond it fails instead of paging."""
+    import ctypes
+    from ctypes import wintypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    kernel32.CreateJobObjectW.restype = wintypes.HANDLE
+    kernel32.CreateJobObjectW.argtypes = (ctypes.c_void_p, wintypes.LPCWSTR)
+    kernel32.SetInformationJobObject.argtypes = (wintypes.HANDLE, ctypes.c_int, ctypes.c_void_p, wintypes.DWORD)
+    kernel32.GetCurrentProcess.restype = wintypes.HANDLE
+    kernel32.AssignProcessToJobObject.argtypes = (wintypes.HANDLE, wintypes.HANDLE)
+    job_object_limit_process_memory, job_object_extended_limit_information = 0x100, 9
+    info = _job_limit_structure()()
+    info.BasicLimitInformation.LimitFlags = job_object_limit_process_memory
+    info.ProcessMemoryLimit = limit
+    job = kernel32.CreateJobObjectW(None, None)
+    if not job or not kernel32.SetInformationJobObject(job, job_object_extended_limit_information,
+                                                       ctypes.byref(info), ctypes.sizeof(info)) \
+            or not kernel32.AssignProcessToJobObject(job, kernel32.GetCurrentProcess()):
+        raise OSError(ctypes.get_last_error(), "the reader's memory limit could not be set")
 
 
 def _context():
