@@ -231,7 +231,17 @@ def parse_month(raw):
 
 
 def month_header_period_end(raw, date1904: bool = False):
-    """A wide-cash column header as a month-end date: 'Apr-25', 'M1 2025/26', a real date. Else None."""
+    """A wide-cash column header as a month-end date: 'Apr-25', 'M1 2025/26', a real date. Else None,
+    also for a date outside the plausible years (schema.PLAUSIBLE), which is then no month column."""
+    try:
+        end = _month_header(raw, date1904)
+    except ValueError:
+        return None
+    rule = schema.PLAUSIBLE[schema.DATE]
+    return end if end is not None and rule.low <= end.year <= rule.high else None
+
+
+def _month_header(raw, date1904: bool):
     if is_blank(raw) or isinstance(raw, bool):
         return None
     if isinstance(raw, dt.datetime):
