@@ -413,3 +413,11 @@ def test_windows_memory_limit_structure_has_the_size_windows_expects():
     structure = worker._job_limit_structure()
     assert ctypes.sizeof(structure) == 144
     assert structure.ProcessMemoryLimit.offset == 112
+
+
+def test_wide_cash_month_headers_outside_2000_to_2100_are_not_month_columns():
+    from strandrisk.io.values import month_header_period_end
+
+    assert month_header_period_end("Apr-25") == dt.date(2025, 4, 30)
+    assert month_header_period_end(dt.date(1995, 4, 30)) is None
+    assert month_header_period_end(35000.0) is None  # a 1995 date serial
