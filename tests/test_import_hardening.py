@@ -421,3 +421,21 @@ def test_wide_cash_month_headers_outside_2000_to_2100_are_not_month_columns():
     assert month_header_period_end("Apr-25") == dt.date(2025, 4, 30)
     assert month_header_period_end(dt.date(1995, 4, 30)) is None
     assert month_header_period_end(35000.0) is None  # a 1995 date serial
+
+
+def test_limits_are_shown_in_the_help_and_the_template_from_the_schema(tmp_path):
+    from openpyxl import load_workbook
+
+    from strandrisk.core import schema
+    from strandrisk.io.helptext import import_help_markdown
+    from strandrisk.io.template import write_template
+
+    text = import_help_markdown()
+    for rule in schema.PLAUSIBLE.values():
+        assert rule.words in text
+    assert "| Community budgets | Ramp years (years) | 0 to 30 |" in text  # a column's own narrower range
+    wb = load_workbook(write_template(tmp_path / "t.xlsx"))
+    comment = wb["Providers"]["E1"].comment.text
+    assert "Operating income" in wb["Providers"]["E1"].value and "Plausible values: £0 to £50bn" in comment
+    cells = [c.value for row in wb["Instructions"].iter_rows() for c in row]
+    assert "Plausible values" in cells and schema.PLAUSIBLE[schema.DATE].words in cells
