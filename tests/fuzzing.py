@@ -5,7 +5,8 @@ of ../shared/corpus when present (read, never copied). Each case is one mutated 
 `strandrisk check` in this process (the file itself is read in the usual worker process, with its
 memory and time limits). A case passes when the exit code is 0, 1 or 2, nothing printed is a
 traceback or names an exception class, the answer came within the reader's time limit, and the
-reader processes stayed under the memory limit.
+reader processes stayed under the memory limit; and when `check` exits 0, `run` on the same file
+exits 0 with finite figures.
 
 Mutations are of three sorts: bytes (flip, duplicate a block, cut, insert, zero), structure (edit a
 part inside an .xlsx/.ods package: far cell references, huge repeats, broken XML, absurd values) and
@@ -51,14 +52,16 @@ class Outcome:
     problems: list = field(default_factory=list)
 
 
-def make_seeds(tmp: Path, corpus_limit: int | None = None) -> list[Seed]:
-    """The sample, the template, CSV exports of the sample's sheets, and corpus spreadsheets."""
+def make_seeds(tmp: Path, corpus_limit: int | None = None, sample_weight: int = 12) -> list[Seed]:
+    """The sample, the template, CSV exports of the sample's sheets, and corpus spreadsheets. The
+    sample comes sample_weight times: it is the one seed `check` can call usable, whose mutations
+    then go through `run` as well."""
     from openpyxl import load_workbook
 
     from strandrisk.io.load import sample_paths
     from strandrisk.io.template import write_template
 
-    seeds = [Seed(p.name, p.read_bytes(), p.suffix) for p in sample_paths()]
+    seeds = [Seed(p.name, p.read_bytes(), p.suffix) for p in sample_paths()] * sample_weight
     template = write_template(tmp / "template.xlsx")
     seeds.append(Seed("template.xlsx", template.read_bytes(), ".xlsx"))
     wb = load_workbook(sample_paths()[0], read_only=True, data_only=True)
@@ -191,15 +194,27 @@ def mutate(rng: random.Random, seed: Seed) -> tuple[bytes, str]:
 
 # Running ---------------------------------------------------------------------------------------------
 
-def check_file(path: Path) -> tuple[int, str, float]:
-    """`strandrisk check PATH` in this process: (exit code, everything printed, seconds)."""
+def check_file(path: Path, command: str = "check") -> tuple[int, str, float]:
+    """`strandrisk check PATH` (or run) in this process: (exit code, everything printed, seconds)."""
     from strandrisk.cli import main
 
     buf = io.StringIO()
     started = time.monotonic()
+    argv = [command, str(path)] + (["--simulations", "0"] if command == "run" else [])
     with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
-        code = main(["check", str(path)])
+        code = main(argv)
     return code, buf.getvalue(), time.monotonic() - started
+
+
+_NOT_FINITE = re.compile(r"(?<![A-Za-z])(-?inf|nan)(?![A-Za-z])", re.I)
+
+
+def judge_run(outcome: Outcome, code: int, output: str) -> None:
+    """What `check` called usable, `run` must run on, to finite figures (nothing absurd accepted)."""
+    if code != 0:
+        outcome.problems.append(f"check said usable but run exited {code}: {output.strip()[-160:]}")
+    elif _NOT_FINITE.search(output):
+        outcome.problems.append("run printed a figure that is not finite")
 
 
 def judge(case: str, code: int, output: str, seconds: float) -> Outcome:
@@ -232,6 +247,9 @@ def run_cases(seeds: list[Seed], n: int, seed: int, tmp: Path, on_case=None) -> 
         path.write_bytes(data)
         code, output, seconds = check_file(path)
         outcome = judge(f"{k}: {base.name} {how}", code, output, seconds)
+        if code == 0:
+            run_code, run_output, _ = check_file(path, "run")
+            judge_run(outcome, run_code, run_output)
         outcomes.append(outcome)
         if on_case is not None:
             on_case(outcome)

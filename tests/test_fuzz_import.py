@@ -24,4 +24,4 @@ def test_mutated_files_get_clear_answers_quickly_and_in_bounded_memory(tmp_path,
     assert failures == []
     assert {o.code for o in outcomes} <= {0, 1, 2}
     assert len({o.code for o in outcomes}) >= 2  # the mutations really produce different answers
-    assert fuzzing.children_peak_mb() < worker.MEMORY_LIMIT_BYTES / (1 << 20)
+    assert fuzzing.children_peak_mb() < 1536  # the bound, whatever the limit is set to
