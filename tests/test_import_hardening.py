@@ -8,6 +8,7 @@ internals. Files are generated here; the corpus is only read (when ../shared is 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import zipfile
 
@@ -53,6 +54,9 @@ def test_a_long_run_of_spaces_is_answered_within_the_readers_limit(tmp_path, mon
                     f"ZX1,North{' ' * 40_000}moor,100,90\n", encoding="utf-8")
     result = load_inputs([path])
     assert result.inputs.providers.n_rows == 1
+    quoted = tmp_path / "quoted.csv"  # found by the campaign: the separator sniffer on a line with quotes
+    quoted.write_text(f'a,b\nNorth{" " * 40_000}moor,"ha ""ha"" ha"\n3,4\n', encoding="utf-8")
+    assert run_check([quoted], out=io.StringIO()) == 1  # read, nothing recognised; a hang would be exit 2
     assert normalise_header("North" + " " * 40_000 + "moor") == "north moor"
     assert normalise_header("Cash balance" + " " * 40_000 + "(£m)") == "cash balance"
 
