@@ -78,7 +78,10 @@ def test_mapping_file_applies_on_check_and_run(tmp_path, capsys):
     assert result.inputs.cash_balances.n_rows == 2
     report = result.sheets[0]
     assert report.header_row == 3 and report.mapping["Bal"] == "cash_gbp_k" and report.preview[0][0] == "Bank position"
-    assert main(["check", str(book), "--mapping", str(mapping)]) == 0
+    providers = tmp_path / "providers.csv"
+    providers.write_text("Provider code,Operating income,Operating expenditure\nZX1,100,90\n", encoding="utf-8")
+    assert main(["check", str(book), "--mapping", str(mapping)]) == 1  # no providers: the model cannot run
+    assert main(["check", str(book), str(providers), "--mapping", str(mapping)]) == 0
     assert main(["check", str(book), "--mapping", str(tmp_path / "missing.json")]) == 2
 
 

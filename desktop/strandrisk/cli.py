@@ -97,6 +97,13 @@ def main(argv: list[str] | None = None) -> int:
         _log_exception()
         print(f"strandrisk: error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
+    except BaseException as exc:  # noqa: BLE001 - a native reader's panic (pyo3 PanicException) outside the worker
+        if isinstance(exc, SystemExit):
+            raise
+        _log_exception()
+        print("strandrisk: error: a spreadsheet reader failed on one of the files (damaged or hostile file?): "
+              "open it in Excel and save it again as .xlsx", file=sys.stderr)
+        return EXIT_UNREADABLE
 
 
 def _log_exception() -> None:

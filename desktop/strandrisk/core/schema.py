@@ -31,6 +31,42 @@ YEARS = "years"  # a count of years (may be fractional for ramps)
 
 
 @dataclass(frozen=True)
+class Plausible:
+    """The values any column of one type can hold; outside them a value is an error naming its cell."""
+
+    low: float
+    high: float
+    words: str  # the range in the user's words, for the help, the template and the messages
+
+
+MONEY_LIMIT_GBP_K = 50_000_000  # £50bn: over ten times the income of the largest trust
+
+# Plausibility limits, one per value type (dates and financial years as calendar / start years). A
+# column's own minimum and maximum narrow them; ``value_range`` gives the range that applies.
+PLAUSIBLE = {
+    MONEY: Plausible(-MONEY_LIMIT_GBP_K, MONEY_LIMIT_GBP_K,
+                     "-£50bn to £50bn (±50,000,000 in £000): more than any trust's accounts hold"),
+    NUMBER: Plausible(-1e9, 1e9, "a finite number within ±1,000,000,000"),
+    COUNT: Plausible(0, 1e9, "0 to 1,000,000,000: activity and populations are positive and finite"),
+    SHARE: Plausible(0, 1, "0 to 1 (0% to 100%)"),
+    YEARS: Plausible(0, 100, "0 to 100 years"),
+    MONTH: Plausible(1, 12, "M1 (April) to M12 (March)"),
+    FY: Plausible(2000, 2100, "2000/01 to 2100/01"),
+    DATE: Plausible(2000, 2100, "1 January 2000 to 31 December 2100"),
+}
+
+
+def value_range(col: "Column") -> tuple[float, float] | None:
+    """(lowest, highest) plausible value of a column: its type's limits narrowed by its own."""
+    rule = PLAUSIBLE.get(col.type)
+    if rule is None:
+        return None
+    low = rule.low if col.minimum is None else max(rule.low, col.minimum)
+    high = rule.high if col.maximum is None else min(rule.high, col.maximum)
+    return low, high
+
+
+@dataclass(frozen=True)
 class Column:
     name: str
     label: str

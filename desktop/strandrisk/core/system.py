@@ -13,6 +13,7 @@ import numpy as np
 
 from .inputs import ModelInputs, cash_period_ends, fy_label, fy_of_date
 from .scenario import Scenario
+from .validation import model_gaps
 from .schema import CONTRACT_PAYMENT_TYPES, SERVICE_LINES
 
 PAY_ACTIVITY, PAY_BLOCK, PAY_BLENDED, PAY_CAPITATED = (CONTRACT_PAYMENT_TYPES.index(p) for p in
@@ -132,8 +133,6 @@ def resolve_base_year(inputs: ModelInputs, scenario: Scenario) -> int:
         return int(scenario.base_year)
     ends = cash_period_ends(inputs.cash_balances)
     ends = ends[~np.isnat(ends)]
-    if ends.size == 0:
-        raise ModelInputError("no base year: set base_year in the scenario or give cash balances with dates")
     return fy_of_date(ends.max())
 
 
@@ -146,8 +145,9 @@ def compile_system(inputs: ModelInputs, scenario: Scenario) -> System:
     """Turn tables into engine arrays. Rows that reference unknown providers are left out here; the
     import validation reports them to the user."""
     prov = inputs.providers
-    if prov.n_rows == 0:
-        raise ModelInputError("no providers: add a Providers sheet with at least one provider")
+    gaps = model_gaps(inputs, scenario.base_year)
+    if gaps:
+        raise ModelInputError(gaps[0].advice)
     base_year = resolve_base_year(inputs, scenario)
     horizon = int(scenario.horizon_years)
     codes = np.array([str(c) for c in prov["provider_code"]], dtype=object)

@@ -6,6 +6,7 @@ problem names the cell the user must fix.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -23,6 +24,51 @@ def _default_locate(table: Table, i: int, column: str) -> tuple:
 def _problem(severity, message, table, i, column, locate) -> Problem:
     file, sheet, cell = locate(table, i, column)
     return Problem(severity, message, file, sheet, cell)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Something the model cannot run without: which input kind is missing, and what to do."""
+
+    kind: str
+    missing: str
+    todo: str
+
+    @property
+    def advice(self) -> str:
+        return f"{self.missing}: {self.todo}"
+
+
+def model_gaps(inputs: ModelInputs, base_year: int | None = None) -> list[Gap]:
+    """What the engine needs and the inputs lack. The one test behind `run` (compile_system raises on
+    the first gap), `check`'s exit code and the app's Problems list: usable means no gaps and no errors."""
+    gaps = []
+    if inputs.providers.n_rows == 0:
+        gaps.append(Gap("providers", "no providers", "add a Providers sheet with at least one provider "
+                        "(provider code, operating income, operating expenditure)"))
+    if base_year is None and not (~np.isnat(cash_period_ends(inputs.cash_balances))).any():
+        if inputs.cash_balances.n_rows:
+            todo = ("the base year comes from the latest balance, and no balance has a date: give each a "
+                    "period end, or a financial year and month (or set base_year in the scenario)")
+        else:
+            todo = ("every modelled provider needs an opening cash balance, and the base year comes from the "
+                    "latest one: add a Cash balances sheet with dates (or set base_year in the scenario)")
+        gaps.append(Gap("cash_balances", "no cash balances with dates", todo))
+    return gaps
+
+
+def files_read(inputs: ModelInputs) -> str:
+    """'the files read (a.xlsx: Providers, Cash balances; b.csv: nothing recognised)', for errors about the
+    system as a whole."""
+    if not inputs.sources:
+        return "the inputs (no files were read)"
+    parts = []
+    for src in inputs.sources[:8]:
+        used = ", ".join(src.sheets[:6]) + (" ..." if len(src.sheets) > 6 else "")
+        parts.append(f"{src.file}: {used}, {src.rows_used:,} data rows" if src.sheets else
+                     f"{src.file}: nothing recognised")
+    more = f"; {len(inputs.sources) - 8} more files" if len(inputs.sources) > 8 else ""
+    return f"the files read ({'; '.join(parts)}{more})"
 
 
 def validate_inputs(inputs: ModelInputs, locate: Locate | None = None) -> list[Problem]:
@@ -98,9 +144,9 @@ def validate_inputs(inputs: ModelInputs, locate: Locate | None = None) -> list[P
         if cash.n_rows and code not in cash_known:
             out.append(_problem(ERROR, f"provider {code} has no cash balance: add its month-end cash on "
                                 "Cash balances (the opening cash is needed)", prov, i, "provider_code", locate))
-    if prov.n_rows and not cash.n_rows:
-        out.append(Problem(ERROR, "no cash balances found: every modelled provider needs an opening cash "
-                           "balance (a Cash balances sheet)"))
+    read = files_read(inputs)
+    for gap in model_gaps(inputs):
+        out.append(Problem(ERROR, f"{gap.missing} in {read}: {gap.todo}"))
 
     if contracts.n_rows:
         seen_lines: dict[tuple, int] = {}

@@ -30,8 +30,49 @@ def column_rows(kind: schema.InputKind) -> list[dict]:
         if col.unit and col.unit not in kind_word:
             kind_word = f"{kind_word}, {col.unit}"
         rows.append({"header": col.header, "name": col.name, "type": kind_word, "need": need,
-                     "allowed": ", ".join(col.allowed), "help": col.help})
+                     "allowed": ", ".join(col.allowed), "help": col.help, "limits": plausible_words(col)})
     return rows
+
+
+def plausible_words(col: schema.Column) -> str:
+    """The values a column accepts, in words ('' for text and lists): from schema.value_range."""
+    limits = schema.value_range(col)
+    if limits is None:
+        return ""
+    low, high = limits
+    rule = schema.PLAUSIBLE[col.type]
+    if (low, high) == (rule.low, rule.high):
+        return rule.words
+    if col.type == schema.SHARE:
+        return f"{low:.0%} to {high:.0%}"
+    if col.type == schema.MONEY:
+        return f"{_money(low)} to {_money(high)}"
+    return f"{_number(low)} to {_number(high)}"
+
+
+def _money(v: float) -> str:
+    return "£0" if v == 0 else f"{'-' if v < 0 else ''}£{abs(v) / 1e6:g}bn"
+
+
+def _number(v: float) -> str:
+    return f"{v:,.0f}" if float(v).is_integer() else f"{v:g}"
+
+
+def limits_markdown() -> str:
+    """Markdown: the plausibility limit of each value type, then every column that narrows it."""
+    lines = ["| Type | Values accepted |", "|---|---|"]
+    for type_key, rule in schema.PLAUSIBLE.items():
+        lines.append(f"| {_md_escape(TYPE_WORDS.get(type_key, type_key))} | {_md_escape(rule.words)} |")
+    narrower = []
+    for kind in schema.INPUT_KINDS:
+        for col in kind.columns:
+            words = plausible_words(col)
+            if words and words != schema.PLAUSIBLE[col.type].words:
+                narrower.append(f"| {kind.sheet} | {_md_escape(col.header)} | {_md_escape(words)} |")
+    if narrower:
+        lines += ["", "Columns with a narrower range:", "", "| Sheet | Column | Values accepted |", "|---|---|---|"]
+        lines += narrower
+    return "\n".join(lines) + "\n"
 
 
 def _fmt_default(v) -> str:
@@ -73,11 +114,12 @@ def header_words_markdown() -> str:
 
 
 def fill_generated(text: str) -> str:
-    """Fill the generated parts ({{input_kinds}}, {{header_words}}) of any help page from the schema."""
+    """Fill the generated parts ({{input_kinds}}, {{header_words}}, {{value_limits}}) of any help page."""
     if "{{" not in text:
         return text
     return (text.replace("{{input_kinds}}", input_kinds_markdown())
-                .replace("{{header_words}}", header_words_markdown()))
+                .replace("{{header_words}}", header_words_markdown())
+                .replace("{{value_limits}}", limits_markdown()))
 
 
 def import_help_markdown() -> str:

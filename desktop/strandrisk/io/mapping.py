@@ -40,9 +40,18 @@ _UNITS = (  # (pattern, scale to GBP thousands)
 _PUNCT = re.compile(r"[^0-9a-z&%/]+")
 
 
+MAX_HEADER_CHARS = 256  # no header is longer; a longer cell is cut before matching
+
+
+def _collapse_spaces(text) -> str:
+    """Runs of spacing as one space, then cut: the unit patterns' optional spaces would otherwise try
+    every split of a long run (quadratic time on a cell of 40,000 spaces)."""
+    return " ".join(str(text if text is not None else "").replace("\u00a0", " ").split())[:MAX_HEADER_CHARS]
+
+
 def normalise_header(text) -> str:
     """Lower case, units removed, punctuation and spacing collapsed: 'Cash Balance (£000)' -> 'cash balance'."""
-    text = str(text if text is not None else "").replace("\u00a0", " ").strip().lower()
+    text = _collapse_spaces(text).lower()
     for pattern, _ in _UNITS:
         text = pattern.sub(" ", text)
     text = text.replace("_", " ").replace("£", " ")
@@ -51,7 +60,7 @@ def normalise_header(text) -> str:
 
 def header_scale(text) -> float | None:
     """The money scale a header's unit implies (1.0 for £000/£k, 1000 for £m, 0.001 for £); None if none."""
-    text = str(text if text is not None else "")
+    text = _collapse_spaces(text)
     for pattern, scale in _UNITS:
         if pattern.search(text):
             return scale

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..core import schema
 from ..core.inputs import fy_label
-from .helptext import column_rows
+from .helptext import column_rows, plausible_words
 from .mapping import EXAMPLE_MARKER_HEADER, EXAMPLE_MARKER_VALUE
 
 INPUT_ROWS = 2000  # rows given drop-downs and formats
@@ -30,6 +30,8 @@ INSTRUCTIONS = (
     "The row marked 'Example' in the Row type column is ignored on import: overwrite it or leave it.",
     "Money is in thousands of pounds (£000). Shares are fractions: type 30% or 0.3.",
     "Financial years are written like 2025/26. Months are M1 (April) to M12 (March).",
+    "Every number and date must be plausible (see Plausible values below): money within ±£50bn, counts from",
+    "0 up, dates and financial years from 2000 to 2100. Text such as nan, inf or #N/A is an error, not a blank.",
     "You do not have to use this template: StrandRisk also reads your own workbooks and CSV files",
     "and recognises their headers. Run `strandrisk check FILE` to see what it finds.",
     "",
@@ -68,17 +70,18 @@ def write_template(path) -> Path:
         info.append([kind.sheet])
         info.cell(info.max_row, 1).font = Font(bold=True, size=12)
         info.append([kind.help])
-        info.append(["Header", "Type and unit", "Needed", "Allowed values", "Meaning"])
-        for c in range(1, 6):
+        info.append(["Header", "Type and unit", "Needed", "Allowed values", "Meaning", "Plausible values"])
+        for c in range(1, 7):
             info.cell(info.max_row, c).font = Font(bold=True)
         for r in column_rows(kind):
-            info.append([r["header"], r["type"], r["need"], r["allowed"], r["help"]])
+            info.append([r["header"], r["type"], r["need"], r["allowed"], r["help"], r["limits"]])
         info.append([])
     info.column_dimensions["A"].width = 34
     info.column_dimensions["B"].width = 30
     info.column_dimensions["C"].width = 26
     info.column_dimensions["D"].width = 36
     info.column_dimensions["E"].width = 90
+    info.column_dimensions["F"].width = 60
 
     header_fill = PatternFill("solid", fgColor="DDEBF7")
     example_fill = PatternFill("solid", fgColor="F2F2F2")
@@ -97,7 +100,9 @@ def write_template(path) -> Path:
             cell.fill = header_fill
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             need = "Required. " if col.required else ""
-            cell.comment = Comment(f"{need}{col.help}", "StrandRisk")
+            limits = plausible_words(col)
+            limits = f" Plausible values: {limits}; anything outside is an error." if limits else ""
+            cell.comment = Comment(f"{need}{col.help}{limits}", "StrandRisk")
             ws.column_dimensions[letter].width = max(14, min(34, len(col.header) + 4))
             fmt = NUMBER_FORMATS.get(col.type)
             ex = ws.cell(2, j)

@@ -118,12 +118,17 @@ def parse_bool(raw):
     raise ValueError(f"'{raw}' is not Yes or No")
 
 
-def _two_digit_year(y: int) -> int:
-    return 2000 + y if y < 100 else y
+def _year(text: str) -> int:
+    """'26' -> 2026; four digits as written ('0000' stays 0, and is then out of range)."""
+    return 2000 + int(text) if len(text) <= 2 else int(text)
 
 
 def parse_fy(raw, date1904: bool = False):
-    """'2025/26', '2025-26', 'FY2025/26', '2025/2026', '25/26', 2025, a date -> start year (2025)."""
+    """'2025/26', '2025-26', 'FY2025/26', '2025/2026', '25/26', 2025, a date -> start year (2025).
+
+    A number is a year or nothing: never a date serial, whether it comes as a number (xlsx) or as
+    text (CSV), so 45000 or 2025.5 are errors. The year range is checked with the other limits.
+    """
     _check_error(raw)
     if is_blank(raw):
         return None
@@ -132,27 +137,34 @@ def parse_fy(raw, date1904: bool = False):
     if isinstance(raw, dt.date):
         return float(fy_of_date(raw))
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        if float(raw).is_integer() and 1990 <= raw <= 2100:
-            return float(raw)
-        raise ValueError(f"'{raw}' is not a financial year like 2025/26")
+        return _fy_number(raw)
     text = _SPACES.sub(" ", str(raw)).strip()
+    if _NUMBER.match(text):
+        return _fy_number(float(text), raw)
     m = _FY.match(text)
     if m:
         a, b = m.group(1), m.group(2)
-        start = _two_digit_year(int(a))
-        end = _two_digit_year(int(b)) if len(b) == 4 else int(b)
+        start = _year(a)
+        end = int(b)
         if (len(b) == 4 and end == start + 1) or (len(b) == 2 and (start + 1) % 100 == end):
             return float(start)
         raise ValueError(f"'{raw}' is not a financial year: the second year must follow the first, "
                          "as in 2025/26")
     m = _FY_SINGLE.match(text)
-    if m and 1990 <= int(m.group(1)) <= 2100:
+    if m:
         return float(m.group(1))
     try:
         return float(fy_of_date(parse_date(text, date1904)))
     except ValueError:
         pass
     raise ValueError(f"'{raw}' is not a financial year like 2025/26")
+
+
+def _fy_number(value: float, raw=None):
+    if value == value and float(value).is_integer() and 1000 <= value <= 9999:
+        return float(value)
+    raise ValueError(f"'{value if raw is None else raw}' is not a financial year like 2025/26 (a number here is "
+                     "read as a year such as 2025, never as a date)")
 
 
 def _month_end(year: int, month: int) -> dt.date:
@@ -180,11 +192,11 @@ def parse_date(raw, date1904: bool = False):
             return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         m = _UK_DATE.match(text)
         if m:
-            return dt.date(_two_digit_year(int(m.group(3))), int(m.group(2)), int(m.group(1)))
+            return dt.date(_year(m.group(3)), int(m.group(2)), int(m.group(1)))
         m = _NAMED_DATE.match(text)
         if m and m.group(2).lower() in MONTHS:
             month = MONTHS[m.group(2).lower()]
-            year = _two_digit_year(int(m.group(3)))
+            year = _year(m.group(3))
             if m.group(1):
                 return dt.date(year, month, int(m.group(1)))
             return _month_end(year, month)
@@ -219,7 +231,17 @@ def parse_month(raw):
 
 
 def month_header_period_end(raw, date1904: bool = False):
-    """A wide-cash column header as a month-end date: 'Apr-25', 'M1 2025/26', a real date. Else None."""
+    """A wide-cash column header as a month-end date: 'Apr-25', 'M1 2025/26', a real date. Else None,
+    also for a date outside the plausible years (schema.PLAUSIBLE), which is then no month column."""
+    try:
+        end = _month_header(raw, date1904)
+    except ValueError:
+        return None
+    rule = schema.PLAUSIBLE[schema.DATE]
+    return end if end is not None and rule.low <= end.year <= rule.high else None
+
+
+def _month_header(raw, date1904: bool):
     if is_blank(raw) or isinstance(raw, bool):
         return None
     if isinstance(raw, dt.datetime):
@@ -333,8 +355,51 @@ def parse_column(col: schema.Column, values, scale: float = 1.0, date1904: bool 
     """A whole column: (numpy array of the column's type, [(index, message)] for bad cells).
 
     Numbers go through numpy in bulk; other columns parse each distinct value once, so a million
-    rows of a few hundred provider codes or month ends cost a dictionary look-up per row.
+    rows of a few hundred provider codes or month ends cost a dictionary look-up per row. Values
+    outside the column's plausible range (``schema.value_range``) are bad cells and left blank.
     """
+    arr, bad = _parse_column(col, values, scale, date1904)
+    return arr, _outside_limits(col, arr, bad)
+
+
+def _outside_limits(col: schema.Column, arr: np.ndarray, bad: list) -> list:
+    limits = schema.value_range(col)
+    if limits is None or not len(arr):
+        return bad
+    low, high = limits
+    if arr.dtype.kind == "M":
+        days = arr.astype(np.int64)
+        lo_day = (dt.date(int(low), 1, 1) - _EPOCH).days
+        hi_day = (dt.date(int(high), 12, 31) - _EPOCH).days
+        out = np.flatnonzero(~np.isnat(arr) & ((days < lo_day) | (days > hi_day)))
+        words = schema.PLAUSIBLE[schema.DATE].words
+        for i in out:
+            bad.append((int(i), f"{arr[i]} is not a plausible date here: dates run from {words}"))
+    elif arr.dtype.kind == "f":
+        with np.errstate(invalid="ignore"):
+            out = np.flatnonzero(~np.isnan(arr) & ((arr < low) | (arr > high)))
+        for i in out:
+            bad.append((int(i), _limit_message(col, float(arr[i]), low, high)))
+    else:
+        return bad
+    if len(out):
+        arr[out] = np.datetime64("NaT") if arr.dtype.kind == "M" else np.nan
+        bad.sort(key=lambda item: item[0])
+    return bad
+
+
+def _limit_message(col: schema.Column, v: float, low: float, high: float) -> str:
+    rule = schema.PLAUSIBLE[col.type]
+    if col.type == schema.FY:
+        return f"{int(v) if v.is_integer() else v:g} is not a plausible financial year: use {rule.words}"
+    if col.type == schema.MONEY and not rule.low <= v <= rule.high:
+        return f"{v:,.0f} (£000) is outside what a trust's accounts can hold ({rule.words}): check the value and its unit"
+    side = f"below {low:g}, the least" if v < low else f"above {high:g}, the most"
+    extra = " (shares are fractions: 30% is 0.3)" if col.type == schema.SHARE and v > high else ""
+    return f"{v:g} is {side} this column allows{extra}: correct it"
+
+
+def _parse_column(col: schema.Column, values, scale: float = 1.0, date1904: bool = False):
     n = len(values)
     bad: list[tuple[int, str]] = []
     if isinstance(values, np.ndarray) and values.dtype.kind == "f":
@@ -350,7 +415,9 @@ def parse_column(col: schema.Column, values, scale: float = 1.0, date1904: bool 
         values = values.astype(object)
     if col.type in FLOAT_TYPES and col.type not in (schema.FY, schema.MONTH):
         lst = values.tolist() if isinstance(values, np.ndarray) else list(values)
-        if bool not in set(map(type, lst)):
+        kinds = set(map(type, lst))
+        # Text goes cell by cell: numpy would read the text 'nan' or 'inf' as a number (a blank).
+        if bool not in kinds and not any(issubclass(k, str) for k in kinds):
             try:
                 arr = np.array(lst, dtype=float)
                 if not np.isinf(arr).any():

@@ -18,7 +18,9 @@ import sys
 import time
 from pathlib import Path
 
-MEMORY_LIMIT_BYTES = int(os.environ.get("STRANDRISK_IMPORT_MEMORY_MB", "3072")) * (1 << 20)
+# The reader process's whole address space (so its resident memory too) stays under 1.5 GB: a finance
+# laptop has 8 GB with Excel open. A file that needs more is answered "too large or damaged".
+MEMORY_LIMIT_BYTES = int(os.environ.get("STRANDRISK_IMPORT_MEMORY_MB", "1536")) * (1 << 20)
 TIME_LIMIT_SECONDS = float(os.environ.get("STRANDRISK_IMPORT_SECONDS", "120"))
 
 
@@ -77,6 +79,7 @@ def _process(path, display_name, mapping):
     from .sheets import read_sheet
 
     book = read_workbook(Path(path))
+    losses = [raw for raw in book.sheets if raw.losses]
     reports, datas, problems = [], [], []
     for raw in book.sheets:
         sm = mapping.for_sheet(display_name, raw.name) if mapping else None
@@ -88,44 +91,119 @@ def _process(path, display_name, mapping):
         if data is not None:
             datas.append((raw.name, data))
         raw.rows = []
-    from ..core.problems import NOTE, Problem
+    from ..core.problems import NOTE, WARNING, Problem
 
     problems[:0] = [Problem(NOTE, note, display_name) for note in book.notes]
+    problems[:0] = [Problem(WARNING, loss, display_name, raw.name) for raw in losses for loss in raw.losses]
     return reports, datas, problems
 
 
 def _child(conn, path, display_name, mapping_dict):
-    try:  # a native reader's panic message must not reach the user's terminal as a backtrace
+    try:  # a native reader's panic or abort must not reach the user's terminal as a backtrace
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)
+        import faulthandler
+
+        faulthandler.disable()
     except OSError:
         pass
     try:
-        if sys.platform != "win32":
+        if sys.platform == "win32":
+            limit_memory_windows(MEMORY_LIMIT_BYTES)
+        else:
             import resource
 
             resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
-    except (ImportError, ValueError, OSError):
+    except (ImportError, ValueError, OSError, AttributeError):
         pass
-    from .readers import UnreadableFile
+    from . import readers
+    from .readers import UnreadableFile, _plain_detail
+
+    def refuse_now(message: str) -> None:
+        """A refusal found beside the reader: answer now, instead of waiting for the reader to finish."""
+        try:
+            conn.send(("unreadable", message))
+            conn.close()
+        finally:
+            os._exit(0)
+
+    readers.REFUSE_NOW = refuse_now
 
     try:
         result = ("ok", process_file(path, display_name, mapping_dict))
     except UnreadableFile as exc:
         result = ("unreadable", str(exc))
     except MemoryError:
-        result = ("unreadable", "is too large to read within the memory limit")
+        result = ("unreadable", OUT_OF_MEMORY)
     except RecursionError:
         result = ("unreadable", "is nested too deeply to read (damaged or hostile file)")
-    except Exception as exc:  # noqa: BLE001 - a parser bug on a hostile file is still one line
-        result = ("unreadable", f"could not be read ({type(exc).__name__}: {' '.join(str(exc).split())[:150]}): "
-                                "open it in Excel and save it again as .xlsx")
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - a parser bug or a native reader's panic is still one line
+        detail = _plain_detail(exc)
+        result = ("unreadable", "could not be read: the reader failed on its contents"
+                                + (f" ({detail})" if detail else "") + "; open it in Excel and save it again as .xlsx")
     try:
         conn.send(result)
     except MemoryError:
-        conn.send(("unreadable", "is too large to read within the memory limit"))
+        conn.send(("unreadable", OUT_OF_MEMORY))
     finally:
         conn.close()
+
+
+OUT_OF_MEMORY = (f"is too large or damaged: reading it needs more than the reader's memory limit "
+                 f"({MEMORY_LIMIT_BYTES / (1 << 30):.1f} GB); if it is a real file, split it or save only the "
+                 "sheets StrandRisk needs")
+STOPPED = (f"is too large or damaged: the reader stopped on it (it asked for more than the "
+           f"{MEMORY_LIMIT_BYTES / (1 << 30):.1f} GB memory limit, or the contents are broken); open it in Excel "
+           "and save it again as .xlsx")
+
+
+def _job_limit_structure():
+    """JOBOBJECT_EXTENDED_LIMIT_INFORMATION as ctypes lays it out on 64-bit Windows (144 bytes)."""
+    import ctypes
+
+    dword, size_t = ctypes.c_uint32, ctypes.c_size_t
+
+    class Basic(ctypes.Structure):
+        _fields_ = [("PerProcessUserTimeLimit", ctypes.c_int64), ("PerJobUserTimeLimit", ctypes.c_int64),
+                    ("LimitFlags", dword), ("MinimumWorkingSetSize", size_t), ("MaximumWorkingSetSize", size_t),
+                    ("ActiveProcessLimit", dword), ("Affinity", size_t), ("PriorityClass", dword),
+                    ("SchedulingClass", dword)]
+
+    class IoCounters(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_uint64) for name in (
+            "ReadOperationCount", "WriteOperationCount", "OtherOperationCount", "ReadTransferCount",
+            "WriteTransferCount", "OtherTransferCount")]
+
+    class Extended(ctypes.Structure):
+        _fields_ = [("BasicLimitInformation", Basic), ("IoInfo", IoCounters), ("ProcessMemoryLimit", size_t),
+                    ("JobMemoryLimit", size_t), ("PeakProcessMemoryUsed", size_t), ("PeakJobMemoryUsed", size_t)]
+
+    return Extended
+
+
+def limit_memory_windows(limit: int) -> None:
+    """Windows has no RLIMIT_AS: the reader process puts itself in a job object whose per-process
+    committed-memory limit is ``limit`` bytes, so an allocation beyond it fails instead of paging."""
+    import ctypes
+    from ctypes import wintypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    kernel32.CreateJobObjectW.restype = wintypes.HANDLE
+    kernel32.CreateJobObjectW.argtypes = (ctypes.c_void_p, wintypes.LPCWSTR)
+    kernel32.SetInformationJobObject.argtypes = (wintypes.HANDLE, ctypes.c_int, ctypes.c_void_p, wintypes.DWORD)
+    kernel32.GetCurrentProcess.restype = wintypes.HANDLE
+    kernel32.AssignProcessToJobObject.argtypes = (wintypes.HANDLE, wintypes.HANDLE)
+    job_object_limit_process_memory, job_object_extended_limit_information = 0x100, 9
+    info = _job_limit_structure()()
+    info.BasicLimitInformation.LimitFlags = job_object_limit_process_memory
+    info.ProcessMemoryLimit = limit
+    job = kernel32.CreateJobObjectW(None, None)
+    if not job or not kernel32.SetInformationJobObject(job, job_object_extended_limit_information,
+                                                       ctypes.byref(info), ctypes.sizeof(info)) \
+            or not kernel32.AssignProcessToJobObject(job, kernel32.GetCurrentProcess()):
+        raise OSError(ctypes.get_last_error(), "the reader's memory limit could not be set")
 
 
 def _context():
@@ -156,14 +234,12 @@ def run_isolated(path: str, display_name: str, mapping_dict: dict | None, cancel
                 try:
                     status, payload = parent.recv()
                 except (EOFError, OSError):
-                    raise WorkerFailure("could not be read: the reader stopped (the file may be damaged, "
-                                        "hostile or too large for the memory limit)") from None
+                    raise WorkerFailure(STOPPED) from None
                 break
             if cancel is not None and cancel():
                 raise _Cancelled()
             if not proc.is_alive() and not parent.poll(0):
-                raise WorkerFailure("could not be read: the reader stopped (the file may be damaged, hostile "
-                                    "or too large for the memory limit)")
+                raise WorkerFailure(STOPPED)
             if time.monotonic() > deadline:
                 raise WorkerFailure(f"took longer than {TIME_LIMIT_SECONDS:.0f} s to read and was stopped "
                                     "(damaged, hostile or very large file)")
