@@ -128,7 +128,7 @@ def test_import_messy_file_and_fix_the_mapping(make_window, tmp_path, monkeypatc
     ws = wb["Cash balances"]
     for cell in ws[1]:
         if cell.value == "cash_gbp_k":
-            cell.value = "Closing bal"
+            cell.value = "Held (k)"
     ws.insert_rows(1)
     ws["A1"] = "Cash returns (fictional)"
     messy = tmp_path / "messy.xlsx"
@@ -143,14 +143,14 @@ def test_import_messy_file_and_fix_the_mapping(make_window, tmp_path, monkeypatc
     sheet_item = next(tree.topLevelItem(0).child(i) for i in range(tree.topLevelItem(0).childCount())
                       if tree.topLevelItem(0).child(i).text(0) == "Cash balances")
     tree.setCurrentItem(sheet_item)
-    combo = w.data_pane.mapping_combo("Closing bal")
+    combo = w.data_pane.mapping_combo("Held (k)")
     assert combo is not None
     combo.setCurrentIndex(combo.findData("cash_gbp_k"))
     combo.activated.emit(combo.currentIndex())
     assert w.busy
     w.data_pane.win._job and __import__("strandrisk.ui.workers", fromlist=["wait_for"]).wait_for(w._job)
     assert not w.imported.has_errors
-    assert w.mapping["sheets"][0]["columns"] == {"Closing bal": "cash_gbp_k"}
+    assert w.mapping["sheets"][0]["columns"] == {"Held (k)": "cash_gbp_k"}
     assert w.result is not None and w.result.system.n_providers == 7
     # a click on a problem shows the row: none left, so check the row description directly
     assert "row" in w.describe_row("messy.xlsx", "Cash balances", "E3")
