@@ -37,6 +37,7 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _MONTHS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
            "january", "february", "march", "april", "june", "july", "august", "september", "october",
            "november", "december"}
+_FORMAT_HINTS = {"yyyy", "yy", "dd", "mm", "mmm", "mmmm", "yyyymmdd", "ddmmyyyy", "eg", "ie", "etc"}
 _THOUSANDS = {"000", "k", "thousand", "thousands", "000s"}
 _MILLIONS = {"m", "mn", "million", "millions", "mill"}
 _MONEY = {"£", "gbp", "pound", "pounds", "sterling"}
@@ -126,6 +127,9 @@ def _dates_out(words: list[str]) -> list[str]:
     has_digits = any(w.isdigit() for w in words)
     out = []
     for k, w in enumerate(words):
+        if w in _FORMAT_HINTS or (w in ("e", "i") and k + 1 < len(words) and words[k + 1] in ("g", "e")) \
+                or (w in ("g", "e") and k > 0 and words[k - 1] in ("e", "i") and w != words[k - 1]):
+            continue
         if w.isdigit():
             if out and out[-1] == "per" and w == "1":
                 continue
@@ -245,6 +249,7 @@ class FieldSet:
         self.key = key
         self.fields = fields
         self.index: dict[str, list[tuple[int, frozenset, float]]] = {}
+        self.value_words: dict[int, dict[str, str]] = {}  # enumerated field -> {word: allowed value}
         for f, field in enumerate(fields):
             seen = set()
             for k, phrase in enumerate(field.phrases):
@@ -255,6 +260,14 @@ class FieldSet:
                 weight = 1.0 if k < 2 else 0.99
                 for t in tokens:
                     self.index.setdefault(t, []).append((f, tokens, weight))
+            if field.type == schema.ENUM:
+                words = {}
+                for value, phrases in value_words_of(field.name).items():
+                    for phrase in (value.replace("_", " "),) + phrases:
+                        tokens = normalise(phrase).tokens
+                        if len(tokens) == 1:
+                            words.setdefault(tokens[0], value)
+                self.value_words[f] = words
         self._cache: dict[tuple[str, ...], np.ndarray] = {}
 
     @property
@@ -275,6 +288,9 @@ class FieldSet:
                     s = _set_score(header, phrase, self.fields[f].type) * weight * penalty
                     if s > out[f]:
                         out[f] = s
+            for f, named in self.value_words.items():  # 'Block or activity?' names the allowed values
+                if len({named[t] for t in header if t in named}) >= 2:
+                    out[f] = max(out[f], 0.9)
         if len(self._cache) < 20000:
             self._cache[words.tokens] = out
         return out
@@ -289,14 +305,33 @@ def _set_score(header: frozenset, phrase: frozenset, type_: str) -> float:
 
 
 def _plain_set_score(header: frozenset, phrase: frozenset) -> float:
+    """1 for the same words; less for extra or missing words, weighted so that a word many columns
+    use ('organisation', 'year') counts less than one few use ('vehicle', 'clawback')."""
     if header == phrase:
         return 1.0
-    common = len(header & phrase)
-    if common == len(phrase):  # the header says more than the phrase
-        return 0.70 + 0.25 * len(phrase) / len(header)
-    if common == len(header):  # the header says less
-        return 0.60 + 0.25 * len(header) / len(phrase)
-    return 0.6 * common / len(header | phrase)
+    w = _word_weight
+    common = header & phrase
+    if len(common) == len(phrase):  # the header says more than the phrase
+        return 0.70 + 0.25 * sum(map(w, phrase)) / sum(map(w, header))
+    if len(common) == len(header):  # the header says less
+        return 0.60 + 0.25 * sum(map(w, header)) / sum(map(w, phrase))
+    return 0.6 * sum(map(w, common)) / sum(map(w, header | phrase))
+
+
+def _word_weight(word: str) -> float:
+    return _weights().get(word, 1.0)
+
+
+@functools.lru_cache(maxsize=1)
+def _weights() -> dict[str, float]:
+    """1 / sqrt(number of input columns whose phrases use the word)."""
+    count: dict[str, int] = {}
+    for kind in schema.INPUT_KINDS:
+        for field in _schema_fields(kind):
+            words = {t for phrase in field.phrases for t in normalise(phrase).tokens}
+            for t in words:
+                count[t] = count.get(t, 0) + 1
+    return {t: 1.0 / n ** 0.5 for t, n in count.items()}
 
 
 @functools.lru_cache(maxsize=1)
@@ -456,6 +491,10 @@ def _value_words(text: str) -> frozenset:
     words = _flags(_raw_words(text))
     _, _, stops = _tables()
     words = [_singular(_spell(w)) for w in words]
+    for k in range(len(words) - 2):  # 'A&E', 'A and E', 'AE' alike
+        if words[k] == "a" and words[k + 1] == "and" and words[k + 2] == "e":
+            words[k:k + 3] = ["ae", "", ""]
+    words = [w for w in words if w]
     kept = [w for w in words if w not in stops]
     return frozenset(kept if kept else words)
 
@@ -494,10 +533,10 @@ def _match_value_cut(column: str, allowed: tuple[str, ...], text: str) -> str | 
 
     fixed = set()
     for w in words:
-        if w in known or len(w) < 4:
+        if w in known or len(w) < 5:
             fixed.add(w)
             continue
-        best = process.extractOne(w, known, scorer=fuzz.ratio, score_cutoff=85)
+        best = process.extractOne(w, known, scorer=fuzz.ratio, score_cutoff=87)
         fixed.add(best[0] if best else w)
     hit = index.get(frozenset(fixed))
     if hit is not None and hit in allowed:
