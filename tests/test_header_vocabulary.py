@@ -584,7 +584,9 @@ def test_scorer_tells_right_wrong_warned_and_silent_apart():
 def test_finance_teams_headers_are_read_by_meaning(tmp_path):
     scores = run_headers(tmp_path)
     print("\n" + scores.table("Headers (tests/vocabulary/headers.tsv)"))
-    assert scores.total() == len(read_tsv("headers.tsv"))
+    # every variant is written at least once; fields with fewer variants than the longest list are
+    # reused on the later sheets, so the count of columns scored is at least the number of variants
+    assert scores.total() >= len(read_tsv("headers.tsv"))
     assert scores.total("wrong") == 0, scores.table("headers")
     assert scores.total("silent") == 0, scores.table("headers")
     assert scores.share_right >= TARGET, scores.table("headers")
