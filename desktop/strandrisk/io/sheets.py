@@ -20,6 +20,7 @@ from .values import CellError, month_header_period_end, parse_column
 HEADER_SEARCH_ROWS = 30
 PREVIEW_ROWS = 30
 PREVIEW_COLUMNS = 40
+HEAD_TABLE_ROWS = 60  # rows looked at to tell whether an unrecognised sheet holds a table
 _TOTAL = re.compile(r"^\s*(grand\s+|sub[\s-]?)?totals?\b|\btotals?\s*$", re.I)
 
 
@@ -213,6 +214,11 @@ def read_sheet(file: str, raw, date1904: bool, sm: mp.SheetMapping | None, value
     found = find_header(head, date1904, sm) if head else None
     if found is None:
         report.notes.append("no input data recognised (no header row naming the columns of an input kind)")
+        table_rows = sum(sum(not _blank(v) for v in r) >= 2 for r in head[:HEAD_TABLE_ROWS])
+        if table_rows >= 2 and (sm is None or sm.kind is None):
+            problems.append(Problem(WARNING, f"this sheet holds a table ({table_rows} rows of data seen) that was "
+                                    "not recognised as any input, so it is not used: if it holds inputs, choose "
+                                    "its kind on the Data page or in a mapping file", file, raw.name))
         if sm is not None and sm.kind in schema.KINDS_BY_KEY:
             problems.append(Problem(ERROR, f"the mapping says this sheet holds {sm.kind} but no header row "
                                     "matching its columns was found: check the header row in the mapping",
