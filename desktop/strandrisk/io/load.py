@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 import numpy as np
 
@@ -17,21 +17,12 @@ from ..core import schema
 from ..core.inputs import ModelInputs, SourceFile, Table
 from ..core.problems import ERROR, Problem, column_letter
 from ..core.validation import validate_inputs
+from .failures import CancelFn, ImportCancelled, ImportFailure, ProgressFn
 from .sheets import SheetReport
 
 __all__ = ["ImportCancelled", "ImportFailure", "ImportResult", "SheetReport", "load_inputs", "load_sample",
            "sample_dir", "sample_paths", "sha256_of"]
 
-ProgressFn = Callable[[float, str], None]
-CancelFn = Callable[[], bool]
-
-
-class ImportFailure(Exception):
-    """A file that cannot be read at all (exit code 2). The message is one line for the user."""
-
-
-class ImportCancelled(Exception):
-    """The user cancelled the import."""
 
 
 @dataclass

@@ -485,6 +485,35 @@ def assign(scores: np.ndarray, minimum: float = MIN_MAP) -> dict[int, tuple[int,
     return out
 
 
+def match_row(cells, key: str, overrides: dict | None = None, ignore: str = "ignore"):
+    """One candidate header row against a kind's fields: ({column index: field}, {column index: confidence}).
+
+    overrides: the user's own choices (source header -> field or ``ignore``), taken as they are; the
+    other text cells are solved as one assignment.
+    """
+    fs = field_set(key)
+    overrides = overrides or {}
+    out: dict[int, str] = {}
+    conf: dict[int, float] = {}
+    at, rows = [], []
+    for j, h in enumerate(cells):
+        if not isinstance(h, str) or not h.strip():
+            continue
+        text = h.strip()[:MAX_CELL_CHARS]
+        if text in overrides:
+            if overrides[text] != ignore and overrides[text] in fs.names:
+                out[j], conf[j] = overrides[text], 1.0
+            continue
+        at.append(j)
+        rows.append(fs.scores(normalise(text)))
+    if at:
+        scores = np.vstack(rows)
+        scores[:, [fs.names.index(n) for n in out.values()]] = 0.0
+        for r, (f, s) in assign(scores).items():
+            out[at[r]], conf[at[r]] = fs.fields[f].name, round(s, 2)
+    return dict(sorted(out.items())), conf
+
+
 # Values ----------------------------------------------------------------------------------------
 
 def _value_words(text: str) -> frozenset:

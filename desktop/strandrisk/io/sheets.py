@@ -100,33 +100,8 @@ def _blank(v) -> bool:
 
 
 def _match_row(row, kind_key: str, overrides: dict) -> tuple[dict[int, str], dict[int, float]]:
-    """({column index: canonical name}, {column index: confidence}) for one candidate header row.
-
-    The user's overrides are taken as they are; the other cells are solved as one assignment
-    (a column to at most one field, a field to at most one column, best total score).
-    """
-    fs = matching.field_set(kind_key)
-    out: dict[int, str] = {}
-    conf: dict[int, float] = {}
-    cells, rows = [], []
-    for j, h in enumerate(row):
-        if _blank(h) or not isinstance(h, str):
-            continue
-        text = h.strip()[:matching.MAX_CELL_CHARS]
-        if text in overrides:
-            if overrides[text] != mp.IGNORE and overrides[text] in fs.names:
-                out[j], conf[j] = overrides[text], 1.0
-            continue
-        cells.append(j)
-        rows.append(fs.scores(matching.normalise(text)))
-    if not cells:
-        return out, conf
-    scores = np.vstack(rows)
-    taken = [fs.names.index(n) for n in out.values()]
-    scores[:, taken] = 0.0
-    for r, (f, s) in matching.assign(scores).items():
-        out[cells[r]], conf[cells[r]] = fs.fields[f].name, round(s, 2)
-    return dict(sorted(out.items())), conf
+    """({column index: canonical name}, {column index: confidence}) for one candidate header row."""
+    return matching.match_row(row, kind_key, overrides, mp.IGNORE)
 
 
 def _wide_months(row, date1904: bool) -> dict[int, object]:
