@@ -356,3 +356,52 @@ def test_simulations_box_follows_the_scenario(sample_window):
     w.rerun_now()
     w.refresh_all()
     assert w.uncertainty_pane.simulations.value() == 2500
+
+
+def test_value_with_no_meaning_is_given_one_on_the_data_page(make_window, tmp_path, monkeypatch):
+    """An unknown value is an error; the Data page offers the allowed values; the choice is saved in the
+    mapping file and read again for every file."""
+    import json
+
+    import openpyxl
+    from strandrisk.io.load import sample_paths
+
+    wb = openpyxl.load_workbook(sample_paths()[0])
+    ws = wb["Providers"]
+    col = next(c.column for c in ws[1] if c.value in ("vehicle", "Legal vehicle"))
+    ws.cell(2, col, "Arm's length body")
+    ws.cell(3, col, "Arm's length body")
+    path = tmp_path / "odd values.xlsx"
+    wb.save(path)
+
+    w = make_window()
+    w.import_files([path], wait=True)
+    errors = [p for p in w.imported.problems if p.severity == "error"]
+    assert errors and all("Arm's length body" in p.message for p in errors)
+    assert '"values": {"vehicle"' in errors[0].message
+    tree = w.data_pane.tree
+    top = tree.topLevelItem(0)
+    tree.setCurrentItem(next(top.child(i) for i in range(top.childCount()) if top.child(i).text(0) == "Providers"))
+    assert w.data_pane.values.isVisible() and "1 value with no meaning" in w.data_pane.values_title.text()
+    combo = w.data_pane.value_combo("vehicle", "Arm's length body")
+    assert combo is not None and [combo.itemData(i) for i in range(1, combo.count())] == ["foundation_trust",
+                                                                                          "nhs_trust", "new_entity"]
+    combo.setCurrentIndex(combo.findData("new_entity"))
+    combo.activated.emit(combo.currentIndex())
+    __import__("strandrisk.ui.workers", fromlist=["wait_for"]).wait_for(w._job)
+    assert not w.imported.has_errors
+    assert w.mapping["values"] == {"vehicle": {"Arm's length body": "new_entity"}}
+    vehicles = {r["provider_code"]: r["vehicle"] for r in w.inputs.providers.records()}
+    assert list(vehicles.values()).count("new_entity") >= 2
+    # saved for next month, and it applies to a fresh project
+    from PySide6.QtWidgets import QFileDialog
+
+    saved = tmp_path / "mapping.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(saved), ""))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(saved), ""))
+    w.save_mapping_dialog()
+    assert json.loads(saved.read_text())["values"] == {"vehicle": {"Arm's length body": "new_entity"}}
+    fresh = make_window()
+    fresh.load_mapping_dialog()
+    fresh.import_files([path], wait=True)
+    assert not fresh.imported.has_errors

@@ -419,26 +419,27 @@ def _check_column(file, sheet, col, arr, cells, problems):
 SUM_TYPES = (schema.MONEY, schema.COUNT)
 
 
-def _sum_rows(arrays: dict[str, np.ndarray], key: np.ndarray | None) -> np.ndarray:
+def _sum_rows(arrays: dict[str, np.ndarray], key: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """Rows whose money and counts are the sums of the data rows above them (totals without a label).
 
     A row counts when every filled money or count cell equals the sum of the rows above it since the
     table's start or since the previous such row (a subtotal), with at least two rows summed, and
     either two or more such cells agree or the row has no key (provider code, contract id). Each
-    pass is vectorised; there is one pass per sum row found.
+    pass is vectorised; there is one pass per sum row found. Returns (rows to leave out: no key,
+    rows kept but warned: they have a key, so they may be data that happen to add up).
     """
     cols = [a for a in arrays.values() if a.dtype.kind == "f"]
     n = len(cols[0]) if cols else 0
     out = np.zeros(n, dtype=bool)
     if n < 3:
-        return out
+        return out, out
     vals = np.vstack(cols)
     filled = ~np.isnan(vals)
     zero = np.where(filled, vals, 0.0)
     blank_key = np.ones(n, dtype=bool) if key is None else np.array([v is None for v in key.tolist()])
     start = 0
     for _ in range(200):
-        if start >= n - 2:
+        if start >= n:
             break
         live = ~out
         found = None
@@ -459,7 +460,7 @@ def _sum_rows(arrays: dict[str, np.ndarray], key: np.ndarray | None) -> np.ndarr
             break
         out[found] = True
         start = found + 1
-    return out
+    return out & blank_key, out & ~blank_key
 
 
 def _enum_values(col, values: np.ndarray, chosen: dict[str, str]) -> tuple[np.ndarray, list[str]]:
@@ -499,8 +500,13 @@ def _typed(file, sheet, kind, cols, idx, rows0, matched, header, problems, date1
         parsed[j] = parse_column(col, raw_values, scale or 1.0, date1904)
     key_j = next((j for j, name in matched.items() if kind.column(name).required
                   and kind.column(name).type in (schema.CODE, schema.TEXT)), None)
-    sums = _sum_rows({kind.column(matched[j]).name: parsed[j][0] for j in matched
-                      if kind.column(matched[j]).type in SUM_TYPES}, parsed[key_j][0] if key_j is not None else None)
+    sums, suspect = _sum_rows({kind.column(matched[j]).name: parsed[j][0] for j in matched
+                               if kind.column(matched[j]).type in SUM_TYPES},
+                              parsed[key_j][0] if key_j is not None else None)
+    for i in np.flatnonzero(suspect)[:20]:
+        problems.append(Problem(WARNING, f"row {rows0[i] + 1} holds the sums of the rows above it but has its own "
+                                f"{kind.column(matched[key_j]).label}: it was read as data; if it is a total, "
+                                "delete it", file, sheet, _cell(key_j, rows0[i])))
     if sums.any():
         for i in np.flatnonzero(sums)[:50]:
             problems.append(Problem(WARNING, f"row {rows0[i] + 1} holds the sums of the rows above it (a total "
