@@ -420,47 +420,45 @@ SUM_TYPES = (schema.MONEY, schema.COUNT)
 
 
 def _sum_rows(arrays: dict[str, np.ndarray], key: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """Rows whose money and counts are the sums of the data rows above them (totals without a label).
+    """Rows whose money and counts are the sums of rows straight above them (totals without a label).
 
-    A row counts when every filled money or count cell equals the sum of the rows above it since the
-    table's start or since the previous such row (a subtotal), with at least two rows summed, and
-    either two or more such cells agree or the row has no key (provider code, contract id). Each
-    pass is vectorised; there is one pass per sum row found. Returns (rows to leave out: no key,
-    rows kept but warned: they have a key, so they may be data that happen to add up).
+    Returns (rows to leave out, rows kept but warned). A row without a key (provider code, contract
+    id) is left out when every filled money or count cell equals the sum of a block of two or more
+    rows straight above it (a subtotal, or a grand total over rows and subtotals). A row with a key
+    may be data that happens to add up, so it is kept and warned when two or more of its cells equal
+    the sums of every row above it. Only rows without a key are searched one by one (a real table
+    has few); the rest is vectorised.
     """
     cols = [a for a in arrays.values() if a.dtype.kind == "f"]
     n = len(cols[0]) if cols else 0
     out = np.zeros(n, dtype=bool)
     if n < 3:
-        return out, out
+        return out, out.copy()
     vals = np.vstack(cols)
     filled = ~np.isnan(vals)
     zero = np.where(filled, vals, 0.0)
     blank_key = np.ones(n, dtype=bool) if key is None else np.array([v is None for v in key.tolist()])
-    start = 0
-    for _ in range(200):
-        if start >= n:
-            break
+    candidates = [i for i in np.flatnonzero(blank_key & filled.any(axis=0))[:500] if i >= 2]
+    for i in candidates:
         live = ~out
-        found = None
-        for origin in (start, 0):
-            part = np.where(live[None, origin:], zero[:, origin:], 0.0)
-            above = np.cumsum(part, axis=1) - part
-            count_above = np.cumsum(live[origin:]) - live[origin:]
-            tol = 0.005 + 1e-9 * np.abs(above)
-            same = ~filled[:, origin:] | (np.abs(zero[:, origin:] - above) <= tol)
-            n_filled = filled[:, origin:].sum(axis=0)
-            hit = same.all(axis=0) & (n_filled >= 1) & (count_above >= 2) & live[origin:] \
-                & ((n_filled >= 2) | blank_key[origin:]) & (np.abs(above) > 0).any(axis=0)
-            hit[: max(0, start - origin)] = False
-            at = np.flatnonzero(hit)
-            if len(at) and (found is None or at[0] + origin < found):
-                found = int(at[0]) + origin
-        if found is None:
-            break
-        out[found] = True
-        start = found + 1
-    return out & blank_key, out & ~blank_key
+        part = np.where(live[None, :i], zero[:, :i], 0.0)
+        before_i = part.sum(axis=1)
+        starts = np.cumsum(part, axis=1) - part  # sum of live rows before each j
+        fc = filled[:, i]
+        target = before_i[fc] - zero[fc, i]
+        tol = 0.005 + 1e-9 * np.abs(before_i[fc])[:, None]
+        ok = (np.abs(starts[fc] - target[:, None]) <= tol).all(axis=0)
+        live_from = np.cumsum(live[:i][::-1])[::-1]  # live rows in j..i-1
+        ok &= (live_from >= 2) & live[:i]
+        if ok.any() and np.abs(zero[fc, i]).sum() > 0:
+            out[i] = True
+    live = ~out
+    part = np.where(live[None, :], zero, 0.0)
+    above = np.cumsum(part, axis=1) - part
+    count_above = np.cumsum(live) - live
+    match = filled & (np.abs(zero - above) <= 0.005 + 1e-9 * np.abs(above))
+    suspect = ~blank_key & (match.sum(axis=0) >= 2) & (match | ~filled).all(axis=0) & (count_above >= 2)
+    return out, suspect
 
 
 def _enum_values(col, values: np.ndarray, chosen: dict[str, str]) -> tuple[np.ndarray, list[str]]:
