@@ -133,7 +133,7 @@ def test_unused_column_is_warned_at_its_cell_with_the_nearest_field(tmp_path):
     warned = {p.cell: p.message for p in result.problems if p.severity == "warning"}
     assert "G3" in warned and "'Comments' is not used" in warned["G3"]
     # the more explicit 'Provider code' is read; 'Provider' is named with its nearest field
-    assert "B3" in warned and "nearest input column is Provider code" in warned["B3"] and "column H" in warned["B3"]
+    assert "B3" in warned and "reads like Provider code" in warned["B3"] and "read from column H" in warned["B3"]
     assert any(p.where.endswith("Contracts 25-26!G3") for p in result.problems)
 
 

@@ -257,7 +257,7 @@ class FieldSet:
                 if not tokens or tokens in seen:
                     continue
                 seen.add(tokens)
-                weight = 1.0 if k < 2 else 0.99
+                weight = 1.0 if k < 2 else 0.999  # the field's own words win a tie
                 for t in tokens:
                     self.index.setdefault(t, []).append((f, tokens, weight))
             if field.type == schema.ENUM:

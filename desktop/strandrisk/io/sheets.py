@@ -263,9 +263,9 @@ def _column_warnings(file, sheet, kind, header, h, matched, conf, mapped_cols, s
         f = int(np.argmax(scores))
         if scores[f] >= matching.NEAREST:
             near = fs.fields[f]
-            msg += f": the nearest input column is {near.label} ({scores[f]:.0%} alike)"
+            msg += f": it reads like {near.label} ({scores[f]:.0%} match)"
             if near.name in where_of:
-                msg += f", already read from column {where_of[near.name]}"
+                msg += f", but {near.label} is read from column {where_of[near.name]}"
         problems.append(Problem(WARNING, msg + ". If it holds input, map it on the Data page or in a mapping "
                                 "file", file, sheet, f"{column_letter(j)}{h + 1}"))
 

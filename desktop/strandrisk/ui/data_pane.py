@@ -68,7 +68,7 @@ class DataPane(QWidget):
         self.mapping.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.mapping.verticalHeader().setVisible(False)
         self.mapping.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        rl.addWidget(self.mapping, 1)
+        rl.addWidget(self.mapping, 2)
         self.values_title = QLabel("")
         self.values_title.setWordWrap(True)
         rl.addWidget(self.values_title)
@@ -77,7 +77,7 @@ class DataPane(QWidget):
         self.values.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.values.verticalHeader().setVisible(False)
         self.values.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        rl.addWidget(self.values, 1)
+        rl.addWidget(self.values, 0)
         self.preview = QTableWidget(0, 0)
         self.preview.setMinimumHeight(90)
         rl.addWidget(self.preview, 1)
@@ -235,6 +235,9 @@ class DataPane(QWidget):
             ("Values you gave a meaning (saved in the mapping):" if rows else ""))
         self.values.setVisible(bool(rows))
         self.values_title.setVisible(bool(rows))
+        shown = min(len(rows), 4)
+        self.values.setFixedHeight(self.values.horizontalHeader().height() + 4
+                                   + sum(self.values.rowHeight(r) for r in range(shown)))
 
     def value_combo(self, column: str, value: str) -> QComboBox | None:
         kind = _kind(getattr(getattr(self, "_current", None), "kind", None))
