@@ -300,3 +300,10 @@ def test_notes_under_the_table_are_left_out_with_a_note(tmp_path):
     assert kept == [2, 3] and not result.has_errors
     notes = [p for p in result.problems if "is a note, not data" in p.message]
     assert [p.cell for p in notes] == ["A5", "A6", "A7"]
+
+
+def test_the_sheet_name_is_a_hint_not_a_rule(tmp_path):
+    path = _sheet(tmp_path / "p.xlsx", "Providers", CASH[1])
+    result = load_inputs([path])
+    assert result.sheets[0].kind == "cash_balances"
+    assert matching.sheet_hint("Contracts 25-26", "block_contracts") > 0 == matching.sheet_hint("Sheet1", "providers")

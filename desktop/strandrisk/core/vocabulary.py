@@ -199,6 +199,15 @@ HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
+# Words in a sheet's name that hint at its kind: a small bonus when two kinds fit a header row alike
+# (the headers decide; the name only breaks near ties).
+SHEET_HINTS: dict[str, tuple[str, ...]] = {
+    "providers": ("provider", "providers", "trusts", "register", "organisations"),
+    "cash_balances": ("cash", "cash balances", "bank", "balances"),
+    "block_contracts": ("contracts", "contract", "sla", "schedule", "contract lines"),
+    "community_budgets": ("community", "community budgets", "schemes", "out of hospital"),
+}
+
 # The value sets of enumerated columns and the columns that use each.
 VALUE_SET_OF_COLUMN: dict[str, str] = {
     "service_line": "service_line", "affected_service_line": "service_line", "payment_type": "payment",

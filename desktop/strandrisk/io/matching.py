@@ -485,6 +485,16 @@ def assign(scores: np.ndarray, minimum: float = MIN_MAP) -> dict[int, tuple[int,
     return out
 
 
+SHEET_HINT_BONUS = 0.5
+
+
+def sheet_hint(sheet_name: str, kind_key: str) -> float:
+    """A small bonus when a sheet's name hints at a kind ('Contracts 25-26' -> block_contracts)."""
+    words = set(normalise(sheet_name).tokens)
+    hints = {t for phrase in vocab.SHEET_HINTS.get(kind_key, ()) for t in normalise(phrase).tokens}
+    return SHEET_HINT_BONUS if words & hints else 0.0
+
+
 def match_row(cells, key: str, overrides: dict | None = None, ignore: str = "ignore"):
     """One candidate header row against a kind's fields: ({column index: field}, {column index: confidence}).
 

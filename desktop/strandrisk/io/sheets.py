@@ -113,9 +113,10 @@ def _wide_months(row, date1904: bool) -> dict[int, object]:
     return out
 
 
-def find_header(rows, date1904: bool, sm: mp.SheetMapping | None):
+def find_header(rows, date1904: bool, sm: mp.SheetMapping | None, sheet_name: str = ""):
     """(header row index, kind key, {col: canonical}, wide months {col: period end}, {col: confidence})
-    or None. The kind is the one whose best assignment scores highest; the sheet name plays no part."""
+    or None. The kind is the one whose best assignment scores highest; the sheet's name is only a
+    hint that breaks near ties."""
     kinds = [sm.kind] if sm and sm.kind in schema.KINDS_BY_KEY else [k.key for k in schema.INPUT_KINDS]
     overrides = sm.columns if sm else {}
     if sm and sm.header_row:
@@ -131,7 +132,8 @@ def find_header(rows, date1904: bool, sm: mp.SheetMapping | None):
             kind = schema.KINDS_BY_KEY[key]
             matched, conf = _match_row(row, key, overrides)
             names = set(matched.values())
-            score = sum(conf.values()) + 10 * all(r in names for r in kind.required)
+            score = sum(conf.values()) + 10 * all(r in names for r in kind.required) \
+                + matching.sheet_hint(sheet_name, key)
             wide = {}
             if key == "cash_balances" and "cash_gbp_k" not in names and "provider_code" in names:
                 months = _wide_months(row, date1904) if months is None else months
@@ -186,7 +188,7 @@ def read_sheet(file: str, raw, date1904: bool, sm: mp.SheetMapping | None, value
     if sm is not None and sm.kind == mp.IGNORE:
         report.notes.append("ignored by the mapping")
         return report, None, []
-    found = find_header(head, date1904, sm) if head else None
+    found = find_header(head, date1904, sm, raw.name) if head else None
     if found is None:
         report.notes.append("no input data recognised (no header row naming the columns of an input kind)")
         table_rows = sum(sum(not _blank(v) for v in r) >= 2 for r in head[:HEAD_TABLE_ROWS])
@@ -437,8 +439,8 @@ def _sum_rows(arrays: dict[str, np.ndarray], key: np.ndarray | None) -> tuple[np
     vals = np.vstack(cols)
     filled = ~np.isnan(vals)
     zero = np.where(filled, vals, 0.0)
-    blank_key = np.ones(n, dtype=bool) if key is None else np.array([v is None for v in key.tolist()])
-    candidates = [i for i in np.flatnonzero(blank_key & filled.any(axis=0))[:500] if i >= 2]
+    blank_key = np.ones(n, dtype=bool) if key is None else np.asarray(key == None, dtype=bool)  # noqa: E711
+    candidates = [i for i in np.flatnonzero(blank_key & filled.any(axis=0))[:200] if i >= 2]
     for i in candidates:
         live = ~out
         part = np.where(live[None, :i], zero[:, :i], 0.0)
