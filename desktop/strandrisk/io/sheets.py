@@ -100,7 +100,10 @@ def _blank(v) -> bool:
 
 
 def _match_row(row, kind_key: str, overrides: dict) -> tuple[dict[int, str], dict[int, float]]:
-    """({column index: canonical name}, {column index: confidence}) for one candidate header row."""
+    """({column index: canonical name}, {column index: confidence}) for one candidate header row.
+    A number or date in the row is a header only when the user's mapping names it."""
+    if overrides:
+        row = [display(h) if not isinstance(h, str) and display(h).strip() in overrides else h for h in row]
     return matching.match_row(row, kind_key, overrides, mp.IGNORE)
 
 
@@ -123,7 +126,7 @@ def find_header(rows, date1904: bool, sm: mp.SheetMapping | None, sheet_name: st
         candidates = [sm.header_row - 1] if sm.header_row - 1 < len(rows) else []
     else:
         candidates = [i for i in range(min(len(rows), HEADER_SEARCH_ROWS * 3))
-                      if sum(isinstance(v, str) and not _blank(v) for v in rows[i]) >= 1][:HEADER_SEARCH_ROWS]
+                      if any(isinstance(v, str) and not _blank(v) for v in rows[i])][:HEADER_SEARCH_ROWS]
     best = None
     for i in candidates:
         row = rows[i]
