@@ -303,15 +303,16 @@ def _default_text(col) -> str:
     return str(v)
 
 
-def _ranges(rows: list[int]) -> str:
+def _ranges(rows: list[int], most: int = 12) -> str:
+    """'3, 7-9, 12' (the first ``most`` runs, then how many more rows)."""
     out, k = [], 0
-    while k < len(rows):
+    while k < len(rows) and len(out) < most:
         e = k
         while e + 1 < len(rows) and rows[e + 1] == rows[e] + 1:
             e += 1
         out.append(str(rows[k]) if e == k else f"{rows[k]}-{rows[e]}")
         k = e + 1
-    return ", ".join(out)
+    return ", ".join(out) + (f" and {len(rows) - k:,} more" if k < len(rows) else "")
 
 
 _NOTE_START = re.compile(r"^\s*(\*|†|‡|¹|²|\(\d\)|source|sources|note|notes|nb\b|n\.b|excl|incl|figures|data\b|"
@@ -375,7 +376,7 @@ def _data_rows(file, sheet, cols, h, marker, matched, header, report, problems) 
         inside = np.flatnonzero(count[: data_at[-1]] == 0)
         inside = inside[inside > data_at[0]]
         if len(inside):
-            msg = f"blank row{'s' if len(inside) > 1 else ''} {_ranges([row_no(i) for i in inside[:200]])} " \
+            msg = f"blank row{'s' if len(inside) > 1 else ''} {_ranges([row_no(i) for i in inside])} " \
                   "inside the table: left out"
             report.notes.append(msg)
             problems.append(Problem(NOTE, msg, file, sheet, f"A{row_no(inside[0])}"))
