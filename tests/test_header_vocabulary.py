@@ -389,12 +389,13 @@ def score_headers(result, file: str, plans: list[SheetPlan], scores: Scores | No
     reports = {r.sheet: r for r in result.sheets if r.file == file}
     for plan in plans:
         report = reports.get(plan.sheet)
-        mapping = report.mapping if report is not None else {}
+        # the header text as written, compared with runs of spaces and line breaks taken as one space
+        mapping = {" ".join(k.split()): v for k, v in (report.mapping if report is not None else {}).items()}
         right_kind = report is not None and report.kind == plan.kind
         rows = read_back(result, plan.kind, file, plan.sheet) if right_kind else {}
         kind = schema.KINDS_BY_KEY[plan.kind]
         for name, header in plan.columns:
-            got = mapping.get(header.strip())
+            got = mapping.get(" ".join(header.split()))
             if name is None:
                 if decoys is not None:
                     outcome = "wrong" if got else (
