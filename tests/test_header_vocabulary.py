@@ -459,7 +459,10 @@ class ValueCase:
 
 
 def plan_value_sheets(cases: list[ValueCase]) -> dict[str, list[dict]]:
-    """kind -> canonical rows (a base row with one field replaced by a raw text variant)."""
+    """kind -> canonical rows (a base row with one field replaced by a raw text variant).
+
+    Sets each case's sheet, row and column letter. Every provider code used is on the Providers sheet.
+    """
     by_kind: dict[str, list[ValueCase]] = defaultdict(list)
     for case in cases:
         by_kind[case.kind].append(case)
@@ -473,9 +476,7 @@ def plan_value_sheets(cases: list[ValueCase]) -> dict[str, list[dict]]:
         count = n_providers if kind.key == "providers" else len(mine)
         for i in range(count):
             rec = dict(base)
-            if kind.key == "providers":
-                rec["provider_code"] = codes[i]
-            elif kind.key == "cash_balances":
+            if kind.key in ("providers", "cash_balances"):
                 rec["provider_code"] = codes[i]
             elif kind.key == "block_contracts":
                 rec.update(contract_id=f"K{i + 1:03d}", provider_code=codes[0])
@@ -658,6 +659,29 @@ def test_scorer_tells_right_wrong_warned_and_silent_apart():
     assert names_header("column 'To' was not recognised", "To")
     assert not names_header("the total row was left out", "To")
     assert names_header("Contracts!N4: column Activity baseline was ignored", "Activity baseline")
+
+
+def test_value_scorer_tells_right_wrong_warned_and_silent_apart():
+    from strandrisk.core.inputs import ModelInputs, Table
+    from strandrisk.core.problems import Problem
+    from strandrisk.io.load import ImportResult
+
+    kind = schema.KINDS_BY_KEY["block_contracts"]
+    cases = [ValueCase(kind.key, "service_line", v, e) for v, e in
+             (("NEL", "non_elective"), ("A&E", "a_and_e"), ("Emergency department", "a_and_e"), ("ED", "a_and_e"))]
+    rows = plan_value_sheets(cases)[kind.key]
+    read = [dict(rows[0], service_line="non_elective"), dict(rows[1], service_line="non_elective"),
+            dict(rows[2], service_line=None), dict(rows[3], service_line=None)]
+    table = Table.from_records(kind, read, "v.xlsx")
+    table.source_sheet[:] = kind.sheet
+    inputs = ModelInputs.empty()
+    inputs.block_contracts = table
+    letter = column_letter(kind.names.index("service_line"))
+    assert (cases[2].sheet, cases[2].row, cases[2].letter) == (kind.sheet, 4, letter)
+    result = ImportResult(inputs, [Problem(ERROR, "unknown service line", "v.xlsx", kind.sheet, f"{letter}4"),
+                                   Problem(WARNING, "unknown service line", "v.xlsx", kind.sheet, f"{letter}5")])
+    c = score_values(result, "v.xlsx", cases).counts[(kind.key, "service_line")]
+    assert c == {"right": 1, "wrong": 1, "warned": 1, "silent": 1}  # a mere warning does not report row 5
 
 
 def test_finance_teams_headers_are_read_by_meaning(tmp_path):
