@@ -1,24 +1,29 @@
 """An independent yardstick for reading finance teams' own headers and values (issue 11).
 
 tests/vocabulary/headers.tsv holds, for every field of every input kind, the ways a finance analyst
-heads that column (units, financial years, abbreviations, question marks, typos), written by
-imagining real NHS files and NOT taken from the matcher's word lists. tests/vocabulary/values.tsv
-holds the ways they write enumerated values, flags, months, financial years and numbers, with the
-canonical value each one means.
+heads that column (units, financial years, abbreviations, question marks, typos, line breaks typed
+with Alt+Enter and written ``\\n``), written by imagining real NHS files and NOT taken from the
+matcher's word lists. tests/vocabulary/decoys.tsv holds columns that are no field (notes, region,
+sign-off) and must never be mapped. tests/vocabulary/values.tsv holds the ways finance teams write
+enumerated values, flags, months, financial years and numbers, with the canonical value each means.
 
-Headers: workbooks are built with one sheet per variant index (every variant of every field appears
-once, fields with fewer variants are reused), read through the public ``load_inputs`` and scored from
+Headers: one workbook with one sheet per variant index (every variant of every field appears once,
+fields with fewer variants are reused; every third sheet has title rows, odd sheets another column
+order, each sheet one decoy column), read through the public ``load_inputs`` and scored from
 ``ImportResult.sheets[*].mapping`` and ``ImportResult.problems``:
 
 - right: mapped to its field on a sheet read as the right kind, and the values read back equal the
   values written (money written in the header's unit, £m or £, must come back in £000);
 - wrong: mapped to another field, read on a sheet of the wrong kind, or values read back differ;
-- warned: not mapped, and a warning or error names the header text (or its header cell);
+- warned: not mapped, and a warning or error on its sheet names the header (quoted text, whole
+  words, or its header cell);
 - silent: not mapped and nothing says so.
 
-Values: one sheet per kind under the template headers; each row carries one value variant.
+A header is scored as users meet it: when a sheet is not recognised at all, each of its headers is
+a miss. Values: one sheet per kind under the template headers, each row carrying one value variant;
+an unread value counts as warned only when an error names its cell.
 
-``python tests/test_header_vocabulary.py`` prints both score tables (the figures quoted in RESULTS.md).
+``python tests/test_header_vocabulary.py`` prints the score tables (the figures quoted in RESULTS.md).
 """
 
 from __future__ import annotations
@@ -127,8 +132,16 @@ def header_variants() -> dict[str, dict[str, list[str]]]:
     """kind -> field -> headers, in file order."""
     out: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for row in read_tsv("headers.tsv"):
-        out[row["kind"]][row["field"]].append(row["header"])
+        out[row["kind"]][row["field"]].append(row["header"].replace("\\n", "\n"))
     return {k: dict(v) for k, v in out.items()}
+
+
+def decoy_headers() -> dict[str, list[str]]:
+    """kind -> headers of columns that are no field (notes, region...): never to be mapped."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for row in read_tsv("decoys.tsv"):
+        out[row["kind"]].append(row["header"])
+    return dict(out)
 
 
 # Writing a value the way the header says -----------------------------------------------------------------
@@ -203,34 +216,67 @@ def same(col: schema.Column, read, expected) -> bool:
 
 @dataclass
 class SheetPlan:
-    """What was written on one sheet: its kind, the header of each field, the canonical rows."""
+    """What was written on one sheet: its kind, title rows, columns in sheet order, canonical rows.
+
+    columns: (field, header) pairs; field is None for a decoy column that is no field at all.
+    """
 
     sheet: str
     kind: str
-    headers: dict[str, str]  # field -> header text
-    letters: dict[str, str]  # field -> column letter
+    columns: list[tuple[str | None, str]]
     rows: list[dict]
-    first_row: int = HEADER_ROW + 1
+    title: tuple[str, ...] = ()
+    reused: frozenset = frozenset()  # fields whose header repeats an earlier sheet's: filled, not scored
+
+    @property
+    def header_row(self) -> int:
+        return len(self.title) + 1
+
+    @property
+    def first_row(self) -> int:
+        return self.header_row + 1
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """field -> header text."""
+        return {name: header for name, header in self.columns if name is not None}
+
+    def cell(self, header: str) -> str:
+        j = next(j for j, (_, h) in enumerate(self.columns) if h == header)
+        return f"{column_letter(j)}{self.header_row}"
 
 
-def plan_header_sheets(variants: dict[str, dict[str, list[str]]]) -> list[SheetPlan]:
+def plan_header_sheets(variants: dict[str, dict[str, list[str]]],
+                       decoys: dict[str, list[str]] | None = None) -> list[SheetPlan]:
+    """Sheet i of a kind heads every field with its i-th variant (reused when a field has fewer).
+
+    For realism, every third sheet has title rows above its header, odd sheets list their columns in
+    another order, and each sheet carries one decoy column (notes, region...) that is no field.
+    """
     plans = []
+    decoys = decoys or {}
     for kind in schema.INPUT_KINDS:
         fields = variants.get(kind.key, {})
         n_sheets = max((len(v) for v in fields.values()), default=0)
+        names = SHEET_NAMES[kind.key]
         for i in range(n_sheets):
-            names = SHEET_NAMES[kind.key]
-            headers = {name: fields[name][i % len(fields[name])] for name in kind.names if name in fields}
-            plans.append(SheetPlan(f"{names[i % len(names)]} {i + 1}", kind.key, headers,
-                                   {f: column_letter(j) for j, f in enumerate(headers)},
-                                   canonical_rows(kind.key, i)))
+            columns = [(name, fields[name][i % len(fields[name])]) for name in kind.names if name in fields]
+            if i % 2:
+                columns = columns[:2] + columns[:1:-1]
+            mine = decoys.get(kind.key, [])
+            if mine:
+                columns.insert(len(columns) - i % 3, (None, mine[i % len(mine)]))
+            title = ((f"Northshire ICS: {names[0].lower()} 2025/26", "£000 unless stated; draft, not audited")
+                     if i % 3 == 2 else ())
+            reused = frozenset(name for name in fields if i >= len(fields[name]))
+            plans.append(SheetPlan(f"{names[i % len(names)]} {i + 1}", kind.key, columns,
+                                   canonical_rows(kind.key, i), title, reused))
     return plans
 
 
 def template_sheet_plans() -> list[SheetPlan]:
     """One sheet per kind headed exactly as the template: the yardstick must score these right."""
-    return [SheetPlan(f"{kind.sheet}", kind.key, {c.name: c.header for c in kind.columns},
-                      {c.name: column_letter(j) for j, c in enumerate(kind.columns)}, canonical_rows(kind.key, 0))
+    return [SheetPlan(kind.sheet, kind.key, [(c.name, c.header) for c in kind.columns], canonical_rows(kind.key, 0))
             for kind in schema.INPUT_KINDS]
 
 
@@ -240,14 +286,20 @@ def write_workbook(path: Path, plans: list[SheetPlan]) -> Path:
     wb = Workbook()
     wb.remove(wb.active)
     for plan in plans:
-        assert len(set(h.strip().lower() for h in plan.headers.values())) == len(plan.headers), plan.headers
+        texts = [" ".join(h.split()).lower() for _, h in plan.columns]
+        assert len(set(texts)) == len(texts), plan.columns
         ws = wb.create_sheet(plan.sheet)
         kind = schema.KINDS_BY_KEY[plan.kind]
-        for j, (name, header) in enumerate(plan.headers.items(), start=1):
-            ws.cell(HEADER_ROW, j, header)
+        for r, line in enumerate(plan.title, start=1):
+            ws.cell(r, 1, line)
+        for j, (_, header) in enumerate(plan.columns, start=1):
+            ws.cell(plan.header_row, j, header)
         for r, rec in enumerate(plan.rows, start=plan.first_row):
-            for j, (name, header) in enumerate(plan.headers.items(), start=1):
-                value, fmt = written(kind.column(name), header, rec.get(name))
+            for j, (name, header) in enumerate(plan.columns, start=1):
+                if name is None:
+                    value, fmt = ("checked" if r % 2 else None), None
+                else:
+                    value, fmt = written(kind.column(name), header, rec.get(name))
                 if value is None:
                     continue
                 cell = ws.cell(r, j, value)
@@ -286,9 +338,13 @@ class Scores:
                          f"{c['warned']:>8}{c['silent']:>8}")
         lines.append(f"{'all':<46}{self.total():>4}{self.total('right'):>7}{self.total('wrong'):>7}"
                      f"{self.total('warned'):>8}{self.total('silent'):>8}")
-        lines.append(f"right {self.share_right:.1%} (target {TARGET:.0%}), wrong {self.total('wrong')}, "
-                     f"silent misses {self.total('silent')}"
-                     + (f"; {self.unverified} right by mapping with values unverifiable" if self.unverified else ""))
+        if self.total("right") or not self.total():
+            lines.append(f"right {self.share_right:.1%} (target {TARGET:.0%}), wrong {self.total('wrong')}, "
+                         f"silent misses {self.total('silent')}"
+                         + (f"; {self.unverified} right by mapping, values not read" if self.unverified else ""))
+        else:  # columns that are no field: the only good outcome is unmapped and warned
+            lines.append(f"mapped to a field {self.total('wrong')} (target 0), warned {self.total('warned')}, "
+                         f"silent {self.total('silent')} (target 0)")
         for outcome in ("wrong", "silent", "warned"):
             for _, kind, name, header, why in (d for d in self.details if d[0] == outcome):
                 lines.append(f"  {outcome:<7}{kind}.{name}: {header!r}{' -> ' + why if why else ''}")
@@ -309,8 +365,8 @@ def read_back(result, kind: str, file: str, sheet: str) -> dict[int, dict]:
 def names_header(message: str, header: str) -> bool:
     """Whether a message names this header: quoted, or (for headers longer than 3 characters) as
     whole words, so that a header such as 'To' or 'FY' is not found inside unrelated words."""
-    text = header.strip().lower()
-    message = message.lower()
+    text = " ".join(header.split()).lower()
+    message = " ".join(message.split()).lower()
     if any(f"{q}{text}{q2}" in message for q, q2 in (("'", "'"), ('"', '"'), ("\u2018", "\u2019"))):
         return True
     return len(text) > 3 and re.search(rf"(?<![a-z0-9]){re.escape(text)}(?![a-z0-9])", message) is not None
@@ -326,20 +382,31 @@ def warned_about(problems, file: str, sheet: str, header: str, cell: str) -> boo
     return False
 
 
-def score_headers(result, file: str, plans: list[SheetPlan], scores: Scores | None = None) -> Scores:
+def score_headers(result, file: str, plans: list[SheetPlan], scores: Scores | None = None,
+                  decoys: Scores | None = None) -> Scores:
+    """Score every field column of the plans (and, into ``decoys``, every decoy column)."""
     scores = scores or Scores()
     reports = {r.sheet: r for r in result.sheets if r.file == file}
     for plan in plans:
         report = reports.get(plan.sheet)
-        mapping = report.mapping if report is not None else {}
+        # the header text as written, compared with runs of spaces and line breaks taken as one space
+        mapping = {" ".join(k.split()): v for k, v in (report.mapping if report is not None else {}).items()}
         right_kind = report is not None and report.kind == plan.kind
         rows = read_back(result, plan.kind, file, plan.sheet) if right_kind else {}
         kind = schema.KINDS_BY_KEY[plan.kind]
-        for name, header in plan.headers.items():
-            got = mapping.get(header.strip())
-            cell = f"{plan.letters[name]}{HEADER_ROW}"
+        for name, header in plan.columns:
+            got = mapping.get(" ".join(header.split()))
+            if name is None:
+                if decoys is not None:
+                    outcome = "wrong" if got else (
+                        "warned" if warned_about(result.problems, file, plan.sheet, header, plan.cell(header))
+                        else "silent")
+                    decoys.add(plan.kind, "(no field)", outcome, header, f"{got}" if got else "")
+                continue
+            if name in plan.reused:
+                continue
             if got is None:
-                warned = warned_about(result.problems, file, plan.sheet, header, cell)
+                warned = warned_about(result.problems, file, plan.sheet, header, plan.cell(header))
                 scores.add(plan.kind, name, "warned" if warned else "silent", header,
                            "" if report is None or report.kind else "sheet not recognised")
             elif not right_kind:
@@ -392,7 +459,10 @@ class ValueCase:
 
 
 def plan_value_sheets(cases: list[ValueCase]) -> dict[str, list[dict]]:
-    """kind -> canonical rows (a base row with one field replaced by a raw text variant)."""
+    """kind -> canonical rows (a base row with one field replaced by a raw text variant).
+
+    Sets each case's sheet, row and column letter. Every provider code used is on the Providers sheet.
+    """
     by_kind: dict[str, list[ValueCase]] = defaultdict(list)
     for case in cases:
         by_kind[case.kind].append(case)
@@ -406,9 +476,7 @@ def plan_value_sheets(cases: list[ValueCase]) -> dict[str, list[dict]]:
         count = n_providers if kind.key == "providers" else len(mine)
         for i in range(count):
             rec = dict(base)
-            if kind.key == "providers":
-                rec["provider_code"] = codes[i]
-            elif kind.key == "cash_balances":
+            if kind.key in ("providers", "cash_balances"):
                 rec["provider_code"] = codes[i]
             elif kind.key == "block_contracts":
                 rec.update(contract_id=f"K{i + 1:03d}", provider_code=codes[0])
@@ -489,12 +557,15 @@ def score_values(result, file: str, cases: list[ValueCase]) -> Scores:
 
 # Running ------------------------------------------------------------------------------------------------
 
-def run_headers(folder: Path, plans: list[SheetPlan] | None = None, name: str = "finance_files.xlsx") -> Scores:
+def run_headers(folder: Path, plans: list[SheetPlan] | None = None,
+                name: str = "finance_files.xlsx") -> tuple[Scores, Scores]:
+    """(field scores, decoy scores) of one workbook read through ``load_inputs``."""
     from strandrisk.io.load import load_inputs
 
-    plans = plans if plans is not None else plan_header_sheets(header_variants())
+    plans = plans if plans is not None else plan_header_sheets(header_variants(), decoy_headers())
     path = write_workbook(folder / name, plans)
-    return score_headers(load_inputs([path]), path.name, plans)
+    decoys = Scores()
+    return score_headers(load_inputs([path]), path.name, plans, decoys=decoys), decoys
 
 
 def run_values(folder: Path) -> Scores:
@@ -511,8 +582,11 @@ def test_vocabulary_covers_every_field_of_every_kind():
     for kind in schema.INPUT_KINDS:
         assert set(variants[kind.key]) == set(kind.names), kind.key
         for name, headers in variants[kind.key].items():
-            distinct = {h.strip().lower() for h in headers}
+            distinct = {" ".join(h.split()).lower() for h in headers}
             assert len(distinct) == len(headers) >= MIN_VARIANTS, (kind.key, name, headers)
+    for kind_key, headers in decoy_headers().items():
+        fields = {" ".join(h.split()).lower() for hs in variants[kind_key].values() for h in hs}
+        assert not fields & {" ".join(h.split()).lower() for h in headers}, kind_key
     for case in value_cases():
         col = schema.KINDS_BY_KEY[case.kind].column(case.name)
         if col.allowed:
@@ -533,7 +607,8 @@ def test_money_units_are_read_from_the_header_as_a_finance_team_writes_them():
 
 def test_template_headers_are_scored_right(tmp_path):
     """The yardstick itself: the template's own headers, values written as the template asks."""
-    scores = run_headers(tmp_path, template_sheet_plans(), "template.xlsx")
+    scores, decoys = run_headers(tmp_path, template_sheet_plans(), "template.xlsx")
+    assert decoys.total() == 0
     assert scores.total("right") == scores.total() == sum(len(k.columns) for k in schema.INPUT_KINDS), \
         scores.table("template headers")
     assert scores.unverified == 0
@@ -549,9 +624,8 @@ def test_scorer_tells_right_wrong_warned_and_silent_apart():
     kind = schema.KINDS_BY_KEY["cash_balances"]
     row = dict(provider_code="RA1", period_end=dt.date(2026, 3, 31), month=12, financial_year=2025,
                cash_gbp_k=42150.0)
-    plan = SheetPlan("Cash 1", kind.key, {"provider_code": "Org", "period_end": "As at", "month": "Mth",
-                                          "financial_year": "FY", "cash_gbp_k": "Cash £m"},
-                     dict(zip(["provider_code", "period_end", "month", "financial_year", "cash_gbp_k"], "ABCDE")),
+    plan = SheetPlan("Cash 1", kind.key, [("provider_code", "Org"), ("period_end", "As at"), ("month", "Mth"),
+                                          ("financial_year", "FY"), ("cash_gbp_k", "Cash £m"), (None, "Notes")],
                      [row])
     # What a reader that forgot the £m would hold: 42.15 where £42,150k was meant; FY never read.
     table = Table.from_records(kind, [dict(row, financial_year=None, month=2025, cash_gbp_k=42.15)], "f.xlsx")
@@ -561,9 +635,10 @@ def test_scorer_tells_right_wrong_warned_and_silent_apart():
     report = SheetReport("f.xlsx", "Cash 1", kind.key, rows=1,
                          mapping={"Org": "provider_code", "As at": "period_end", "Mth": "financial_year",
                                   "Cash £m": "cash_gbp_k"})
-    result = ImportResult(inputs, [Problem(WARNING, "column 'FY' was not recognised", "f.xlsx", "Cash 1")],
-                          [report])
-    scores = score_headers(result, "f.xlsx", [plan])
+    result = ImportResult(inputs, [Problem(WARNING, "column 'FY' was not recognised", "f.xlsx", "Cash 1"),
+                                   Problem(WARNING, "not used", "f.xlsx", "Cash 1", "F1")], [report])
+    decoys = Scores()
+    scores = score_headers(result, "f.xlsx", [plan], decoys=decoys)
     c = scores.counts
     assert c[(kind.key, "provider_code")]["right"] == 1
     assert c[(kind.key, "period_end")]["right"] == 1
@@ -571,8 +646,13 @@ def test_scorer_tells_right_wrong_warned_and_silent_apart():
     assert c[(kind.key, "financial_year")]["warned"] == 1
     assert c[(kind.key, "cash_gbp_k")]["wrong"] == 1  # £m not scaled: 42.15 read where 42,150 was meant
     assert scores.total() == len(plan.headers) == sum(scores.total(o) for o in OUTCOMES)
-    silent = score_headers(ImportResult(inputs, [], [report]), "f.xlsx", [plan])
+    assert decoys.counts[(kind.key, "(no field)")]["warned"] == 1  # named by its header cell F1
+    silent = score_headers(ImportResult(inputs, [], [report]), "f.xlsx", [plan], decoys=decoys)
     assert silent.counts[(kind.key, "financial_year")]["silent"] == 1
+    assert decoys.counts[(kind.key, "(no field)")]["silent"] == 1
+    report.mapping["Notes"] = "cash_gbp_k"
+    score_headers(result, "f.xlsx", [plan], decoys=decoys)
+    assert decoys.counts[(kind.key, "(no field)")]["wrong"] == 1
     other_kind = SheetReport("f.xlsx", "Cash 1", "providers", rows=1, mapping={"Org": "provider_code"})
     misread = score_headers(ImportResult(inputs, [], [other_kind]), "f.xlsx", [plan])
     assert misread.counts[(kind.key, "provider_code")]["wrong"] == 1
@@ -581,15 +661,47 @@ def test_scorer_tells_right_wrong_warned_and_silent_apart():
     assert names_header("Contracts!N4: column Activity baseline was ignored", "Activity baseline")
 
 
+def test_value_scorer_tells_right_wrong_warned_and_silent_apart():
+    from strandrisk.core.inputs import ModelInputs, Table
+    from strandrisk.core.problems import Problem
+    from strandrisk.io.load import ImportResult
+
+    kind = schema.KINDS_BY_KEY["block_contracts"]
+    cases = [ValueCase(kind.key, "service_line", v, e) for v, e in
+             (("NEL", "non_elective"), ("A&E", "a_and_e"), ("Emergency department", "a_and_e"), ("ED", "a_and_e"))]
+    rows = plan_value_sheets(cases)[kind.key]
+    read = [dict(rows[0], service_line="non_elective"), dict(rows[1], service_line="non_elective"),
+            dict(rows[2], service_line=None), dict(rows[3], service_line=None)]
+    table = Table.from_records(kind, read, "v.xlsx")
+    table.source_sheet[:] = kind.sheet
+    inputs = ModelInputs.empty()
+    inputs.block_contracts = table
+    letter = column_letter(kind.names.index("service_line"))
+    assert (cases[2].sheet, cases[2].row, cases[2].letter) == (kind.sheet, 4, letter)
+    result = ImportResult(inputs, [Problem(ERROR, "unknown service line", "v.xlsx", kind.sheet, f"{letter}4"),
+                                   Problem(WARNING, "unknown service line", "v.xlsx", kind.sheet, f"{letter}5")])
+    c = score_values(result, "v.xlsx", cases).counts[(kind.key, "service_line")]
+    assert c == {"right": 1, "wrong": 1, "warned": 1, "silent": 1}  # a mere warning does not report row 5
+
+
 def test_finance_teams_headers_are_read_by_meaning(tmp_path):
-    scores = run_headers(tmp_path)
+    scores, _ = run_headers(tmp_path)
     print("\n" + scores.table("Headers (tests/vocabulary/headers.tsv)"))
-    # every variant is written at least once; fields with fewer variants than the longest list are
-    # reused on the later sheets, so the count of columns scored is at least the number of variants
-    assert scores.total() >= len(read_tsv("headers.tsv"))
+    assert scores.total() == len(read_tsv("headers.tsv"))  # every variant scored exactly once
+    for kind_key, fields in header_variants().items():
+        for name, headers in fields.items():
+            assert sum(scores.counts[(kind_key, name)].values()) == len(headers), (kind_key, name)
     assert scores.total("wrong") == 0, scores.table("headers")
     assert scores.total("silent") == 0, scores.table("headers")
     assert scores.share_right >= TARGET, scores.table("headers")
+
+
+def test_columns_that_are_no_field_are_never_mapped_and_always_warned(tmp_path):
+    _, decoys = run_headers(tmp_path)
+    print("\n" + decoys.table("Columns that are no field (tests/vocabulary/decoys.tsv)"))
+    assert decoys.total() == sum(max(len(v) for v in fields.values()) for fields in header_variants().values())
+    assert decoys.total("wrong") == 0, decoys.table("decoys")
+    assert decoys.total("silent") == 0, decoys.table("decoys")
 
 
 def test_finance_teams_values_are_read_by_meaning(tmp_path):
@@ -607,7 +719,10 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         os.environ.setdefault("STRANDRISK_DATA_DIR", str(Path(folder) / "userdata"))
-        print(run_headers(Path(folder)).table("Headers (tests/vocabulary/headers.tsv)"))
+        headers, decoys = run_headers(Path(folder))
+        print(headers.table("Headers (tests/vocabulary/headers.tsv)"))
+        print()
+        print(decoys.table("Columns that are no field (tests/vocabulary/decoys.tsv)"))
         print()
         print(run_values(Path(folder)).table("Values (tests/vocabulary/values.tsv)"))
 
