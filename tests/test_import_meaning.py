@@ -307,3 +307,46 @@ def test_the_sheet_name_is_a_hint_not_a_rule(tmp_path):
     result = load_inputs([path])
     assert result.sheets[0].kind == "cash_balances"
     assert matching.sheet_hint("Contracts 25-26", "block_contracts") > 0 == matching.sheet_hint("Sheet1", "providers")
+
+
+@pytest.mark.parametrize("kind, header, name", [
+    ("block_contracts", "Strat year", "start_fy"),  # two letters swapped
+    ("block_contracts", "Ned year", "end_fy"),  # three letters: only a swap is corrected
+    ("providers", "Workng capital (£000)", "working_capital_gbp_k"),  # a letter dropped, inside a concept
+    ("cash_balances", "Peroid end", "period_end"),
+    ("block_contracts", "End year\n(blank = rolling)", "end_fy"),  # a remark in brackets
+    ("providers", "Provider name (as per ODS)", "provider_name"),
+    ("cash_balances", "Cash and cash equivalents at end of period (£000)", "cash_gbp_k"),
+])
+def test_typing_slips_and_remarks(kind, header, name):
+    assert mp.match_header(kind, header) == name
+
+
+def test_a_typo_is_not_guessed_when_two_words_are_as_close():
+    assert matching._correct_word("cst") == ("cst", 1.0)
+    assert matching._correct_word("pay") == ("pay", 1.0)  # not 'pa' (per annum)
+
+
+@pytest.mark.parametrize("column, allowed, text, want", [
+    ("service_line", schema.SERVICE_LINES, "AandE", "a_and_e"),
+    ("payment_type", schema.CONTRACT_PAYMENT_TYPES, "Activity (PbR)", "activity"),
+    ("payment_type", schema.CONTRACT_PAYMENT_TYPES, "Block (fixed)", "block"),
+    ("payment_type", schema.CONTRACT_PAYMENT_TYPES, "Block (capitated)", None),  # the remark disagrees
+])
+def test_values_squashed_and_with_remarks(column, allowed, text, want):
+    assert matching.match_value(column, allowed, text) == want
+
+
+def test_units_written_in_the_cells(tmp_path):
+    rows = [("Provider code", "Operating income (£000)", "Operating expenditure £m"),
+            ("RA1", "£412,345k", "£0.4bn"), ("RA2", "£1.5m", "(£1.2m)")]
+    path = _sheet(tmp_path / "p.xlsx", "Register", rows, [CASH])
+    recs = {r["provider_code"]: r for r in load_inputs([path]).inputs.providers.records()}
+    assert recs["RA1"]["operating_income_gbp_k"] == pytest.approx(412_345)
+    assert recs["RA1"]["operating_expenditure_gbp_k"] == pytest.approx(400_000)
+    assert recs["RA2"]["operating_income_gbp_k"] == pytest.approx(1_500)
+    assert recs["RA2"]["operating_expenditure_gbp_k"] == pytest.approx(-1_200)
+    services = [("Service id", "Acute provider code", "Annual budget", "Ramp years"), ("S1", "RA1", 10, "2 yrs"),
+                ("S2", "RA1", 10, "1.5 years")]
+    path = _sheet(tmp_path / "s.xlsx", "Schemes", services)
+    assert [r["ramp_years"] for r in load_inputs([path]).inputs.community_budgets.records()] == [2.0, 1.5]

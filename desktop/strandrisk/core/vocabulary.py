@@ -87,7 +87,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
                   "debt service"),
     "loan": ("debt", "borrowing", "borrowings", "dh loan", "loans"),
     "workingcapital": ("working cap", "working capital", "net current assets", "wc", "net current asset", "net working capital"),
-    "closing": ("close", "balance", "month end balance", "end balance", "closing position"),
+    "closing": ("at end of period", "at period end", "at end of month", "at month end", "at end of year",
+                "at year end", "end of period", "close", "balance", "month end balance", "end balance", "closing position"),
 }
 
 # alternative spellings -> the spelling used in the vocabulary
@@ -105,7 +106,7 @@ SPELLING: dict[str, str] = {
 }
 
 # Words that carry no meaning in a header (dropped after the concepts are found).
-STOP_WORDS = ("of", "the", "a", "an", "and", "for", "in", "on", "by", "with", "or", "all", "our", "its",
+STOP_WORDS = ("of", "the", "a", "an", "and", "for", "in", "on", "by", "with", "or", "all", "our", "its", "at",
               "gbp", "sterling", "nhs", "amount", "figure", "s")
 
 # Words kept as a column's type hint rather than its meaning: a header 'Clawback %' names a share.
@@ -216,7 +217,7 @@ VALUE_SET_OF_COLUMN: dict[str, str] = {
 
 VALUES: dict[str, dict[str, tuple[str, ...]]] = {
     "service_line": {
-        "elective": ("el", "elective", "electives", "planned", "elective inpatients", "daycase", "day case",
+        "elective": ("el", "elective", "electives", "planned", "elective inpatients", "daycase", "day case", "dc",
                      "el/dc", "elective & daycase", "elective and daycase", "elective inpatient", "planned care",
                      "elective admissions", "ordinary elective", "el and dc", "elip"),
         "non_elective": ("nel", "non elective", "non-elective", "nonelective", "emergency", "unplanned", "emergency admissions",
@@ -248,7 +249,8 @@ VALUES: dict[str, dict[str, tuple[str, ...]]] = {
                        "ico", "integrated care organisation", "integrated trust", "integrated provider",
                        "acute plus community", "acute with community"),
         "community_only": ("community only", "community", "community trust", "community provider",
-                           "community services only", "community health trust"),
+                           "community services only", "community health trust", "community health services",
+                           "community health", "community services provider"),
     },
     "vehicle": {
         "foundation_trust": ("foundation trust", "ft", "nhs foundation trust", "nhsft", "nhs ft", "fts",

@@ -49,6 +49,8 @@ class Words:
 
     tokens: tuple[str, ...]
     scale: float | None = None
+    penalty: float = 1.0  # below 1 when a typing slip was corrected
+    alt: tuple[str, ...] | None = None  # the words without the header's remarks in brackets
 
     @property
     def text(self) -> str:
@@ -210,14 +212,34 @@ def _rewrite(words: list[str], concepts, longest: int) -> list[str]:
     return out
 
 
-@functools.lru_cache(maxsize=65536)
-def _normalise_cut(text: str) -> Words:
-    words, scale = _base_words(text)
+_REMARK = re.compile(r"\([^()]*\)")
+REMARK_FACTOR = 0.97  # the reading without a bracketed remark loses ties to the full reading
+
+
+def _meaning(words: list[str]) -> tuple[str, ...]:
     concepts, longest, stops = _tables()
     words = _rewrite(words, concepts, longest)
     kept = [w for w in words if w not in stops]
-    tokens = tuple(dict.fromkeys(kept if kept else words))
-    return Words(tokens, scale)
+    return tuple(dict.fromkeys(kept if kept else words))
+
+
+@functools.lru_cache(maxsize=65536)
+def _normalise_cut(text: str) -> Words:
+    words, scale = _base_words(text)
+    words, penalty = _correct(words)
+    alt = None
+    if "(" in text:  # 'Provider name (as per ODS)', 'End year (blank = rolling)': also read without it
+        rest, _ = _base_words(_REMARK.sub(" ", text))
+        if rest and rest != words:
+            rest, p2 = _correct(rest)
+            alt = _meaning(rest)
+            penalty = min(penalty, p2) if alt else penalty
+    return Words(_meaning(words), scale, penalty, alt)
+
+
+def _phrase_words(text: str) -> tuple[str, ...]:
+    """A vocabulary phrase's meaning words (no typo correction: the vocabulary is spelt right)."""
+    return _meaning(_base_words(text)[0])
 
 
 def normalise(text) -> Words:
@@ -253,7 +275,7 @@ class FieldSet:
         for f, field in enumerate(fields):
             seen = set()
             for k, phrase in enumerate(field.phrases):
-                tokens = frozenset(normalise(phrase).tokens)
+                tokens = frozenset(_phrase_words(phrase))
                 if not tokens or tokens in seen:
                     continue
                 seen.add(tokens)
@@ -264,7 +286,7 @@ class FieldSet:
                 words = {}
                 for value, phrases in value_words_of(field.name).items():
                     for phrase in (value.replace("_", " "),) + phrases:
-                        tokens = normalise(phrase).tokens
+                        tokens = _phrase_words(phrase)
                         if len(tokens) == 1:
                             words.setdefault(tokens[0], value)
                 self.value_words[f] = words
@@ -276,23 +298,28 @@ class FieldSet:
 
     def scores(self, words: Words) -> np.ndarray:
         """Score of this header against every field (0 to 1)."""
-        hit = self._cache.get(words.tokens)
+        key = (words.tokens, words.alt, words.penalty)
+        hit = self._cache.get(key)
         if hit is not None:
             return hit
+        out = self._score_tokens(frozenset(words.tokens)) * words.penalty
+        if words.alt:
+            out = np.maximum(out, self._score_tokens(frozenset(words.alt)) * words.penalty * REMARK_FACTOR)
+        if len(self._cache) < 20000:
+            self._cache[key] = out
+        return out
+
+    def _score_tokens(self, header: frozenset) -> np.ndarray:
         out = np.zeros(len(self.fields))
-        tokens, penalty = _correct(words.tokens)
-        header = frozenset(tokens)
         if header:
             for t in header:
                 for f, phrase, weight in self.index.get(t, ()):
-                    s = _set_score(header, phrase, self.fields[f].type) * weight * penalty
+                    s = _set_score(header, phrase, self.fields[f].type) * weight
                     if s > out[f]:
                         out[f] = s
             for f, named in self.value_words.items():  # 'Block or activity?' names the allowed values
                 if len({named[t] for t in header if t in named}) >= 2:
                     out[f] = max(out[f], 0.9)
-        if len(self._cache) < 20000:
-            self._cache[words.tokens] = out
         return out
 
 
@@ -328,7 +355,7 @@ def _weights() -> dict[str, float]:
     count: dict[str, int] = {}
     for kind in schema.INPUT_KINDS:
         for field in _schema_fields(kind):
-            words = {t for phrase in field.phrases for t in normalise(phrase).tokens}
+            words = {t for phrase in field.phrases for t in _phrase_words(phrase)}
             for t in words:
                 count[t] = count.get(t, 0) + 1
     return {t: 1.0 / n ** 0.5 for t, n in count.items()}
@@ -336,45 +363,56 @@ def _weights() -> dict[str, float]:
 
 @functools.lru_cache(maxsize=1)
 def _known_words() -> tuple[frozenset, list[str]]:
-    known: set[str] = set()
-    for kind in _all_field_sets().values():
-        known.update(kind.index)
-    for groups in (vocab.CONCEPTS,):
-        for word, phrases in groups.items():
-            known.add(word)
-            for phrase in phrases:
-                known.update(_base_words(phrase)[0])
+    """Every word the vocabulary spells (before concepts are applied): typos are corrected to these."""
+    texts: list[str] = []
+    for word, phrases in vocab.CONCEPTS.items():
+        texts.append(word)
+        texts.extend(phrases)
+    for kinds in (vocab.HEADERS, vocab.TAC_HEADERS):
+        for fields in kinds.values():
+            for name, phrases in fields.items():
+                texts.extend(phrases)
+    for kind in schema.INPUT_KINDS:
+        texts.extend(c.label for c in kind.columns)
+    texts.extend(vocab.SPELLING.values())
+    texts.extend(vocab.SHARE_WORDS + vocab.FLAG_WORDS)
+    known = {w for t in texts for w in _base_words(t)[0] if w.isalpha()}
     return frozenset(known), sorted(known)
 
 
 @functools.lru_cache(maxsize=8192)
 def _correct_word(word: str) -> tuple[str, float]:
+    """The vocabulary word a typing slip meant: one edit away (a letter added, dropped, changed or two
+    swapped; two edits in words of 8 letters or more), and only when a single word is that close."""
     known, ordered = _known_words()
-    if word in known or len(word) < 4 or not word.isalpha():
+    if word in known or len(word) < 3 or not word.isalpha() or word in vocab.STOP_WORDS:
         return word, 1.0
-    from rapidfuzz import fuzz, process
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
 
-    hit = process.extractOne(word, ordered, scorer=fuzz.ratio, score_cutoff=84)
-    if hit is None:
+    most = 2 if len(word) >= 8 else 1
+    hits = process.extract(word, ordered, scorer=OSA.distance, score_cutoff=most, limit=8)
+    if len(word) == 3:  # three letters: only two letters swapped ('Ned' for 'end')
+        hits = [h for h in hits if len(h[0]) == 3 and sorted(h[0]) == sorted(word)]
+    if not hits:
         return word, 1.0
-    fixed = hit[0]
-    if len(fixed) < 4:
-        return word, 1.0
-    return fixed, 0.94
+    best = min(h[1] for h in hits)
+    closest = [h[0] for h in hits if h[1] == best]
+    if len(closest) != 1 or len(closest[0]) < 3:
+        return word, 1.0  # two words as close: no guess
+    return closest[0], 0.94
 
 
-def _correct(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], float]:
-    """Typos corrected to the nearest vocabulary word; the penalty is the lowest factor used."""
+def _correct(words: list[str]) -> tuple[list[str], float]:
+    """Typos corrected to the nearest vocabulary word (before concepts are applied); the penalty is
+    the lowest factor used."""
     penalty = 1.0
     out = []
-    for t in tokens:
-        fixed, p = _correct_word(t)
-        if fixed != t:
-            concepts, _, _ = _tables()
-            fixed = concepts.get((fixed,), fixed)
+    for w in words:
+        fixed, p = _correct_word(w)
         out.append(fixed)
         penalty = min(penalty, p)
-    return tuple(dict.fromkeys(out)), penalty
+    return out, penalty
 
 
 def _schema_fields(kind: schema.InputKind) -> list[Field]:
@@ -547,6 +585,20 @@ def _value_index(set_name: str) -> dict[frozenset, str]:
     return index
 
 
+def _squashed(text: str) -> str:
+    """'A and E', 'AandE', 'A&E' -> 'aande'; 'Day case' -> 'daycase'."""
+    return "".join("and" if w == "&" else w for w in _raw_words(text) if w.isalnum() or w == "&")
+
+
+@functools.lru_cache(maxsize=16)
+def _squashed_index(set_name: str) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for canonical, phrases in vocab.VALUES.get(set_name, {}).items():
+        for phrase in (canonical.replace("_", " "),) + phrases:
+            index.setdefault(_squashed(phrase), canonical)
+    return index
+
+
 def value_words_of(column: str) -> dict[str, tuple[str, ...]]:
     """canonical value -> the words meaning it, for an enumerated column (help, tests)."""
     return vocab.VALUES.get(vocab.VALUE_SET_OF_COLUMN.get(column, ""), {})
@@ -590,7 +642,21 @@ def _match_value_cut(column: str, allowed: tuple[str, ...], text: str) -> str | 
 
 
 def match_value(column: str, allowed: tuple[str, ...], raw) -> str | None:
-    """The allowed value a cell means, or None when it has no clear meaning."""
+    """The allowed value a cell means, or None when it has no clear meaning.
+
+    Read whole; then squashed ('AandE'); then without a bracketed remark ('Activity (PbR)'), taken
+    only when the remark does not say something else."""
     if raw is None:
         return None
-    return _match_value_cut(column, tuple(allowed), str(raw)[:MAX_CELL_CHARS])
+    text = str(raw)[:MAX_CELL_CHARS]
+    allowed = tuple(allowed)
+    hit = _match_value_cut(column, allowed, text)
+    if hit is None:
+        squashed = _squashed_index(vocab.VALUE_SET_OF_COLUMN.get(column, "")).get(_squashed(text))
+        hit = squashed if squashed in allowed else None
+    if hit is None and "(" in text:
+        outside = _match_value_cut(column, allowed, _REMARK.sub(" ", text))
+        inside = [_match_value_cut(column, allowed, m[1:-1]) for m in _REMARK.findall(text)]
+        if outside is not None and all(v in (None, outside) for v in inside):
+            hit = outside
+    return hit

@@ -489,6 +489,43 @@ def _enum_values(col, values: np.ndarray, chosen: dict[str, str]) -> tuple[np.nd
     return (table[codes] if len(codes) else values), unknown
 
 
+_YEARS_CELL = re.compile(r"\s*([-+]?\d+(?:\.\d+)?)\s*(?:years?|yrs?)\.?\s*", re.I)
+_MONEY_CELL = re.compile(r"\s*(\()?\s*(-)?\s*£?\s*(\d[\d,]*(?:\.\d+)?)\s*(k|m|mn|bn)\s*(\))?\s*", re.I)
+_MONEY_UNIT = {"k": 1.0, "m": 1000.0, "mn": 1000.0, "bn": 1_000_000.0}
+
+
+def _unit_in_cells(col, values: np.ndarray, header_scale: float) -> np.ndarray:
+    """Numbers written with their unit in the cell ('3 years', '£1.2m', '£412,345k'): each distinct text
+    read once, money brought to the header's unit (the column is scaled by the header afterwards)."""
+    if values.dtype.kind == "f" or col.type not in (schema.MONEY, schema.YEARS):
+        return values
+    from .values import factorize
+
+    codes, uniques = factorize(values)
+    out, changed = [], False
+    for u in uniques:
+        text = u[:MAX_UNIT_CELL] if isinstance(u, str) and not isinstance(u, CellError) else None
+        m = None if text is None else (_YEARS_CELL.fullmatch(text) if col.type == schema.YEARS
+                                       else _MONEY_CELL.fullmatch(text))
+        if m is None or (col.type == schema.MONEY and bool(m.group(1)) != bool(m.group(5))):
+            out.append(u)
+            continue
+        changed = True
+        if col.type == schema.YEARS:
+            out.append(float(m.group(1)))
+        else:
+            v = float(m.group(3).replace(",", "")) * _MONEY_UNIT[m.group(4).lower()] / header_scale
+            out.append(-v if (m.group(1) or m.group(2)) else v)
+    if not changed:
+        return values
+    table = np.empty(len(out), dtype=object)
+    table[:] = out
+    return table[codes]
+
+
+MAX_UNIT_CELL = 60
+
+
 def _typed(file, sheet, kind, cols, idx, rows0, matched, header, problems, date1904, report, values):
     parsed = {}
     enum_raw = {}
@@ -501,6 +538,7 @@ def _typed(file, sheet, kind, cols, idx, rows0, matched, header, problems, date1
                 report.unknown_values[name] = unknown[:50]
             enum_raw[j] = raw_values
         scale = mp.header_scale(header[j]) if col.type == schema.MONEY else 1.0
+        raw_values = _unit_in_cells(col, raw_values, scale or 1.0)
         parsed[j] = parse_column(col, raw_values, scale or 1.0, date1904)
     key_j = next((j for j, name in matched.items() if kind.column(name).required
                   and kind.column(name).type in (schema.CODE, schema.TEXT)), None)
