@@ -568,7 +568,7 @@ def _typed(file, sheet, kind, cols, idx, rows0, matched, header, problems, date1
             if col.type == schema.ENUM:
                 value = display(enum_raw[j][i]).strip()
                 msg += (f": say what it means on the Data page, or add {mp.value_entry(name, value)} to the "
-                        "mapping file (one of " + ", ".join(col.allowed) + ")")
+                        "mapping file")
             problems.append(Problem(ERROR, f"{col.label}: {msg}", file, sheet, _cell(j, rows0[i])))
         if len(bad) > 500:
             problems.append(Problem(ERROR, f"{col.label}: {len(bad) - 500} more bad values in this column "
