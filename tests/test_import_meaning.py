@@ -261,9 +261,12 @@ def test_total_label_in_a_middle_column_is_left_out(tmp_path):
     assert any("row 4 looks like a totals row ('Total')" in p.message and p.cell == "C4" for p in result.problems)
 
 
-@pytest.mark.parametrize("label", ["Grand total", "Sub-total", "TOTAL", "Subtotal"])
-def test_totals_labels_anywhere(tmp_path, label):
-    rows = [_line("C1", 10, 5), (None, None, None, None, label, None), _line("C2", 20, 6)]
+@pytest.mark.parametrize("label, at", [("Grand total", 3), ("Sub-total", 2), ("TOTAL", 1), ("Subtotal", 0),
+                                       ("Total:", 3)])
+def test_totals_labels_anywhere(tmp_path, label, at):
+    total = [None] * 6
+    total[at] = label
+    rows = [_line("C1", 10, 5), tuple(total), _line("C2", 20, 6)]
     result, kept = _read_rows(tmp_path, rows)
     assert kept == [2, 4] and not result.has_errors
 

@@ -10,9 +10,12 @@ The words are then normalised:
 - plurals are made singular and American spellings British;
 - the concepts of ``core/vocabulary.py`` rewrite phrases to one word (``cap`` -> ``ceiling``).
 
-A header then scores against each field's phrases (1 when the words are the same set, less when
-the header has extra words or lacks some), and words that are not in the vocabulary are first
-corrected to the nearest vocabulary word when rapidfuzz finds one close enough (typos).
+Before the concepts, a word the vocabulary does not know is corrected to the one vocabulary word a
+single edit away (rapidfuzz's optimal string alignment distance: a letter added, dropped, changed or
+two swapped), when there is exactly one. A bracketed remark (``End year (blank = rolling)``) is read
+both with and without it. A header then scores against each field's phrases: 1 when the words are
+the same set, less when the header has a word or two more or fewer, weighted so that words many
+columns share count less.
 Each sheet is solved as an assignment (``assign``): a column maps to at most one field and a field
 to at most one column, for the best total score.
 """
@@ -237,6 +240,7 @@ def _normalise_cut(text: str) -> Words:
     return Words(_meaning(words), scale, penalty, alt)
 
 
+@functools.lru_cache(maxsize=8192)
 def _phrase_words(text: str) -> tuple[str, ...]:
     """A vocabulary phrase's meaning words (no typo correction: the vocabulary is spelt right)."""
     return _meaning(_base_words(text)[0])
@@ -435,11 +439,6 @@ def _all_field_sets() -> dict[str, FieldSet]:
 
 def field_set(key: str) -> FieldSet:
     return _all_field_sets()[key]
-
-
-def header_phrases(kind_key: str, column: str) -> tuple[str, ...]:
-    """The vocabulary phrases of a column (for the help page)."""
-    return vocab.HEADERS.get(kind_key, {}).get(column, ())
 
 
 # Assignment ----------------------------------------------------------------------------------------

@@ -320,6 +320,10 @@ _NOTE_START = re.compile(r"^\s*(\*|†|‡|¹|²|\(\d\)|source|sources|note|note
 _TOTAL_CELL = re.compile(r"^\s*(grand|sub|sub-)?\s*totals?\s*:?\s*$", re.I)
 
 
+_TYPED_NAMES = frozenset(c.name for k in schema.INPUT_KINDS for c in k.columns
+                         if c.type not in (schema.TEXT, schema.CODE, schema.ENUM))
+
+
 def _data_rows(file, sheet, cols, h, marker, matched, header, report, problems) -> np.ndarray:
     """Rows holding data: totals and subtotals, blank rows, notes under the table, example rows and
     repeated headers are left out, each with a note naming the row (sum rows are found once typed)."""
@@ -333,16 +337,33 @@ def _data_rows(file, sheet, cols, h, marker, matched, header, report, problems) 
     for j in reversed(range(min(len(cols), 8))):
         first[filled[j]] = j
     row_no = lambda i: h + 2 + int(i)  # noqa: E731 - 1-based sheet row of body row i
+    distinct: dict[int, list[str]] = {}
+
+    def where_text(j: int, candidates: np.ndarray, test) -> np.ndarray:
+        """Rows among candidates whose cell in column j is text passing test. Each column's distinct
+        strings are listed once and tested once; the rows are scanned only when one passes."""
+        arr = cols[j]
+        if arr.dtype.kind == "f" or not candidates.any():
+            return np.zeros(n, dtype=bool)
+        if j not in distinct:
+            distinct[j] = [v for v in set(arr.tolist()) if isinstance(v, str) and not isinstance(v, CellError)]
+        hits = {v for v in distinct[j] if test(v)}
+        if not hits:
+            return np.zeros(n, dtype=bool)
+        return np.fromiter(map(hits.__contains__, arr.tolist()), dtype=bool, count=n) & candidates
+
     # totals: a label starting or ending with 'total' in the row's first cell, or a cell that says only
     # 'Total' / 'Grand total' / 'Sub-total' wherever it sits
     total = np.zeros(n, dtype=bool)
     where = np.full(n, -1)
     for j in range(min(len(cols), 8)):
-        hit = _rows_where_text(cols[j], keep & (first == j), lambda v: _TOTAL.search(v[:200]) is not None)
+        hit = where_text(j, keep & (first == j), lambda v: _TOTAL.search(v[:200]) is not None)
         where[hit & (where < 0)] = j
         total |= hit
-    for j in range(min(len(cols), 60)):
-        hit = _rows_where_text(cols[j], keep & ~total, lambda v: _TOTAL_CELL.match(v[:40]) is not None)
+    label_cols = [j for j in range(min(len(cols), 60))  # text columns (a label in a number or date
+                  if j not in matched or matched[j] not in _TYPED_NAMES]  # column is an error at its cell)
+    for j in label_cols:
+        hit = where_text(j, keep & ~total, lambda v: _TOTAL_CELL.match(v[:40]) is not None)
         where[hit & (where < 0)] = j
         total |= hit
     for i in np.flatnonzero(total)[:50]:
@@ -359,10 +380,10 @@ def _data_rows(file, sheet, cols, h, marker, matched, header, report, problems) 
     note = np.zeros(n, dtype=bool)
     for j in range(min(len(cols), 8)):
         cand = single & filled[j]
-        note |= _rows_where_text(cols[j], cand, lambda v: _NOTE_START.match(v[:40]) is not None)
+        note |= where_text(j, cand, lambda v: _NOTE_START.match(v[:40]) is not None)
         below = cand.copy()
         below[: last + 1] = False
-        note |= _rows_where_text(cols[j], below, lambda v: len(v.strip()) >= 25 and " " in v.strip())
+        note |= where_text(j, below, lambda v: len(v.strip()) >= 25 and " " in v.strip())
     for i in np.flatnonzero(note)[:50]:
         j = next(j for j in range(len(cols)) if filled[j][i])
         text = str(cols[j][i]).strip()
@@ -498,6 +519,8 @@ def _unit_in_cells(col, values: np.ndarray, header_scale: float) -> np.ndarray:
     """Numbers written with their unit in the cell ('3 years', '£1.2m', '£412,345k'): each distinct text
     read once, money brought to the header's unit (the column is scaled by the header afterwards)."""
     if values.dtype.kind == "f" or col.type not in (schema.MONEY, schema.YEARS):
+        return values
+    if str not in set(map(type, values.tolist())):  # numbers only (the usual case): nothing to do
         return values
     from .values import factorize
 
