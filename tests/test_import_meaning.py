@@ -353,3 +353,14 @@ def test_units_written_in_the_cells(tmp_path):
                 ("S2", "RA1", 10, "1.5 years")]
     path = _sheet(tmp_path / "s.xlsx", "Schemes", services)
     assert [r["ramp_years"] for r in load_inputs([path]).inputs.community_budgets.records()] == [2.0, 1.5]
+
+
+def test_a_name_column_before_the_code_column_does_not_take_the_code(tmp_path):
+    rows = [("Organisation", "Org code", "Period end", "Cash (£000)"),
+            ("Northmoor Hospitals", "RA1", "31/03/2026", 100)]
+    result = load_inputs([_sheet(tmp_path / "c.xlsx", "Cash", rows)])
+    rep = result.sheets[0]
+    assert rep.mapping["Org code"] == "provider_code" and "Organisation" in rep.unmapped
+    alone = [("Organisation", "Period end", "Cash (£000)"), ("RA1", "31/03/2026", 100)]
+    rep = load_inputs([_sheet(tmp_path / "d.xlsx", "Cash", alone)]).sheets[0]
+    assert rep.mapping["Organisation"] == "provider_code" and rep.confidence["Organisation"] >= matching.CONFIDENT

@@ -132,8 +132,8 @@ HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
         "vehicle": ("vehicle", "ft", "foundation trust"),
     },
     "cash_balances": {
-        "provider_code": ("provider odscode", "odscode", "provider", "trust", "provider id", "trust id",
-                          "organisation id", "id", "organisation"),
+        "provider_code": ("provider odscode", "odscode", "provider", "provider id", "trust id",
+                          "organisation id", "id"),
         "period_end": ("period end", "date", "period end date", "month end date", "end date", "period date",
                        "balance period end"),
         "financial_year": ("year", "financial year", "year id"),
@@ -143,8 +143,8 @@ HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "block_contracts": {
         "contract_id": ("contract id", "contract", "contract name", "id", "contract line id"),
-        "provider_code": ("provider odscode", "odscode", "provider", "trust", "provider id", "trust id",
-                          "organisation id", "organisation"),
+        "provider_code": ("provider odscode", "odscode", "provider", "provider id", "trust id",
+                          "organisation id"),
         "commissioner": ("commissioner", "commissioner name", "commissioning body", "commissioning organisation"),
         "service_line": ("pod", "service", "line", "hrg chapter", "specialty group"),
         "payment_type": ("payment",),
@@ -207,6 +207,14 @@ SHEET_HINTS: dict[str, tuple[str, ...]] = {
     "cash_balances": ("cash", "cash balances", "bank", "balances"),
     "block_contracts": ("contracts", "contract", "sla", "schedule", "contract lines"),
     "community_budgets": ("community", "community budgets", "schemes", "out of hospital"),
+}
+
+# Phrases that hint at a column more weakly (scored 0.93 instead of 1): on sheets without a name
+# column the organisation column usually holds the code, but a column of names may sit beside it, and
+# then the code column must win whichever comes first.
+WEAK_HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
+    "cash_balances": {"provider_code": ("organisation", "trust")},
+    "block_contracts": {"provider_code": ("organisation", "trust")},
 }
 
 # The value sets of enumerated columns and the columns that use each.

@@ -266,6 +266,7 @@ class Field:
     label: str
     type: str
     phrases: tuple[str, ...]  # the first ones (name, label) are the field's own words
+    weak: tuple[str, ...] = ()  # phrases that hint at the field more weakly
 
 
 class FieldSet:
@@ -278,12 +279,13 @@ class FieldSet:
         self.value_words: dict[int, dict[str, str]] = {}  # enumerated field -> {word: allowed value}
         for f, field in enumerate(fields):
             seen = set()
-            for k, phrase in enumerate(field.phrases):
+            for k, phrase in enumerate(field.phrases + field.weak):
                 tokens = frozenset(_phrase_words(phrase))
                 if not tokens or tokens in seen:
                     continue
                 seen.add(tokens)
-                weight = 1.0 if k < 2 else 0.999  # the field's own words win a tie
+                # the field's own words win a tie; weak hints lose to any other reading
+                weight = 1.0 if k < 2 else (0.999 if k < len(field.phrases) else WEAK_WEIGHT)
                 for t in tokens:
                     self.index.setdefault(t, []).append((f, tokens, weight))
             if field.type == schema.ENUM:
@@ -372,7 +374,7 @@ def _known_words() -> tuple[frozenset, list[str]]:
     for word, phrases in vocab.CONCEPTS.items():
         texts.append(word)
         texts.extend(phrases)
-    for kinds in (vocab.HEADERS, vocab.TAC_HEADERS):
+    for kinds in (vocab.HEADERS, vocab.WEAK_HEADERS, vocab.TAC_HEADERS):
         for fields in kinds.values():
             for name, phrases in fields.items():
                 texts.extend(phrases)
@@ -419,12 +421,17 @@ def _correct(words: list[str]) -> tuple[list[str], float]:
     return out, penalty
 
 
+WEAK_WEIGHT = 0.93
+
+
 def _schema_fields(kind: schema.InputKind) -> list[Field]:
     words = vocab.HEADERS.get(kind.key, {})
+    weak = vocab.WEAK_HEADERS.get(kind.key, {})
     out = []
     for col in kind.columns:
         own = (col.name.removesuffix("_gbp_k").removesuffix("_gbp").replace("_", " "), col.label)
-        out.append(Field(col.name, col.label, col.type, own + tuple(words.get(col.name, ()))))
+        out.append(Field(col.name, col.label, col.type, own + tuple(words.get(col.name, ())),
+                         tuple(weak.get(col.name, ()))))
     return out
 
 
