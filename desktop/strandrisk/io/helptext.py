@@ -69,8 +69,10 @@ def header_words_markdown() -> str:
         lines.append(f"- **{kind.sheet}**")
         for col in kind.columns:
             words = vocabulary.HEADERS.get(kind.key, {}).get(col.name, ())
+            weak = vocabulary.WEAK_HEADERS.get(kind.key, {}).get(col.name, ())
             if words:
-                lines.append(f"  - {col.label}: " + ", ".join(f"`{s}`" for s in words))
+                lines.append(f"  - {col.label}: " + ", ".join(f"`{s}`" for s in words)
+                             + ("; more weakly " + ", ".join(f"`{s}`" for s in weak) if weak else ""))
     lines.append("")
     lines.append("Words that mean the same anywhere in a header (the word on the left is used for all of them):")
     lines.append("")
