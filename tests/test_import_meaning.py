@@ -364,3 +364,13 @@ def test_a_name_column_before_the_code_column_does_not_take_the_code(tmp_path):
     alone = [("Organisation", "Period end", "Cash (£000)"), ("RA1", "31/03/2026", 100)]
     rep = load_inputs([_sheet(tmp_path / "d.xlsx", "Cash", alone)]).sheets[0]
     assert rep.mapping["Organisation"] == "provider_code" and rep.confidence["Organisation"] >= matching.CONFIDENT
+
+
+def test_assignment_on_a_very_wide_sheet_stays_optimal():
+    """More columns than fields squared: each field's best columns are kept for the solve, exactly."""
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        scores = np.round(rng.uniform(0.75, 1.0, (14, 3)), 3)
+        got = matching.assign(scores)
+        best = max(scores[i, 0] + scores[j, 1] + scores[k, 2] for i, j, k in itertools.permutations(range(14), 3))
+        assert sum(s for _, s in got.values()) == pytest.approx(best, abs=1e-4)

@@ -514,6 +514,10 @@ def assign(scores: np.ndarray, minimum: float = MIN_MAP) -> dict[int, tuple[int,
     cols = np.flatnonzero(usable.max(axis=0) > 0)
     if not len(rows):
         return {}
+    if len(rows) > len(cols) ** 2:  # a very wide sheet: some optimal assignment uses, for each field,
+        # only its best len(cols) columns, so the others are left out of the solve (exactly)
+        top = np.argsort(-usable[rows][:, cols], axis=0, kind="stable")[:len(cols)]
+        rows = np.unique(rows[top.ravel()])
     sub = usable[np.ix_(rows, cols)] - 1e-6 * np.arange(len(rows))[:, None] * (usable[np.ix_(rows, cols)] > 0)
     if len(rows) <= len(cols):
         pick = _hungarian_max(sub)
