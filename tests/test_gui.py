@@ -405,3 +405,30 @@ def test_value_with_no_meaning_is_given_one_on_the_data_page(make_window, tmp_pa
     fresh.load_mapping_dialog()
     fresh.import_files([path], wait=True)
     assert not fresh.imported.has_errors
+
+
+def test_data_page_shows_confidence_and_weak_matches(make_window, tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Register"
+    ws.append(["ODS code", "Income", "Expenditure", "Capital programme plan review", "Notes"])
+    ws.append(["ZA1", 100, 90, 5, "ok"])
+    cash = wb.create_sheet("Cash")
+    cash.append(["ODS code", "Period end", "Cash (£000)"])
+    cash.append(["ZA1", "31/03/2026", 10])
+    path = tmp_path / "register.xlsx"
+    wb.save(path)
+    w = make_window()
+    w.import_files([path], wait=True)
+    pane = w.data_pane
+    top = pane.tree.topLevelItem(0)
+    pane.tree.setCurrentItem(next(top.child(i) for i in range(top.childCount()) if top.child(i).text(0) == "Register"))
+    shown = {pane.mapping.item(r, 0).text(): pane.mapping.item(r, 2).text() for r in range(pane.mapping.rowCount())}
+    assert shown["ODS code"] == "100%"
+    assert shown["Capital programme plan review"].endswith("- confirm")
+    assert shown["Notes"] == "not used"
+    assert not pane.values.isVisible()
+    where = {p.where for p in w.imported.problems if p.severity == "warning"}
+    assert "register.xlsx: Register!D1" in where and "register.xlsx: Register!E1" in where

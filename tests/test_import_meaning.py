@@ -374,3 +374,12 @@ def test_assignment_on_a_very_wide_sheet_stays_optimal():
         got = matching.assign(scores)
         best = max(scores[i, 0] + scores[j, 1] + scores[k, 2] for i, j, k in itertools.permutations(range(14), 3))
         assert sum(s for _, s in got.values()) == pytest.approx(best, abs=1e-4)
+
+
+def test_check_json_lists_confidence_and_unknown_values(tmp_path, capsys):
+    path = _providers_with(tmp_path / "p.xlsx", "Arm's length body")
+    assert main(["check", "--json", str(path)]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    sheet = next(s for s in doc["sheets"] if s["sheet"] == "Providers")
+    assert sheet["unknown_values"] == {"vehicle": ["Arm's length body"]}
+    assert sheet["confidence"]["Legal vehicle"] == 1.0
