@@ -143,9 +143,13 @@ def find_header(rows, date1904: bool, sm: mp.SheetMapping | None, sheet_name: st
                 if len(months) >= 2:
                     wide = months
                     score = 11 + len(months) / 100 + sum(conf.values()) / 100
-            n_required = sum(r in names for r in kind.required)
-            if not wide and n_required < len(kind.required) and (
-                    sm is None or sm.kind != key) and (len(names) < 3 or 2 * n_required < len(kind.required)):
+            # a sheet lacking some required columns is still taken (so its errors can be shown and
+            # its columns mapped by hand) only when at least three columns, half the required ones,
+            # match clearly: weak matches alone do not make an unrelated table an input
+            sure = {n for j, n in matched.items() if conf.get(j, 1.0) >= matching.CONFIDENT}
+            n_required = sum(r in sure for r in kind.required)
+            if not wide and not all(r in names for r in kind.required) and (
+                    sm is None or sm.kind != key) and (len(sure) < 3 or 2 * n_required < len(kind.required)):
                 continue
             if best is None or score > best[0] + 1e-9:
                 best = (score, i, key, matched, wide, conf)
