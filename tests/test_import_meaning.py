@@ -383,3 +383,10 @@ def test_check_json_lists_confidence_and_unknown_values(tmp_path, capsys):
     sheet = next(s for s in doc["sheets"] if s["sheet"] == "Providers")
     assert sheet["unknown_values"] == {"vehicle": ["Arm's length body"]}
     assert sheet["confidence"]["Legal vehicle"] == 1.0
+
+
+def test_the_templates_instructions_are_not_warned_about(tmp_path):
+    from strandrisk.io.template import write_template
+
+    result = load_inputs([write_template(tmp_path / "t.xlsx")])
+    assert not [p for p in result.problems if p.severity in ("warning", "error")]

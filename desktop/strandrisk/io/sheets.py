@@ -199,7 +199,9 @@ def read_sheet(file: str, raw, date1904: bool, sm: mp.SheetMapping | None, value
     if found is None:
         report.notes.append("no input data recognised (no header row naming the columns of an input kind)")
         table_rows = sum(sum(not _blank(v) for v in r) >= 2 for r in head[:HEAD_TABLE_ROWS])
-        if table_rows >= 2 and (sm is None or sm.kind is None):
+        if _is_template_instructions(head):
+            report.notes.append("the template's instructions: not an input")
+        elif table_rows >= 2 and (sm is None or sm.kind is None):
             problems.append(Problem(WARNING, f"this sheet holds a table ({table_rows} rows of data seen) that was "
                                     "not recognised as any input, so it is not used: if it holds inputs, choose "
                                     "its kind on the Data page or in a mapping file", file, raw.name))
@@ -244,6 +246,14 @@ def read_sheet(file: str, raw, date1904: bool, sm: mp.SheetMapping | None, value
     if not wide:
         _default_notes(file, raw.name, kind, names, report.rows, problems)
     return report, data, problems
+
+
+def _is_template_instructions(head) -> bool:
+    """The Instructions sheet of StrandRisk's own template (its first cell is the template's title)."""
+    from .template import INSTRUCTIONS
+
+    first = next((v for r in head[:3] for v in r if not _blank(v)), None)
+    return isinstance(first, str) and first.strip()[:60] == INSTRUCTIONS[0]
 
 
 ROW_WORDS = {"providers": "providers", "cash_balances": "balances", "block_contracts": "contract lines",
