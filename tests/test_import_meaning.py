@@ -196,6 +196,8 @@ def test_nothing_recognised_is_one_error_and_exit_1(tmp_path, capsys):
     ("payment_type", schema.COMMUNITY_PAYMENT_TYPES, "Cost and volume", None),  # not allowed there
     ("form", schema.FORMS, "Acute & community", "integrated"),
     ("vehicle", schema.VEHICLES, "Arm's length body", None),
+    ("service_line", schema.SERVICE_LINES, "Not elective", None),  # an extra word that negates
+    ("service_line", schema.SERVICE_LINES, "Elective orthopaedics", "elective"),
 ])
 def test_values_are_read_by_meaning(column, allowed, text, want):
     assert matching.match_value(column, allowed, text) == want

@@ -574,6 +574,9 @@ def match_row(cells, key: str, overrides: dict | None = None, ignore: str = "ign
 
 # Values ----------------------------------------------------------------------------------------
 
+_NEGATIONS = frozenset({"non", "not", "no", "excluding", "exc", "excl", "ex", "except", "other", "without"})
+
+
 def _value_words(text: str) -> frozenset:
     words = _flags(_raw_words(text))
     _, _, stops = _tables()
@@ -643,8 +646,9 @@ def _match_value_cut(column: str, allowed: tuple[str, ...], text: str) -> str | 
     if hit is not None and hit in allowed:
         return hit
     # one extra word ('Subsidiary company', 'Block payment'): only when every reading agrees
-    if len(words) >= 2:
-        found = {c for k, c in index.items() if k < words and len(words) - len(k) == 1}
+    if len(words) >= 2:  # ... unless the extra word negates ('Not elective')
+        found = {c for k, c in index.items() if k < words and len(words) - len(k) == 1
+                 and not (words - k) & _NEGATIONS}
         if len(found) == 1:
             only = found.pop()
             return only if only in allowed else None
