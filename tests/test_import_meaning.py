@@ -392,3 +392,8 @@ def test_the_templates_instructions_are_not_warned_about(tmp_path):
 
     result = load_inputs([write_template(tmp_path / "t.xlsx")])
     assert not [p for p in result.problems if p.severity in ("warning", "error")]
+
+
+def test_a_negating_extra_word_is_no_match_and_a_remark_can_hold_one():
+    assert mp.match_header("providers", "Non-recurrent income") is None
+    assert mp.match_header("providers", "Operating income (excl. PFI)") == "operating_income_gbp_k"

@@ -344,7 +344,8 @@ def _plain_set_score(header: frozenset, phrase: frozenset) -> float:
         return 1.0
     w = _word_weight
     common = header & phrase
-    if len(common) == len(phrase) and len(header) - len(phrase) <= 2:  # the header says a little more
+    if len(common) == len(phrase) and len(header) - len(phrase) <= 2 and not (header - phrase) & _NEGATIONS:
+        # the header says a little more (but 'Non-recurrent income' is not income)
         return 0.70 + 0.25 * sum(map(w, phrase)) / sum(map(w, header))
     if len(common) == len(header):  # the header says less
         return 0.60 + 0.25 * sum(map(w, header)) / sum(map(w, phrase))
