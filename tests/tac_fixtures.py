@@ -164,24 +164,45 @@ _PKG_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 def write_tac_workbook(path: Path, fy: int, trusts: list[TrustSpec], *, old_columns: bool = False,
                        prior_year: bool = True, missing=(), title: bool = True, filler_codes: list[str] = (),
-                       names_in_data: dict[str, str] | None = None, sector_column: bool = True) -> Path:
-    """Write a TAC data workbook (Notes, List of Providers, All data) and return its path."""
+                       names_in_data: dict[str, str] | None = None, sector_column: bool = True,
+                       published: bool = False) -> Path:
+    """Write a TAC data workbook (Notes, List of Providers, All data) and return its path.
+
+    published: the layout of NHS England's own files as users report it: a List of Providers under
+    title rows headed 'Full name of Provider', 'NHS code', 'Authorisation date', 'Region', 'Sector',
+    'Comments'; the data sheet named 'All Data'; headers with spaces around them (' Total ');
+    values with decimal £000.
+    """
     fy_text = f"{fy}-{(fy + 1) % 100:02d}"
     sheets = []
     if title:
         sheets.append(("Notes", [[f"TAC data in NHS providers' accounts for {fy_text}"], [],
                                  ["Values are in GBP thousands."]]))
-    providers = [["List of Providers"], [],
-                 ["Region", "Organisation Code", "Organisation Name"] + (["Sector"] if sector_column else [])]
-    for t in trusts:
-        sector = "Foundation Trust" if t.sector == "foundation_trust" else "NHS Trust"
-        providers.append([t.region, t.code, t.name] + ([sector] if sector_column else []))
+    if published:
+        providers = [[f"NHS providers: list of providers included in the {fy_text} consolidation"],
+                     ["Source: NHS England"], [],
+                     ["Full name of Provider", "NHS code", "Authorisation date", "Region", "Sector", "Comments"]]
+        for t in trusts:
+            ft = t.sector == "foundation_trust"
+            providers.append([t.name, t.code, "01/04/2008" if ft else None, t.region,
+                              "Foundation Trust" if ft else "NHS Trust", None])
+    else:
+        providers = [["List of Providers"], [],
+                     ["Region", "Organisation Code", "Organisation Name"] + (["Sector"] if sector_column else [])]
+        for t in trusts:
+            sector = "Foundation Trust" if t.sector == "foundation_trust" else "NHS Trust"
+            providers.append([t.region, t.code, t.name] + ([sector] if sector_column else []))
     sheets.append(("List of Providers", providers))
     header = (["Organisation Name", "WorkSheetName", "TableID", "MainCode", "RowNumber", "SubCode", "Value number"]
               if old_columns else
               ["OrganisationName", "WorkSheetName", "TableID", "MainCode", "RowNumber", "SubCode", "Total"])
-    all_data = itertools.chain([header], long_rows(trusts, fy, prior_year, missing, filler_codes, names_in_data))
-    sheets.append(("All data", all_data))
+    rows = long_rows(trusts, fy, prior_year, missing, filler_codes, names_in_data)
+    if published:
+        header = [f" {h} " if h in ("Total", "SubCode") else h for h in header]
+        rows = (r[:-1] + ((r[-1] + 0.4 if r[-1] > 0 else r[-1] - 0.4) if isinstance(r[-1], (int, float)) else r[-1],)
+                for r in rows)
+    all_data = itertools.chain([header], rows)
+    sheets.append(("All Data" if published else "All data", all_data))
     return write_xlsx(path, sheets)
 
 

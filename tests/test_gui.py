@@ -128,7 +128,7 @@ def test_import_messy_file_and_fix_the_mapping(make_window, tmp_path, monkeypatc
     ws = wb["Cash balances"]
     for cell in ws[1]:
         if cell.value == "cash_gbp_k":
-            cell.value = "Closing bal"
+            cell.value = "Held (k)"
     ws.insert_rows(1)
     ws["A1"] = "Cash returns (fictional)"
     messy = tmp_path / "messy.xlsx"
@@ -143,14 +143,14 @@ def test_import_messy_file_and_fix_the_mapping(make_window, tmp_path, monkeypatc
     sheet_item = next(tree.topLevelItem(0).child(i) for i in range(tree.topLevelItem(0).childCount())
                       if tree.topLevelItem(0).child(i).text(0) == "Cash balances")
     tree.setCurrentItem(sheet_item)
-    combo = w.data_pane.mapping_combo("Closing bal")
+    combo = w.data_pane.mapping_combo("Held (k)")
     assert combo is not None
     combo.setCurrentIndex(combo.findData("cash_gbp_k"))
     combo.activated.emit(combo.currentIndex())
     assert w.busy
     w.data_pane.win._job and __import__("strandrisk.ui.workers", fromlist=["wait_for"]).wait_for(w._job)
     assert not w.imported.has_errors
-    assert w.mapping["sheets"][0]["columns"] == {"Closing bal": "cash_gbp_k"}
+    assert w.mapping["sheets"][0]["columns"] == {"Held (k)": "cash_gbp_k"}
     assert w.result is not None and w.result.system.n_providers == 7
     # a click on a problem shows the row: none left, so check the row description directly
     assert "row" in w.describe_row("messy.xlsx", "Cash balances", "E3")
@@ -460,3 +460,79 @@ def test_table_figures_follow_the_report_conventions():
     assert format_value(2029, "year") == "2029/30" and format_value(float("nan"), "year") == "never"
     assert format_value(float("nan"), "multiplier") == "none" and format_value(4.155, "multiplier") == "4.16x"
     assert format_value(1, "years") == "1 year later" and format_value(-2, "years") == "2 years earlier"
+
+
+def test_value_with_no_meaning_is_given_one_on_the_data_page(make_window, tmp_path, monkeypatch):
+    """An unknown value is an error; the Data page offers the allowed values; the choice is saved in the
+    mapping file and read again for every file."""
+    import json
+
+    import openpyxl
+    from strandrisk.io.load import sample_paths
+
+    wb = openpyxl.load_workbook(sample_paths()[0])
+    ws = wb["Providers"]
+    col = next(c.column for c in ws[1] if c.value in ("vehicle", "Legal vehicle"))
+    ws.cell(2, col, "Arm's length body")
+    ws.cell(3, col, "Arm's length body")
+    path = tmp_path / "odd values.xlsx"
+    wb.save(path)
+
+    w = make_window()
+    w.import_files([path], wait=True)
+    errors = [p for p in w.imported.problems if p.severity == "error"]
+    assert errors and all("Arm's length body" in p.message for p in errors)
+    assert '"values": {"vehicle"' in errors[0].message
+    tree = w.data_pane.tree
+    top = tree.topLevelItem(0)
+    tree.setCurrentItem(next(top.child(i) for i in range(top.childCount()) if top.child(i).text(0) == "Providers"))
+    assert w.data_pane.values.isVisible() and "1 value with no meaning" in w.data_pane.values_title.text()
+    combo = w.data_pane.value_combo("vehicle", "Arm's length body")
+    assert combo is not None and [combo.itemData(i) for i in range(1, combo.count())] == ["foundation_trust",
+                                                                                          "nhs_trust", "new_entity"]
+    combo.setCurrentIndex(combo.findData("new_entity"))
+    combo.activated.emit(combo.currentIndex())
+    __import__("strandrisk.ui.workers", fromlist=["wait_for"]).wait_for(w._job)
+    assert not w.imported.has_errors
+    assert w.mapping["values"] == {"vehicle": {"Arm's length body": "new_entity"}}
+    vehicles = {r["provider_code"]: r["vehicle"] for r in w.inputs.providers.records()}
+    assert list(vehicles.values()).count("new_entity") >= 2
+    # saved for next month, and it applies to a fresh project
+    from PySide6.QtWidgets import QFileDialog
+
+    saved = tmp_path / "mapping.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(saved), ""))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(saved), ""))
+    w.save_mapping_dialog()
+    assert json.loads(saved.read_text())["values"] == {"vehicle": {"Arm's length body": "new_entity"}}
+    fresh = make_window()
+    fresh.load_mapping_dialog()
+    fresh.import_files([path], wait=True)
+    assert not fresh.imported.has_errors
+
+
+def test_data_page_shows_confidence_and_weak_matches(make_window, tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Register"
+    ws.append(["ODS code", "Income", "Expenditure", "Capital programme plan review", "Notes"])
+    ws.append(["ZA1", 100, 90, 5, "ok"])
+    cash = wb.create_sheet("Cash")
+    cash.append(["ODS code", "Period end", "Cash (£000)"])
+    cash.append(["ZA1", "31/03/2026", 10])
+    path = tmp_path / "register.xlsx"
+    wb.save(path)
+    w = make_window()
+    w.import_files([path], wait=True)
+    pane = w.data_pane
+    top = pane.tree.topLevelItem(0)
+    pane.tree.setCurrentItem(next(top.child(i) for i in range(top.childCount()) if top.child(i).text(0) == "Register"))
+    shown = {pane.mapping.item(r, 0).text(): pane.mapping.item(r, 2).text() for r in range(pane.mapping.rowCount())}
+    assert shown["ODS code"] == "100%"
+    assert shown["Capital programme plan review"].endswith("- confirm")
+    assert shown["Notes"] == "not used"
+    assert not pane.values.isVisible()
+    where = {p.where for p in w.imported.problems if p.severity == "warning"}
+    assert "register.xlsx: Register!D1" in where and "register.xlsx: Register!E1" in where

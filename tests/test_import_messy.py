@@ -75,3 +75,55 @@ def test_messy_files_give_the_same_model_results(messy):
             b = np.asarray(want.forms[form][key])[np.argsort(want.system.provider_code)]
             assert np.isfinite(b).any()
             np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-6, err_msg=f"{form} {key}")
+
+
+@pytest.fixture(scope="module")
+def messier(tmp_path_factory):
+    paths = fm.write_messier_set(tmp_path_factory.mktemp("messier"))
+    return paths, load_inputs(paths, mapping=fm.USER_VALUE_MAPPING)
+
+
+def test_issue_layouts_read_without_errors_and_nothing_dropped_in_silence(messier):
+    _, result = messier
+    errors = [str(p) for p in result.problems if p.severity == "error"]
+    assert errors == []
+    contracts = next(s for s in result.sheets if s.sheet == "Contracts 25-26")
+    for header, name in (("Clawback %", "clawback_share"), ("Marginal rate above ceiling", "marginal_rate"),
+                         ("Tariff (£)", "unit_price_gbp"), ("End financial year", "end_fy"),
+                         ("Activity baseline", "baseline_activity")):
+        assert contracts.mapping[header] == name
+    community = next(s for s in result.sheets if s.sheet == "community schemes")
+    for header, name in (("Cost to deliver ratio", "delivery_cost_ratio"),
+                         ("Admissions avoided per £1m", "activity_avoided_per_gbp_m"),
+                         ("Acute POD affected", "affected_service_line"),
+                         ("Outcomes-linked share cap", "outcomes_share_cap")):
+        assert community.mapping[header] == name
+    # every column of the register, contracts and community tables is used (the cash sheets' trust
+    # names have no input column: they are warned)
+    assert not any(s.unmapped for s in result.sheets if s.kind and s.kind != "cash_balances")
+    assert all(any(p.sheet == s.sheet and "'Organisation' is not used" in p.message for p in result.problems)
+               for s in result.sheets if s.kind == "cash_balances")
+    said = " ".join(p.message for p in result.problems)
+    assert "looks like a totals row ('Total')" in said and "('Grand total')" in said
+    assert "sums of the rows above" in said and "is a note, not data" in said and "blank row" in said
+
+
+def test_issue_layouts_give_the_same_model_results_to_a_hundredth(messier):
+    _, result = messier
+    want = run_deterministic(load_sample().inputs, SCENARIO)
+    got = run_deterministic(result.inputs, SCENARIO)
+    assert got.years == want.years
+    for form in want.forms:
+        for key in METRICS:
+            a = np.asarray(got.forms[form][key])[np.argsort(got.system.provider_code)]
+            b = np.asarray(want.forms[form][key])[np.argsort(want.system.provider_code)]
+            np.testing.assert_allclose(a, b, rtol=0, atol=0.01, err_msg=f"{form} {key}")
+
+
+def test_without_the_users_value_mapping_the_unknown_word_is_an_error_per_cell(messier):
+    paths, _ = messier
+    result = load_inputs(paths)
+    bad = [p for p in result.problems if p.severity == "error"]
+    assert bad and all("Risk-share pool" in p.message and p.sheet == "community schemes" for p in bad)
+    community = next(s for s in result.sheets if s.sheet == "community schemes")
+    assert community.unknown_values == {"payment_type": ["Risk-share pool"]}

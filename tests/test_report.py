@@ -356,3 +356,30 @@ def test_summary_shows_shift_impact_liquidity_year_and_break_even_curves(sample_
     with zipfile.ZipFile(sample_report) as zf:
         xml = " ".join(zf.read(name).decode() for name in zf.namelist() if name.startswith("xl/charts/chart"))
     assert "scatterChart" in xml
+
+
+def test_inputs_sheet_shows_confidence_defaults_and_rows_left_out(tmp_path):
+    """What was defaulted, weakly matched or left out on import is on the report's Inputs sheet too."""
+    from openpyxl import Workbook
+
+    from strandrisk.io.load import load_inputs
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Contracts"
+    ws.append(["Contract id", "Provider code", "Service line", "Payment type", "Annual value", "Baseline activity",
+               "Capped activity level review"])
+    for i in range(12):
+        ws.append([f"C{i}", "ZA1", "elective", "block", 10, 5, 6])
+    ws.append([None, "Total", None, None, 120, 60])
+    path = tmp_path / "contracts.xlsx"
+    wb.save(path)
+    imported = load_inputs(sample_paths()[:1] + [path])
+    result = run_deterministic(imported.inputs, Scenario.default())
+    out = tmp_path / "r.xlsx"
+    write_report(result, out, imported=imported)
+    text = "\n".join(" ".join(str(v) for v in row if v is not None)
+                     for row in load_workbook(out)["Inputs"].iter_rows(values_only=True))
+    assert "marginal rate 0 used for 12 contract lines" in text
+    assert "row 14 looks like a totals row" in text
+    assert "Activity ceiling (activity_ceiling), " in text and "confidence: a weak match, confirm it" in text

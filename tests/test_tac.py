@@ -318,3 +318,26 @@ def test_text_in_a_value_cell_is_reported_at_its_cell(tmp_path):
     assert any(p.cell == f"G{at + 1}" and "'n/a' is not a number" in p.message for p in result.problems)
     assert _row(result, "RZT")["depreciation_gbp_k"] == spec.values["EXP0240"]  # the other line still counts
     assert [t.code for t in result.trusts] == ["RZT"]
+
+
+def test_published_layout_is_read_to_the_thousand(tmp_path):
+    """NHS England's layout as users report it: a titled List of Providers headed 'Full name of
+    Provider', 'NHS code', ...; 'All Data'; ' Total ' with spaces; decimal £000; prior-year rows."""
+    from strandrisk.io.load import load_inputs
+
+    ft, nhs = _trusts(2023)
+    path = write_tac_workbook(tmp_path / "tac_2023-24.xlsx", 2023, ft + nhs, published=True)
+    result = read_tac(path)
+    assert {t.code for t in result.trusts} == {t.code for t in ft + nhs}
+    for spec in ft + nhs:
+        row = _row(result, spec.code)
+        for key, value in _expected_register(spec.values).items():
+            assert abs(row[key] - value) <= 1.0, (spec.code, key, row[key], value)
+        assert row["vehicle"] == spec.sector
+        cash = {r["period_end"]: r["cash_gbp_k"] for r in result.tables["cash_balances"].records()
+                if r["provider_code"] == spec.code}
+        assert abs(cash[dt.date(2024, 3, 31)] - spec.values["CCE0080"]) <= 1.0
+    assert {"OrganisationName", "MainCode", "SubCode", "Total"} <= set(result.sheets[0].mapping)
+    loaded = load_inputs([path])
+    assert loaded.inputs.providers.n_rows == len(ft + nhs)
+    assert not loaded.has_errors, [str(p) for p in loaded.problems if p.severity == "error"]

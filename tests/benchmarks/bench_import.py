@@ -64,7 +64,10 @@ def make_cash_rows(n: int):
 
 
 def write_xlsx(path: Path, n: int) -> None:
-    import xlsxwriter
+    try:
+        import xlsxwriter
+    except ImportError:
+        raise SystemExit('bench_import needs XlsxWriter to write its workbook: pip install -e ".[test,bench]"') from None
 
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     ws = wb.add_worksheet("Cash balances")

@@ -1,12 +1,13 @@
 """The one definition of every input kind: columns, types, units, defaults, allowed values, help.
 
 Templates, header mapping, value parsing, validation, the app's help and the report's Inputs sheet
-are all derived from these tables; nothing else lists the columns.
+are all derived from these tables; nothing else lists the columns. How finance teams word the
+headers and values of these columns is kept beside this file, in ``vocabulary.py``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 SERVICE_LINES = ("elective", "non_elective", "outpatients", "a_and_e", "community", "other")
 FORMS = ("acute_only", "integrated", "community_only")
@@ -75,11 +76,17 @@ class Column:
     required: bool = False
     default: object = None
     allowed: tuple[str, ...] = ()
-    value_synonyms: dict[str, str] = field(default_factory=dict)
-    header_synonyms: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
     help: str = ""
+
+    @property
+    def value_synonyms(self) -> dict[str, str]:
+        """Words meaning each allowed value (kept in ``vocabulary.py``): word -> allowed value."""
+        from .vocabulary import VALUE_SET_OF_COLUMN, VALUES
+
+        words = VALUES.get(VALUE_SET_OF_COLUMN.get(self.name, ""), {})
+        return {w: value for value, phrases in words.items() for w in phrases if value in self.allowed}
 
     @property
     def header(self) -> str:
@@ -110,54 +117,6 @@ class InputKind:
         return tuple(c.name for c in self.columns if c.required)
 
 
-_SERVICE_LINE_SYNONYMS = {
-    "el": "elective", "elective": "elective", "electives": "elective", "planned": "elective",
-    "elective inpatients": "elective", "daycase": "elective", "day case": "elective",
-    "el/dc": "elective", "elective & daycase": "elective", "elective and daycase": "elective",
-    "nel": "non_elective", "non elective": "non_elective", "non-elective": "non_elective",
-    "nonelective": "non_elective", "emergency": "non_elective", "unplanned": "non_elective",
-    "emergency admissions": "non_elective",
-    "op": "outpatients", "opd": "outpatients", "outpatient": "outpatients", "outpatients": "outpatients",
-    "out patients": "outpatients", "op attendances": "outpatients",
-    "a&e": "a_and_e", "a and e": "a_and_e", "ae": "a_and_e", "a_and_e": "a_and_e", "ed": "a_and_e",
-    "emergency department": "a_and_e", "accident and emergency": "a_and_e", "uec": "a_and_e",
-    "community": "community", "community services": "community", "chs": "community",
-    "other": "other", "misc": "other", "miscellaneous": "other",
-}
-
-_PAYMENT_SYNONYMS = {
-    "activity": "activity", "pbr": "activity", "payment by results": "activity", "tariff": "activity",
-    "cost and volume": "activity", "cost & volume": "activity", "c&v": "activity", "api": "blended",
-    "block": "block", "fixed": "block", "super block": "block", "superblock": "block",
-    "block contract": "block", "blended": "blended", "blended payment": "blended", "aligned payment": "blended",
-    "aligned payment and incentive": "blended",
-    "capitated": "capitated", "capitation": "capitated", "capitation budget": "capitated",
-    "population budget": "capitated", "whole population budget": "capitated",
-}
-
-_FORM_SYNONYMS = {
-    "acute_only": "acute_only", "acute": "acute_only", "acute only": "acute_only",
-    "acute trust": "acute_only", "hospital": "acute_only",
-    "integrated": "integrated", "integrated care": "integrated", "acute and community": "integrated",
-    "acute & community": "integrated", "lead provider": "integrated", "pacs": "integrated",
-    "mcp": "integrated", "ico": "integrated", "integrated care organisation": "integrated",
-    "community_only": "community_only", "community": "community_only", "community only": "community_only",
-    "community trust": "community_only", "community provider": "community_only",
-}
-
-_VEHICLE_SYNONYMS = {
-    "foundation_trust": "foundation_trust", "ft": "foundation_trust", "foundation trust": "foundation_trust",
-    "nhs foundation trust": "foundation_trust",
-    "nhs_trust": "nhs_trust", "trust": "nhs_trust", "nhs trust": "nhs_trust",
-    "new_entity": "new_entity", "new entity": "new_entity", "new": "new_entity", "llp": "new_entity",
-    "subsidiary": "new_entity", "joint venture": "new_entity", "jv": "new_entity",
-}
-
-_PROVIDER_CODE_SYNONYMS = (
-    "provider code", "provider", "ods code", "ods", "org code", "organisation code", "organization code",
-    "trust code", "provider ods code", "ods org code", "org id",
-)
-
 _CODE_HELP = "ODS-style code of 3 to 5 letters or digits, e.g. RXX or ZX1."
 
 PROVIDERS = InputKind(
@@ -176,51 +135,30 @@ PROVIDERS = InputKind(
     },
     columns=(
         Column("provider_code", "Provider code", CODE, required=True,
-               header_synonyms=_PROVIDER_CODE_SYNONYMS, help=_CODE_HELP),
+               help=_CODE_HELP),
         Column("provider_name", "Provider name", TEXT,
-               header_synonyms=("name", "trust name", "organisation name", "organisation", "trust",
-                                "provider name", "org name"),
                help="Name shown in tables and reports."),
         Column("form", "Organisational form", ENUM, default="acute_only", allowed=FORMS,
-               value_synonyms=_FORM_SYNONYMS,
-               header_synonyms=("form", "organisation type", "org type", "provider type", "type",
-                                "organisational form", "organizational form"),
                help="acute_only, integrated (acute plus community) or community_only. Every provider "
                     "that is not community_only is modelled in both forms."),
         Column("operating_income_gbp_k", "Operating income", MONEY, "£000", required=True,
-               header_synonyms=("income", "operating income", "total income", "total operating income",
-                                "turnover", "revenue", "operating revenue"),
                minimum=0, help="Base-year operating income of acute services."),
         Column("operating_expenditure_gbp_k", "Operating expenditure", MONEY, "£000", required=True,
-               header_synonyms=("expenditure", "operating expenditure", "operating costs", "costs",
-                                "total expenditure", "total operating expenditure", "opex",
-                                "operating expenses"),
                minimum=0, help="Base-year operating expenditure of acute services."),
         Column("depreciation_gbp_k", "Depreciation", MONEY, "£000", default=0.0,
-               header_synonyms=("depreciation", "depreciation and amortisation", "d&a", "depn"),
                minimum=0, help="Depreciation and amortisation; added back to cash each year."),
         Column("capital_expenditure_gbp_k", "Capital expenditure", MONEY, "£000",
-               header_synonyms=("capex", "capital expenditure", "capital programme", "capital spend"),
                minimum=0, help="Capital spent from own cash each year. Blank means equal to depreciation."),
         Column("interest_gbp_k", "Interest payable", MONEY, "£000", default=0.0,
-               header_synonyms=("interest", "interest payable", "finance costs", "interest expense"),
                minimum=0, help="Interest payable; used in capital service cover."),
         Column("pdc_dividend_gbp_k", "PDC dividend", MONEY, "£000", default=0.0,
-               header_synonyms=("pdc", "pdc dividend", "public dividend capital dividend",
-                                "dividend"),
                minimum=0, help="Public dividend capital dividend; used in capital service cover."),
         Column("loan_repayment_gbp_k", "Loan repayment", MONEY, "£000", default=0.0,
-               header_synonyms=("loan repayment", "loan repayments", "principal repayment",
-                                "debt repayment", "repayment of loans"),
                minimum=0, help="Loan principal repaid each year."),
         Column("working_capital_gbp_k", "Working capital", MONEY, "£000",
-               header_synonyms=("working capital", "net current assets", "wc"),
                help="Current assets less inventories less current liabilities, base year. Optional: "
                     "enables the regulator-style liquidity metric."),
         Column("vehicle", "Legal vehicle", ENUM, default="foundation_trust", allowed=VEHICLES,
-               value_synonyms=_VEHICLE_SYNONYMS,
-               header_synonyms=("vehicle", "legal vehicle", "legal form", "sector", "status",
-                                "trust type", "ft status", "foundation trust status", "ft/nhs trust"),
                help="foundation_trust, nhs_trust or new_entity (a new entity pays VAT on subcontracts)."),
     ),
 )
@@ -236,20 +174,14 @@ CASH_BALANCES = InputKind(
              "cash_gbp_k": 42000},
     columns=(
         Column("provider_code", "Provider code", CODE, required=True,
-               header_synonyms=_PROVIDER_CODE_SYNONYMS, help=_CODE_HELP),
+               help=_CODE_HELP),
         Column("period_end", "Period end", DATE,
-               header_synonyms=("period end", "date", "month end", "balance date", "as at", "period ending",
-                                "period end date", "month ending"),
                help="Month-end date of the balance (dd/mm/yyyy). Or give financial year and month."),
         Column("financial_year", "Financial year", FY,
-               header_synonyms=("financial year", "fy", "year", "fin year", "finyear"),
                help="Financial year such as 2025/26, used with Month when there is no period end."),
         Column("month", "Month", MONTH,
-               header_synonyms=("month", "period", "month number", "fin month", "financial month"),
                help="M1 (April) to M12 (March), used with Financial year."),
         Column("cash_gbp_k", "Cash balance", MONEY, "£000", required=True,
-               header_synonyms=("cash", "cash balance", "closing cash", "cash and cash equivalents",
-                                "balance", "cash at bank", "closing balance", "bank balance"),
                help="Cash and cash equivalents at the period end."),
     ),
 )
@@ -270,66 +202,38 @@ BLOCK_CONTRACTS = InputKind(
     },
     columns=(
         Column("contract_id", "Contract id", TEXT, required=True,
-               header_synonyms=("contract", "contract id", "contract ref", "contract reference",
-                                "contract number", "contract no", "agreement", "contract code"),
                help="Identifies the contract; rows sharing it form one contract."),
         Column("provider_code", "Provider code", CODE, required=True,
-               header_synonyms=_PROVIDER_CODE_SYNONYMS, help=_CODE_HELP),
+               help=_CODE_HELP),
         Column("commissioner", "Commissioner", TEXT,
-               header_synonyms=("commissioner", "icb", "ccg", "purchaser", "payer", "commissioner name"),
                help="Who pays: ICB, NHS England specialised commissioning, local authority."),
         Column("service_line", "Service line", ENUM, required=True, allowed=SERVICE_LINES,
-               value_synonyms=_SERVICE_LINE_SYNONYMS,
-               header_synonyms=("service line", "pod", "point of delivery", "service", "activity type",
-                                "line", "setting"),
                help="elective, non_elective, outpatients, a_and_e, community or other."),
         Column("payment_type", "Payment type", ENUM, required=True, allowed=CONTRACT_PAYMENT_TYPES,
-               value_synonyms=_PAYMENT_SYNONYMS,
-               header_synonyms=("payment type", "payment", "payment basis", "contract type", "currency",
-                                "payment mechanism", "basis"),
                help="activity (paid per unit), block (fixed sum), blended (fixed plus variable) or "
                     "capitated (population budget)."),
         Column("annual_value_gbp_k", "Annual value", MONEY, "£000", required=True, minimum=0,
-               header_synonyms=("annual value", "value", "contract value", "annual contract value",
-                                "plan value", "planned value", "price", "contract value annual"),
                help="Base-year value of the line."),
         Column("baseline_activity", "Baseline activity", COUNT, "units a year", required=True,
                minimum=0,
-               header_synonyms=("activity", "baseline activity", "planned activity", "plan activity",
-                                "volume", "units", "baseline volume", "activity plan", "spells",
-                                "attendances"),
                help="Base-year activity in the contract currency (spells, attendances, contacts); above 0."),
         Column("unit_price_gbp", "Unit price", NUMBER, "£ per unit", minimum=0,
-               header_synonyms=("unit price", "price per unit", "tariff price", "average price",
-                                "unit cost"),
                help="Price per unit in pounds. Blank means annual value x 1000 / baseline activity."),
         Column("start_fy", "Start year", FY,
-               header_synonyms=("start", "start year", "start fy", "from", "commencement",
-                                "start date", "contract start"),
                help="First financial year of the contract, e.g. 2025/26."),
         Column("end_fy", "End year", FY,
-               header_synonyms=("end", "end year", "end fy", "to", "expiry", "end date", "contract end",
-                                "expiry year"),
                help="Last financial year of the term. Blank means open-ended."),
         Column("activity_ceiling", "Activity ceiling", COUNT, "units a year", minimum=0,
-               header_synonyms=("ceiling", "activity ceiling", "cap", "activity cap", "threshold",
-                                "activity threshold"),
                help="Units a year paid in full; above it only the marginal rate is paid. Blank: none."),
         Column("marginal_rate", "Marginal rate", SHARE, "share of price", default=0.0,
                minimum=0, maximum=1,
-               header_synonyms=("marginal rate", "marginal", "marginal tariff", "over ceiling rate",
-                                "over performance rate"),
                help="Share of the unit price paid for units above the ceiling."),
         Column("variable_share", "Variable share", SHARE, "share", default=0.5, minimum=0, maximum=1,
-               header_synonyms=("variable share", "variable element", "variable %", "variable proportion"),
                help="Blended lines only: share of the price paid on activity above or below baseline."),
         Column("clawback_share", "Clawback share", SHARE, "share of value", default=0.0,
                minimum=0, maximum=1,
-               header_synonyms=("clawback", "clawback share", "at risk", "value at risk", "cquin at risk",
-                                "withhold", "risk share"),
                help="Share of the year's value that is clawed back if the contract's targets are missed."),
         Column("rebase_at_renewal", "Rebase at renewal", BOOL, default=True,
-               header_synonyms=("rebase", "rebase at renewal", "rebased", "rebasing"),
                help="Yes: after the term a block is reset each year to last year's activity at price."),
     ),
 )
@@ -351,74 +255,43 @@ COMMUNITY_BUDGETS = InputKind(
     },
     columns=(
         Column("service_id", "Service id", TEXT, required=True,
-               header_synonyms=("service id", "service ref", "scheme id", "scheme", "id", "service code",
-                                "ref"),
                help="Identifies the service."),
         Column("service_name", "Service name", TEXT,
-               header_synonyms=("service name", "service", "scheme name", "description", "name"),
                help="Name shown in tables and reports."),
         Column("commissioner", "Commissioner", TEXT,
-               header_synonyms=("commissioner", "icb", "ccg", "purchaser", "payer"),
                help="Who holds the budget today."),
         Column("holder_provider_code", "Holder provider code", CODE,
-               header_synonyms=("holder", "holder provider", "holder provider code", "current provider",
-                                "lead provider", "provider code", "provider", "holder code",
-                                "current holder"),
                help="Today's provider of the service. May be blank."),
         Column("acute_provider_code", "Acute provider code", CODE, required=True,
-               header_synonyms=("acute provider", "acute provider code", "acute trust", "acute code",
-                                "acute ods code", "host acute", "acute trust code"),
                help="The acute provider whose activity the service avoids."),
         Column("affected_service_line", "Affected service line", ENUM, default="non_elective",
-               allowed=SERVICE_LINES, value_synonyms=_SERVICE_LINE_SYNONYMS,
-               header_synonyms=("affected service line", "affected line", "affected pod",
-                                "service line", "pod", "point of delivery", "activity avoided line"),
-               help="The acute service line whose activity falls."),
+               allowed=SERVICE_LINES, help="The acute service line whose activity falls."),
         Column("payment_type", "Payment type", ENUM, default="block", allowed=COMMUNITY_PAYMENT_TYPES,
-               value_synonyms=_PAYMENT_SYNONYMS,
-               header_synonyms=("payment type", "payment", "contract type", "basis", "payment basis"),
                help="block or capitated; both are paid alike in the model, the type is reported."),
         Column("annual_budget_gbp_k", "Annual budget", MONEY, "£000", required=True, minimum=0,
-               header_synonyms=("budget", "annual budget", "value", "annual value", "contract value",
-                                "allocation", "budget value"),
                help="Base-year budget of the service."),
         Column("population", "Population", COUNT, "people", minimum=0,
-               header_synonyms=("population", "registered population", "list size", "weighted population",
-                                "capitation population"),
                help="Population covered; informative."),
         Column("outcomes_share_start", "Outcomes share start", SHARE, "share", default=0.0,
                minimum=0, maximum=1,
-               header_synonyms=("outcomes share start", "outcomes share", "outcome share",
-                                "outcomes-linked share", "outcomes %", "outcome based share"),
                help="Share of the budget tied to outcomes in year 1."),
         Column("outcomes_share_step", "Outcomes share step", SHARE, "share a year", default=0.0,
                minimum=0, maximum=1,
-               header_synonyms=("outcomes share step", "outcome step", "annual step", "step"),
                help="Yearly increase in the outcomes-linked share."),
         Column("outcomes_share_cap", "Outcomes share cap", SHARE, "share", default=0.0,
                minimum=0, maximum=1,
-               header_synonyms=("outcomes share cap", "outcome cap", "outcomes cap", "cap", "max share"),
                help="The most the outcomes-linked share can reach."),
         Column("delivery_cost_ratio", "Delivery cost ratio", NUMBER, "cost / budget", default=1.0,
                minimum=0, maximum=5,
-               header_synonyms=("delivery cost ratio", "cost ratio", "cost to budget",
-                                "delivery cost", "cost/income"),
                help="Cost of delivering the service per pound of budget."),
         Column("activity_avoided_per_gbp_m", "Activity avoided per £1m", NUMBER, "units a year per £1m",
                default=0.0, minimum=0,
-               header_synonyms=("activity avoided per gbp m", "activity avoided", "units avoided per £m",
-                                "activity avoided per £m", "avoided activity", "admissions avoided per £m",
-                                "activity avoided per £1m"),
                help="Acute units avoided a year per £1m of budget at full effect."),
         Column("ramp_years", "Ramp years", YEARS, "years", default=3.0, minimum=0, maximum=30,
-               header_synonyms=("ramp", "ramp years", "years to full effect", "ramp up", "lag",
-                                "roi lag", "ramp-up years"),
                help="Years to reach full effect (the return-on-investment lag); 0 means at once."),
         Column("start_fy", "Start year", FY,
-               header_synonyms=("start", "start year", "start fy", "from", "go live", "start date"),
                help="First financial year of the service."),
         Column("end_fy", "End year", FY,
-               header_synonyms=("end", "end year", "end fy", "to", "end date", "expiry"),
                help="Last financial year of the service. Blank means it continues."),
     ),
 )

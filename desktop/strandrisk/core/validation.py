@@ -145,7 +145,8 @@ def validate_inputs(inputs: ModelInputs, locate: Locate | None = None) -> list[P
             out.append(_problem(ERROR, f"provider {code} has no cash balance: add its month-end cash on "
                                 "Cash balances (the opening cash is needed)", prov, i, "provider_code", locate))
     read = files_read(inputs)
-    for gap in model_gaps(inputs):
+    nothing_recognised = bool(inputs.sources) and not any(src.sheets for src in inputs.sources)
+    for gap in ([] if nothing_recognised else model_gaps(inputs)):  # each such file has its own error
         out.append(Problem(ERROR, f"{gap.missing} in {read}: {gap.todo}"))
 
     if contracts.n_rows:

@@ -10,6 +10,7 @@ import json
 import sys
 
 from ..core.problems import ERROR, NOTE, WARNING
+from .matching import CONFIDENT
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 
@@ -43,12 +44,17 @@ def run_check(paths, mapping_path=None, as_json: bool = False, out=None, tac_sel
         else:
             line = f"{s.file}: {s.sheet}: not used"
         print(line, file=out)
-        renamed = [f"'{h}' -> {n}" for h, n in s.mapping.items() if _plain(h) != _plain(n) and
-                   not _is_template_header(s.kind, h, n)]
+        confidence = getattr(s, "confidence", {}) or {}
+        renamed = [f"{_short(h)} -> {n}" + (f" ({confidence[h]:.0%})" if h in confidence else "")
+                   for h, n in s.mapping.items() if _plain(h) != _plain(n) and not _is_template_header(s.kind, h, n)]
         if renamed:
-            print(f"    mapped: {', '.join(renamed[:12])}" + (" ..." if len(renamed) > 12 else ""), file=out)
+            print(f"    mapped (confidence): {', '.join(renamed[:12])}" + (" ..." if len(renamed) > 12 else ""),
+                  file=out)
+        weak = [h for h, c in confidence.items() if c < CONFIDENT]
+        if weak:
+            print(f"    to confirm: {', '.join(_short(h) for h in weak)} (weak matches, see the warnings)", file=out)
         if s.unmapped:
-            print(f"    ignored columns: {', '.join(repr(h) for h in s.unmapped[:20])}"
+            print(f"    columns not used: {', '.join(_short(h) for h in s.unmapped[:20])}"
                   + (" ..." if len(s.unmapped) > 20 else ""), file=out)
         for note in s.notes:
             print(f"    {note}", file=out)
@@ -64,6 +70,12 @@ def run_check(paths, mapping_path=None, as_json: bool = False, out=None, tac_sel
           + ("The inputs cannot be used until the errors are fixed." if code else "The inputs can be used."),
           file=out)
     return code
+
+
+def _short(header: str) -> str:
+    """A header as printed: quoted, spacing collapsed, at most 60 characters."""
+    text = " ".join(str(header)[:200].split())
+    return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
 def _plain(text: str) -> str:

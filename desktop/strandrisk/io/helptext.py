@@ -6,7 +6,7 @@ so the help can never list a column the importer does not know.
 
 from __future__ import annotations
 
-from ..core import schema
+from ..core import schema, vocabulary
 
 TYPE_WORDS = {
     schema.TEXT: "text", schema.CODE: "ODS code", schema.MONEY: "money", schema.NUMBER: "number",
@@ -103,13 +103,30 @@ def input_kinds_markdown(heading_level: int = 3) -> str:
 
 
 def header_words_markdown() -> str:
-    """Markdown list of the other headers each column is recognised by."""
+    """Markdown: the words each column is recognised by, the words that mean the same anywhere in a
+    header, and the words for each allowed value (all from core/vocabulary.py)."""
     lines = []
     for kind in schema.INPUT_KINDS:
         lines.append(f"- **{kind.sheet}**")
         for col in kind.columns:
-            if col.header_synonyms:
-                lines.append(f"  - {col.label}: " + ", ".join(f"`{s}`" for s in col.header_synonyms))
+            words = vocabulary.HEADERS.get(kind.key, {}).get(col.name, ())
+            weak = vocabulary.WEAK_HEADERS.get(kind.key, {}).get(col.name, ())
+            if words:
+                lines.append(f"  - {col.label}: " + ", ".join(f"`{s}`" for s in words)
+                             + ("; more weakly " + ", ".join(f"`{s}`" for s in weak) if weak else ""))
+    lines.append("")
+    lines.append("Words that mean the same anywhere in a header (the word on the left is used for all of them):")
+    lines.append("")
+    for word, same in vocabulary.CONCEPTS.items():
+        lines.append(f"- `{word}`: " + ", ".join(f"`{s}`" for s in same))
+    lines.append("")
+    lines.append("Words read as each allowed value:")
+    lines.append("")
+    for set_name, values in vocabulary.VALUES.items():
+        columns = ", ".join(c for c, v in vocabulary.VALUE_SET_OF_COLUMN.items() if v == set_name)
+        lines.append(f"- **{columns}**")
+        for value, words in values.items():
+            lines.append(f"  - {value}: " + ", ".join(f"`{w}`" for w in words))
     return "\n".join(lines)
 
 

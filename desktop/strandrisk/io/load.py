@@ -9,29 +9,20 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 import numpy as np
 
 from ..core import schema
 from ..core.inputs import ModelInputs, SourceFile, Table
-from ..core.problems import ERROR, WARNING, Problem, column_letter
+from ..core.problems import ERROR, Problem, column_letter
 from ..core.validation import validate_inputs
+from .failures import CancelFn, ImportCancelled, ImportFailure, ProgressFn
 from .sheets import SheetReport
 
 __all__ = ["ImportCancelled", "ImportFailure", "ImportResult", "SheetReport", "load_inputs", "load_sample",
            "sample_dir", "sample_paths", "sha256_of"]
 
-ProgressFn = Callable[[float, str], None]
-CancelFn = Callable[[], bool]
-
-
-class ImportFailure(Exception):
-    """A file that cannot be read at all (exit code 2). The message is one line for the user."""
-
-
-class ImportCancelled(Exception):
-    """The user cancelled the import."""
 
 
 @dataclass
@@ -136,8 +127,7 @@ def load_inputs(paths: Iterable[str | Path], mapping=None, progress: ProgressFn 
             letters[(path.name, sheet_name)] = _column_letters(report)
         used = [r for r in reports if r.kind]
         if not used:
-            problems.append(Problem(WARNING, "no input data recognised in this file: check the header row "
-                                    "names the columns (see the template), or map the sheets", path.name))
+            problems.append(Problem(ERROR, nothing_recognised_message(), path.name))
         sources.append(SourceFile(path.name, digest, tuple(r.sheet for r in used), sum(r.rows for r in used)))
     inputs = ModelInputs(*(Table.concat(k, parts[k.key]) for k in schema.INPUT_KINDS), sources=sources)
     if progress is not None:
@@ -154,6 +144,16 @@ def load_inputs(paths: Iterable[str | Path], mapping=None, progress: ProgressFn 
     if progress is not None:
         progress(1.0, "Read")
     return ImportResult(inputs, problems, sheets)
+
+
+def nothing_recognised_message() -> str:
+    """One line saying what was looked for in a file where nothing was recognised."""
+    from .sheets import HEADER_SEARCH_ROWS
+
+    kinds = "; ".join(f"{k.sheet} ({', '.join(k.column(c).label for c in k.required)})" for k in schema.INPUT_KINDS)
+    return (f"nothing was recognised in this file: no sheet has a header row (in its first {HEADER_SEARCH_ROWS} "
+            f"rows) naming the required columns of an input - {kinds}. Save the template to see the layout, "
+            "or choose the sheet's kind and columns on the Data page or in a mapping file")
 
 
 def _same(n: int, text: str) -> np.ndarray:

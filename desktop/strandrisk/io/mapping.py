@@ -1,8 +1,7 @@
 """Header mapping: finance teams' headers to canonical columns, and the user's saved overrides.
 
-Headers match the canonical name, the template label, or any ``header_synonyms`` of a column in
-``core/schema.py``, ignoring case, spacing and punctuation. A unit in the header (`(£000)`, `£k`,
-`(£m)`, `(£)`) is taken out before matching and scales money to GBP thousands.
+Headers are read by meaning by ``matching.py`` (the vocabulary is ``core/vocabulary.py``). A unit in
+the header (`(£000)`, `£k`, `(£m)`, `(£)`) is taken out before matching and scales money to GBP thousands.
 
 A ``Mapping`` holds the user's overrides per file and sheet (the kind, the header row and the
 source header -> canonical column choices, or ``ignore``). It is saved as a small JSON file::
@@ -10,17 +9,22 @@ source header -> canonical column choices, or ``ignore``). It is saved as a smal
     {"version": 1, "sheets": [{"file": "cash.xlsx", "sheet": "Sheet1", "kind": "cash_balances",
                                "header_row": 3, "columns": {"Bal £m": "cash_gbp_k", "Notes": "ignore"}}]}
 
-``file`` and ``sheet`` may be ``"*"`` to match any file or sheet.
+``file`` and ``sheet`` may be ``"*"`` to match any file or sheet. ``values`` (optional) gives the
+user's meaning of values the matcher does not know, per column, for every file::
+
+    {"values": {"vehicle": {"Subsidiary company": "new_entity"}}}
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from ..core import schema
+from . import matching
 
 IGNORE = "ignore"
 EXAMPLE_MARKER_HEADER = "Row type"  # template marker column; rows saying 'Example' are skipped
@@ -31,80 +35,32 @@ class MappingError(Exception):
     """A mapping file that cannot be used; the message is one line for the user."""
 
 
-_UNITS = (  # (pattern, scale to GBP thousands)
-    (re.compile(r"\(?\s*£\s*'?\s*000'?s?\s*\)?|\(?\s*gbp\s*'?000s?\s*\)?|\(\s*000s?\s*\)|\b000s\b", re.I), 1.0),
-    (re.compile(r"\(?\s*£\s*k\s*\)?|\(?\s*gbp\s*k\b\s*\)?|\bk£", re.I), 1.0),
-    (re.compile(r"\(?\s*£\s*(m|mn|million)\s*\)?|\(?\s*gbp\s*m\b\s*\)?|\bin millions\b", re.I), 1000.0),
-    (re.compile(r"\(\s*£\s*\)|\(\s*gbp\s*\)|£\s*$|\(pounds\)", re.I), 0.001),
-)
-_PUNCT = re.compile(r"[^0-9a-z&%/]+")
-
-
-MAX_HEADER_CHARS = 256  # no header is longer; a longer cell is cut before matching
-
-
-def _collapse_spaces(text) -> str:
-    """Runs of spacing as one space, then cut: the unit patterns' optional spaces would otherwise try
-    every split of a long run (quadratic time on a cell of 40,000 spaces)."""
-    return " ".join(str(text if text is not None else "").replace("\u00a0", " ").split())[:MAX_HEADER_CHARS]
-
-
 def normalise_header(text) -> str:
-    """Lower case, units removed, punctuation and spacing collapsed: 'Cash Balance (£000)' -> 'cash balance'."""
-    text = _collapse_spaces(text).lower()
-    for pattern, _ in _UNITS:
-        text = pattern.sub(" ", text)
-    text = text.replace("_", " ").replace("£", " ")
-    return " ".join(_PUNCT.sub(" ", text).split())
+    """A header's meaning words: 'Cash Balance (£000)' -> 'cash closing' (see ``matching.normalise``)."""
+    return matching.normalise(text).text
 
 
 def header_scale(text) -> float | None:
     """The money scale a header's unit implies (1.0 for £000/£k, 1000 for £m, 0.001 for £); None if none."""
-    text = _collapse_spaces(text)
-    for pattern, scale in _UNITS:
-        if pattern.search(text):
-            return scale
-    return None
+    return matching.header_scale(text)
 
 
-def _keys(col: schema.Column) -> list[str]:
-    names = [col.name, col.name.removesuffix("_gbp_k").removesuffix("_gbp"), col.label, col.header]
-    names.extend(col.header_synonyms)
-    return [k for k in dict.fromkeys(normalise_header(n) for n in names) if k]
-
-
-def _build_index() -> dict[str, dict[str, str]]:
-    index: dict[str, dict[str, str]] = {}
-    for kind in schema.INPUT_KINDS:
-        lookup: dict[str, str] = {}
-        # canonical names and labels win over synonyms shared with another column
-        for col in kind.columns:
-            for key in _keys(col)[:4]:
-                lookup.setdefault(key, col.name)
-        for col in kind.columns:
-            for key in _keys(col):
-                lookup.setdefault(key, col.name)
-        index[kind.key] = lookup
-    return index
-
-
-HEADER_INDEX = _build_index()
+def header_scores(kind_key: str, header) -> dict[str, float]:
+    """Score of one header against every column of a kind (0 to 1), best first; zero scores left out."""
+    fs = matching.field_set(kind_key)
+    scores = fs.scores(matching.normalise(header))
+    order = np.argsort(-scores, kind="stable")
+    return {fs.fields[i].name: float(scores[i]) for i in order if scores[i] > 0}
 
 
 def match_header(kind_key: str, header) -> str | None:
-    """The canonical column a source header names in this kind, or None."""
-    key = normalise_header(header)
-    if not key:
-        return None
-    lookup = HEADER_INDEX[kind_key]
-    hit = lookup.get(key)
-    if hit is None and key.endswith(" s"):
-        hit = lookup.get(key[:-2])
-    return hit
+    """The canonical column a header names on its own (no other column competing), or None."""
+    best = next(iter(header_scores(kind_key, header).items()), None)
+    return best[0] if best is not None and best[1] >= matching.MIN_MAP else None
 
 
 def is_marker_header(header) -> bool:
-    return normalise_header(header) == normalise_header(EXAMPLE_MARKER_HEADER)
+    return " ".join(str(header)[:40].split()).lower() == EXAMPLE_MARKER_HEADER.lower()
 
 
 @dataclass
@@ -133,6 +89,7 @@ class Mapping:
     """Per file/sheet overrides of kind, header row and column mapping. Files match by name."""
 
     sheets: list[SheetMapping] = field(default_factory=list)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> {value in file: allowed value}
 
     def for_sheet(self, file: str, sheet: str) -> SheetMapping | None:
         name = Path(file).name
@@ -147,8 +104,21 @@ class Mapping:
     def set(self, sm: SheetMapping) -> None:
         self.sheets = [s for s in self.sheets if (s.file, s.sheet) != (sm.file, sm.sheet)] + [sm]
 
+    def set_value(self, column: str, source: str, target: str | None) -> None:
+        """The user's meaning of one value of a column (None forgets it)."""
+        chosen = self.values.setdefault(column, {})
+        if target is None:
+            chosen.pop(source, None)
+        else:
+            chosen[source] = target
+        if not chosen:
+            self.values.pop(column, None)
+
     def to_dict(self) -> dict:
-        return {"version": 1, "sheets": [s.to_dict() for s in self.sheets]}
+        out = {"version": 1, "sheets": [s.to_dict() for s in self.sheets]}
+        if self.values:
+            out["values"] = {c: dict(v) for c, v in self.values.items()}
+        return out
 
     @classmethod
     def from_dict(cls, data) -> "Mapping":
@@ -176,7 +146,33 @@ class Mapping:
                 raise MappingError(f"mapping entry {i}: header_row must be a row number from 1")
             sheets.append(SheetMapping(str(item.get("file", "*")), str(item.get("sheet", "*")), kind,
                                        header_row, {str(k): str(v) for k, v in columns.items()}))
-        return cls(sheets)
+        return cls(sheets, _values_from(data.get("values", {})))
+
+
+def value_entry(column: str, source: str, target: str = "...") -> str:
+    """The mapping-file entry that gives a value its meaning, as the user would type it."""
+    return json.dumps({"values": {column: {source: target}}}, ensure_ascii=False)
+
+
+def _values_from(data) -> dict[str, dict[str, str]]:
+    if not isinstance(data, dict):
+        raise MappingError("'values' must map column names to {value in your file: allowed value}")
+    out: dict[str, dict[str, str]] = {}
+    enums = {c.name: c for k in schema.INPUT_KINDS for c in k.columns if c.type == schema.ENUM}
+    for column, chosen in data.items():
+        col = enums.get(column)
+        if col is None:
+            raise MappingError(f"values: '{column}' is not a column with a list of allowed values; use one of "
+                               f"{', '.join(enums)}")
+        if not isinstance(chosen, dict):
+            raise MappingError(f"values: '{column}' must map values in your file to allowed values")
+        allowed = {a for k in schema.INPUT_KINDS for c in k.columns if c.name == column for a in c.allowed}
+        for src, dst in chosen.items():
+            if dst not in allowed:
+                raise MappingError(f"values: '{dst}' (for '{src}' in {column}) is not one of "
+                                   f"{', '.join(sorted(allowed))}")
+        out[column] = {str(k): str(v) for k, v in chosen.items()}
+    return out
 
 
 def read_mapping_file(path) -> Mapping:

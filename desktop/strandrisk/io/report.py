@@ -28,6 +28,7 @@ from ..core.schema import KINDS_BY_KEY, MODELLED_FORMS
 from ..core.scenario import (RATING_BAND_SETTINGS, SERVICE_LINE_SETTINGS, SETTINGS, UNCERTAIN_PARAMETERS,
                              distribution_mode)
 from .atomic import TargetNotWritable, atomic_path
+from .matching import CONFIDENT
 from .report_model import write_model_sheet
 from .report_style import RAG_WORDS, SheetWriter, Styles, col
 
@@ -798,6 +799,7 @@ def _inputs(wb, styles, ctx: _Context) -> None:
             kind_label = kind.sheet if kind is not None else (sh.kind or "(ignored)")
             if not sh.mapping:
                 w.append([w.text(sh.file), w.text(sh.sheet), w.text(kind_label), None, w.cell(sh.rows, "int")])
+            confidence = getattr(sh, "confidence", {}) or {}
             for source, canonical in sh.mapping.items():
                 label = canonical
                 if kind is not None:
@@ -805,6 +807,9 @@ def _inputs(wb, styles, ctx: _Context) -> None:
                         label = f"{kind.column(canonical).label} ({canonical})"
                     except (KeyError, AttributeError):
                         label = canonical
+                if source in confidence:
+                    label += f", {confidence[source]:.0%} confidence" + (
+                        ": a weak match, confirm it" if confidence[source] < CONFIDENT else "")
                 w.append([w.text(sh.file), w.text(sh.sheet), w.text(kind_label), w.text(source),
                           w.cell(sh.rows, "int"), w.text(label)])
             for source in sh.unmapped:

@@ -14,11 +14,13 @@ import numpy as np
 from ..core import schema
 from ..core.problems import ERROR, NOTE, WARNING, Problem, column_letter
 from . import mapping as mp
+from . import matching
 from .values import CellError, month_header_period_end, parse_column
 
 HEADER_SEARCH_ROWS = 30
 PREVIEW_ROWS = 30
 PREVIEW_COLUMNS = 40
+HEAD_TABLE_ROWS = 60  # rows looked at to tell whether an unrecognised sheet holds a table
 _TOTAL = re.compile(r"^\s*(grand\s+|sub[\s-]?)?totals?\b|\btotals?\s*$", re.I)
 
 
@@ -41,10 +43,14 @@ class SheetReport:
     unmapped: list[str] = field(default_factory=list)
     preview: list[list[str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    confidence: dict[str, float] = field(default_factory=dict)  # source header -> 0..1
+    unknown_values: dict[str, list[str]] = field(default_factory=dict)  # column -> values with no meaning
 
     def to_dict(self) -> dict:
         return {"file": self.file, "sheet": self.sheet, "kind": self.kind, "rows": self.rows,
-                "header_row": self.header_row, "mapping": dict(self.mapping), "unmapped": list(self.unmapped),
+                "header_row": self.header_row, "mapping": dict(self.mapping),
+                "confidence": dict(self.confidence), "unmapped": list(self.unmapped),
+                "unknown_values": {k: list(v) for k, v in self.unknown_values.items()},
                 "notes": list(self.notes)}
 
 
@@ -93,24 +99,12 @@ def _blank(v) -> bool:
     return v is None or v == "" or (isinstance(v, str) and not v.strip())
 
 
-def _match_row(row, kind_key: str, overrides: dict) -> dict[int, str]:
-    """{column index: canonical name} for one candidate header row (first match of a column wins)."""
-    out: dict[int, str] = {}
-    used = set()
-    for j, h in enumerate(row):
-        if _blank(h) or not isinstance(h, (str, int, float)):
-            continue
-        text = display(h).strip()
-        if text in overrides:
-            name = overrides[text]
-            if name == mp.IGNORE:
-                continue
-        else:
-            name = mp.match_header(kind_key, text)
-        if name and name not in used:
-            out[j] = name
-            used.add(name)
-    return out
+def _match_row(row, kind_key: str, overrides: dict) -> tuple[dict[int, str], dict[int, float]]:
+    """({column index: canonical name}, {column index: confidence}) for one candidate header row.
+    A number or date in the row is a header only when the user's mapping names it."""
+    if overrides:
+        row = [display(h) if not isinstance(h, str) and display(h).strip() in overrides else h for h in row]
+    return matching.match_row(row, kind_key, overrides, mp.IGNORE)
 
 
 def _wide_months(row, date1904: bool) -> dict[int, object]:
@@ -122,36 +116,43 @@ def _wide_months(row, date1904: bool) -> dict[int, object]:
     return out
 
 
-def find_header(rows, date1904: bool, sm: mp.SheetMapping | None):
-    """(header row index, kind key, {col: canonical}, wide months {col: period end}) or None."""
+def find_header(rows, date1904: bool, sm: mp.SheetMapping | None, sheet_name: str = ""):
+    """(header row index, kind key, {col: canonical}, wide months {col: period end}, {col: confidence})
+    or None. The kind is the one whose best assignment scores highest; the sheet's name is only a
+    hint that breaks near ties."""
     kinds = [sm.kind] if sm and sm.kind in schema.KINDS_BY_KEY else [k.key for k in schema.INPUT_KINDS]
     overrides = sm.columns if sm else {}
     if sm and sm.header_row:
         candidates = [sm.header_row - 1] if sm.header_row - 1 < len(rows) else []
     else:
         candidates = [i for i in range(min(len(rows), HEADER_SEARCH_ROWS * 3))
-                      if any(not _blank(v) for v in rows[i])][:HEADER_SEARCH_ROWS]
+                      if any(isinstance(v, str) and not _blank(v) for v in rows[i])][:HEADER_SEARCH_ROWS]
     best = None
     for i in candidates:
         row = rows[i]
         months = None
         for key in kinds:
             kind = schema.KINDS_BY_KEY[key]
-            matched = _match_row(row, key, overrides)
+            matched, conf = _match_row(row, key, overrides)
             names = set(matched.values())
-            score = len(names) + 10 * all(r in names for r in kind.required)
+            score = sum(conf.values()) + 10 * all(r in names for r in kind.required) \
+                + matching.sheet_hint(sheet_name, key)
             wide = {}
             if key == "cash_balances" and "cash_gbp_k" not in names and "provider_code" in names:
                 months = _wide_months(row, date1904) if months is None else months
                 if len(months) >= 2:
                     wide = months
-                    score = 11 + len(months) / 100
-            n_required = sum(r in names for r in kind.required)
-            if not wide and n_required < len(kind.required) and (
-                    sm is None or sm.kind != key) and (len(names) < 3 or 2 * n_required < len(kind.required)):
+                    score = 11 + len(months) / 100 + sum(conf.values()) / 100
+            # a sheet lacking some required columns is still taken (so its errors can be shown and
+            # its columns mapped by hand) only when at least three columns, half the required ones,
+            # match clearly: weak matches alone do not make an unrelated table an input
+            sure = {n for j, n in matched.items() if conf.get(j, 1.0) >= matching.CONFIDENT}
+            n_required = sum(r in sure for r in kind.required)
+            if not wide and not all(r in names for r in kind.required) and (
+                    sm is None or sm.kind != key) and (len(sure) < 3 or 2 * n_required < len(kind.required)):
                 continue
-            if best is None or score > best[0]:
-                best = (score, i, key, matched, wide)
+            if best is None or score > best[0] + 1e-9:
+                best = (score, i, key, matched, wide, conf)
     if best is None:
         return None
     return best[1:]
@@ -178,8 +179,11 @@ def _rows_where_text(arr: np.ndarray, candidates: np.ndarray, test) -> np.ndarra
     return out
 
 
-def read_sheet(file: str, raw, date1904: bool, sm: mp.SheetMapping | None):
-    """One raw sheet -> (SheetReport, SheetData or None, [Problem])."""
+def read_sheet(file: str, raw, date1904: bool, sm: mp.SheetMapping | None, values: dict | None = None):
+    """One raw sheet -> (SheetReport, SheetData or None, [Problem]).
+
+    values: the user's meaning of values per column ({"vehicle": {"Subsidiary company": "new_entity"}}).
+    """
     head = raw.head()
     report = SheetReport(file, raw.name, None, preview=[[display(v) for v in r[:PREVIEW_COLUMNS]]
                                                       for r in head[:PREVIEW_ROWS]])
@@ -191,58 +195,230 @@ def read_sheet(file: str, raw, date1904: bool, sm: mp.SheetMapping | None):
     if sm is not None and sm.kind == mp.IGNORE:
         report.notes.append("ignored by the mapping")
         return report, None, []
-    found = find_header(head, date1904, sm) if head else None
+    found = find_header(head, date1904, sm, raw.name) if head else None
     if found is None:
         report.notes.append("no input data recognised (no header row naming the columns of an input kind)")
+        table_rows = sum(sum(not _blank(v) for v in r) >= 2 for r in head[:HEAD_TABLE_ROWS])
+        if _is_template_instructions(head):
+            report.notes.append("the template's instructions: not an input")
+        elif table_rows >= 2 and (sm is None or sm.kind is None):
+            problems.append(Problem(WARNING, f"this sheet holds a table ({table_rows} rows of data seen) that was "
+                                    "not recognised as any input, so it is not used: if it holds inputs, choose "
+                                    "its kind on the Data page or in a mapping file", file, raw.name))
         if sm is not None and sm.kind in schema.KINDS_BY_KEY:
             problems.append(Problem(ERROR, f"the mapping says this sheet holds {sm.kind} but no header row "
                                     "matching its columns was found: check the header row in the mapping",
                                     file, raw.name))
         return report, None, problems
-    h, key, matched, wide = found
+    h, key, matched, wide, conf = found
     kind = schema.KINDS_BY_KEY[key]
     header = head[h]
     report.kind = key
     report.header_row = h + 1
     marker = next((j for j, v in enumerate(header) if isinstance(v, str) and mp.is_marker_header(v)), None)
     report.mapping = {display(header[j]).strip(): name for j, name in matched.items()}
+    report.confidence = {display(header[j]).strip(): float(conf.get(j, 1.0)) for j in matched}
     mapped_cols = set(matched) | set(wide) | ({marker} if marker is not None else set())
     report.unmapped = [display(v).strip() for j, v in enumerate(header) if j not in mapped_cols and not _blank(v)]
-    for j, v in enumerate(header):
-        if j not in mapped_cols and not _blank(v):
-            if sm is not None and sm.columns.get(display(v).strip()) == mp.IGNORE:
-                continue
-            if mp.match_header(key, v):
-                problems.append(Problem(WARNING, f"column '{display(v)}' repeats {mp.match_header(key, v)}, "
-                                        "already taken from an earlier column: it was ignored",
-                                        file, raw.name, f"{column_letter(j)}{h + 1}"))
+    _column_warnings(file, raw.name, kind, header, h, matched, conf, mapped_cols, sm, problems)
     text_cols = [j for j in range(len(header)) if j not in matched or
                  kind.column(matched[j]).type not in (schema.MONEY, schema.NUMBER, schema.COUNT, schema.SHARE,
                                                       schema.YEARS)]
     cols = raw.columns_from(h + 1, text_cols)
     raw.rows = []
+    keep = _data_rows(file, raw.name, cols, h, marker, matched, header, report, problems)
+    idx = np.flatnonzero(keep)
+    data_rows0 = idx + h + 1  # 0-based sheet rows
+    if wide:
+        data = _unpivot(file, raw.name, cols, idx, data_rows0, matched, wide, problems, date1904, header, report)
+    else:
+        data = _typed(file, raw.name, kind, cols, idx, data_rows0, matched, header, problems, date1904,
+                      report, values or {})
+    names = set(matched.values())
+    for col in kind.columns:
+        if col.required and col.name not in (names | ({"period_end", "cash_gbp_k"} if wide else set())):
+            problems.append(Problem(ERROR, f"no column for {col.label}: add a column headed '{col.header}' "
+                                    f"or map one of the columns to {col.name}", file, raw.name))
+    if kind.key == "cash_balances" and not wide and "period_end" not in names \
+            and not {"financial_year", "month"} <= names:
+        problems.append(Problem(ERROR, "no Period end column, nor Financial year and Month: add one so "
+                                "each balance has a date", file, raw.name))
+    if not wide:
+        _default_notes(file, raw.name, kind, names, report.rows, problems)
+    return report, data, problems
+
+
+def _is_template_instructions(head) -> bool:
+    """The Instructions sheet of StrandRisk's own template (its first cell is the template's title)."""
+    from .template import INSTRUCTIONS
+
+    first = next((v for r in head[:3] for v in r if not _blank(v)), None)
+    return isinstance(first, str) and first.strip()[:60] == INSTRUCTIONS[0]
+
+
+ROW_WORDS = {"providers": "providers", "cash_balances": "balances", "block_contracts": "contract lines",
+             "community_budgets": "services"}
+
+
+def _column_warnings(file, sheet, kind, header, h, matched, conf, mapped_cols, sm, problems):
+    """A weak match asks to be confirmed; an unused column is named, with the nearest column when close."""
+    fs = matching.field_set(kind.key)
+    where_of = {name: column_letter(j) for j, name in matched.items()}
+    for j, name in matched.items():
+        c = conf.get(j, 1.0)
+        if c < matching.CONFIDENT:
+            problems.append(Problem(WARNING, f"column '{display(header[j]).strip()}' was read as "
+                                    f"{kind.column(name).label}, but the header is not a clear match "
+                                    f"({c:.0%} confidence): confirm it, or map the column on the Data page or "
+                                    "with --mapping", file, sheet, f"{column_letter(j)}{h + 1}"))
+    for j, v in enumerate(header):
+        if j in mapped_cols or _blank(v):
+            continue
+        text = display(v).strip()
+        if sm is not None and sm.columns.get(text) == mp.IGNORE:
+            continue
+        msg = f"column '{text[:60]}' is not used"
+        scores = fs.scores(matching.normalise(text)) if isinstance(v, str) else np.zeros(1)
+        f = int(np.argmax(scores))
+        if scores[f] >= matching.NEAREST:
+            near = fs.fields[f]
+            msg += f": it reads like {near.label} ({scores[f]:.0%} match)"
+            if near.name in where_of:
+                msg += f", but {near.label} is read from column {where_of[near.name]}"
+        problems.append(Problem(WARNING, msg + ". If it holds input, map it on the Data page or in a mapping "
+                                "file", file, sheet, f"{column_letter(j)}{h + 1}"))
+
+
+def _default_notes(file, sheet, kind, names, n_rows, problems):
+    """Every optional column that feeds the model and has no column: which default, for how many rows."""
+    if not n_rows:
+        return
+    from ..core.vocabulary import MODEL_DEFAULTS_NOTED
+
+    rows = ROW_WORDS.get(kind.key, "rows")
+    for col in kind.columns:
+        if col.required or col.name in names or col.name not in MODEL_DEFAULTS_NOTED:
+            continue
+        if col.default is not None:
+            used = f"{col.label.lower()} {_default_text(col)}"
+        else:
+            blank = next((s.strip() for s in col.help.split(".") if "blank" in s.lower()), "")
+            used = f"{col.label.lower()} blank" + (f" ({blank[0].lower() + blank[1:]})" if blank else "")
+        problems.append(Problem(WARNING, f"no column for {col.label}: {used} used for {n_rows} {rows}. Add the "
+                                "column or map one to it if your file has it", file, sheet))
+
+
+def _default_text(col) -> str:
+    v = col.default
+    if isinstance(v, bool):
+        return "Yes" if v else "No"
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
+def _ranges(rows: list[int], most: int = 12) -> str:
+    """'3, 7-9, 12' (the first ``most`` runs, then how many more rows)."""
+    out, k = [], 0
+    while k < len(rows) and len(out) < most:
+        e = k
+        while e + 1 < len(rows) and rows[e + 1] == rows[e] + 1:
+            e += 1
+        out.append(str(rows[k]) if e == k else f"{rows[k]}-{rows[e]}")
+        k = e + 1
+    return ", ".join(out) + (f" and {len(rows) - k:,} more" if k < len(rows) else "")
+
+
+_NOTE_START = re.compile(r"^\s*(\*|†|‡|¹|²|\(\d\)|source|sources|note|notes|nb\b|n\.b|excl|incl|figures|data\b|"
+                         r"prepared|updated|based on|please|all figures|all values|values in|amounts in)", re.I)
+_TOTAL_CELL = re.compile(r"^\s*(grand|sub|sub-)?\s*totals?\s*:?\s*$", re.I)
+
+
+_TYPED_NAMES = frozenset(c.name for k in schema.INPUT_KINDS for c in k.columns
+                         if c.type not in (schema.TEXT, schema.CODE, schema.ENUM))
+
+
+def _data_rows(file, sheet, cols, h, marker, matched, header, report, problems) -> np.ndarray:
+    """Rows holding data: totals and subtotals, blank rows, notes under the table, example rows and
+    repeated headers are left out, each with a note naming the row (sum rows are found once typed)."""
     n = len(cols[0]) if cols else 0
     filled = [_filled(c) for c in cols]
-    keep = np.zeros(n, dtype=bool)
+    count = np.zeros(n, dtype=np.int32)
     for f in filled:
-        keep |= f
+        count += f
+    keep = count > 0
     first = np.full(n, -1)
     for j in reversed(range(min(len(cols), 8))):
         first[filled[j]] = j
+    row_no = lambda i: h + 2 + int(i)  # noqa: E731 - 1-based sheet row of body row i
+    distinct: dict[int, list[str]] = {}
+
+    def where_text(j: int, candidates: np.ndarray, test) -> np.ndarray:
+        """Rows among candidates whose cell in column j is text passing test. Each column's distinct
+        strings are listed once and tested once; the rows are scanned only when one passes."""
+        arr = cols[j]
+        if arr.dtype.kind == "f" or not candidates.any():
+            return np.zeros(n, dtype=bool)
+        if j not in distinct:
+            distinct[j] = [v for v in set(arr.tolist()) if isinstance(v, str) and not isinstance(v, CellError)]
+        hits = {v for v in distinct[j] if test(v)}
+        if not hits:
+            return np.zeros(n, dtype=bool)
+        return np.fromiter(map(hits.__contains__, arr.tolist()), dtype=bool, count=n) & candidates
+
+    # totals: a label starting or ending with 'total' in the row's first cell, or a cell that says only
+    # 'Total' / 'Grand total' / 'Sub-total' wherever it sits
     total = np.zeros(n, dtype=bool)
+    where = np.full(n, -1)
     for j in range(min(len(cols), 8)):
-        total |= _rows_where_text(cols[j], keep & (first == j), _TOTAL.search)
+        hit = where_text(j, keep & (first == j), lambda v: _TOTAL.search(v[:200]) is not None)
+        where[hit & (where < 0)] = j
+        total |= hit
+    label_cols = [j for j in range(min(len(cols), 60))  # text columns (a label in a number or date
+                  if j not in matched or matched[j] not in _TYPED_NAMES]  # column is an error at its cell)
+    for j in label_cols:
+        hit = where_text(j, keep & ~total, lambda v: _TOTAL_CELL.match(v[:40]) is not None)
+        where[hit & (where < 0)] = j
+        total |= hit
     for i in np.flatnonzero(total)[:50]:
-        j = first[i]
-        problems.append(Problem(WARNING, f"row {h + 2 + i} looks like a totals row ('{str(cols[j][i]).strip()}'): "
-                                "it was left out", file, raw.name, f"{column_letter(j)}{h + 2 + i}"))
+        j = where[i]
+        problems.append(Problem(WARNING, f"row {row_no(i)} looks like a totals row ('{str(cols[j][i]).strip()[:40]}'): "
+                                "it was left out", file, sheet, f"{column_letter(j)}{row_no(i)}"))
     if total.sum() > 50:
-        problems.append(Problem(WARNING, f"{int(total.sum()) - 50} more totals rows were left out", file, raw.name))
+        problems.append(Problem(WARNING, f"{int(total.sum()) - 50} more totals rows were left out", file, sheet))
     keep &= ~total
+    # notes under the table: one text cell, worded as a note, or a long sentence below the last data row
+    multi = np.flatnonzero(count >= 2)
+    last = int(multi[-1]) if len(multi) else -1
+    single = keep & (count == 1)
+    note = np.zeros(n, dtype=bool)
+    for j in range(min(len(cols), 8)):
+        cand = single & filled[j]
+        note |= where_text(j, cand, lambda v: _NOTE_START.match(v[:40]) is not None)
+        below = cand.copy()
+        below[: last + 1] = False
+        note |= where_text(j, below, lambda v: len(v.strip()) >= 25 and " " in v.strip())
+    for i in np.flatnonzero(note)[:50]:
+        j = next(j for j in range(len(cols)) if filled[j][i])
+        text = str(cols[j][i]).strip()
+        msg = f"row {row_no(i)} is a note, not data ('{text[:50]}{'...' if len(text) > 50 else ''}'): left out"
+        report.notes.append(msg)
+        problems.append(Problem(NOTE, msg, file, sheet, f"{column_letter(j)}{row_no(i)}"))
+    keep &= ~note
+    # blank rows inside the table (not the empty rows after it)
+    data_at = np.flatnonzero(keep)
+    if len(data_at):
+        inside = np.flatnonzero(count[: data_at[-1]] == 0)
+        inside = inside[inside > data_at[0]]
+        if len(inside):
+            msg = f"blank row{'s' if len(inside) > 1 else ''} {_ranges([row_no(i) for i in inside])} " \
+                  "inside the table: left out"
+            report.notes.append(msg)
+            problems.append(Problem(NOTE, msg, file, sheet, f"A{row_no(inside[0])}"))
     if marker is not None and marker < len(cols):
         example = _rows_where_text(cols[marker], keep, lambda v: v.strip().lower() == "example")
         for i in np.flatnonzero(example)[:5]:
-            report.notes.append(f"example row {h + 2 + i} skipped")
+            report.notes.append(f"example row {row_no(i)} skipped")
         keep &= ~example
     if matched:
         j0 = min(matched)
@@ -253,25 +429,9 @@ def read_sheet(file: str, raw, date1904: bool, sm: mp.SheetMapping | None):
                           if sum(j < len(cols) and display(cols[j][i]).strip() == display(header[j]).strip()
                                  for j in matched) >= 2]
             for i in again_rows:
-                report.notes.append(f"repeated header in row {h + 2 + i} skipped")
+                report.notes.append(f"repeated header in row {row_no(i)} skipped")
             keep[again_rows] = False
-    idx = np.flatnonzero(keep)
-    data_rows0 = idx + h + 1  # 0-based sheet rows
-    if wide:
-        data = _unpivot(file, raw.name, cols, idx, data_rows0, matched, wide, problems, date1904, header, report)
-    else:
-        data = _typed(file, raw.name, kind, cols, idx, data_rows0, matched, header, problems, date1904)
-        report.rows = len(idx)
-    names = set(matched.values())
-    for col in kind.columns:
-        if col.required and col.name not in (names | ({"period_end", "cash_gbp_k"} if wide else set())):
-            problems.append(Problem(ERROR, f"no column for {col.label}: add a column headed '{col.header}' "
-                                    f"or map one of the columns to {col.name}", file, raw.name))
-    if kind.key == "cash_balances" and not wide and "period_end" not in names \
-            and not {"financial_year", "month"} <= names:
-        problems.append(Problem(ERROR, "no Period end column, nor Financial year and Month: add one so "
-                                "each balance has a date", file, raw.name))
-    return report, data, problems
+    return keep
 
 
 def _cell(j: int, row0: int) -> str:
@@ -297,14 +457,155 @@ def _check_column(file, sheet, col, arr, cells, problems):
     return arr == None  # noqa: E711 - elementwise
 
 
-def _typed(file, sheet, kind, cols, idx, rows0, matched, header, problems, date1904):
+SUM_TYPES = (schema.MONEY, schema.COUNT)
+
+
+def _sum_rows(arrays: dict[str, np.ndarray], key: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Rows whose money and counts are the sums of rows straight above them (totals without a label).
+
+    Returns (rows to leave out, rows kept but warned). A row without a key (provider code, contract
+    id) is left out when every filled money or count cell equals the sum of a block of two or more
+    rows straight above it (a subtotal, or a grand total over rows and subtotals). A row with a key
+    may be data that happens to add up, so it is kept and warned when two or more of its cells equal
+    the sums of every row above it. Only rows without a key are searched one by one (a real table
+    has few); the rest is vectorised.
+    """
+    cols = [a for a in arrays.values() if a.dtype.kind == "f"]
+    n = len(cols[0]) if cols else 0
+    out = np.zeros(n, dtype=bool)
+    if n < 3:
+        return out, out.copy()
+    vals = np.vstack(cols)
+    filled = ~np.isnan(vals)
+    zero = np.where(filled, vals, 0.0)
+    blank_key = np.ones(n, dtype=bool) if key is None else np.asarray(key == None, dtype=bool)  # noqa: E711
+    candidates = [i for i in np.flatnonzero(blank_key & filled.any(axis=0))[:200] if i >= 2]
+    for i in candidates:
+        live = ~out
+        part = np.where(live[None, :i], zero[:, :i], 0.0)
+        before_i = part.sum(axis=1)
+        starts = np.cumsum(part, axis=1) - part  # sum of live rows before each j
+        fc = filled[:, i]
+        target = before_i[fc] - zero[fc, i]
+        tol = 0.005 + 1e-9 * np.abs(before_i[fc])[:, None]
+        ok = (np.abs(starts[fc] - target[:, None]) <= tol).all(axis=0)
+        live_from = np.cumsum(live[:i][::-1])[::-1]  # live rows in j..i-1
+        ok &= (live_from >= 2) & live[:i]
+        if ok.any() and np.abs(zero[fc, i]).sum() > 0:
+            out[i] = True
+    live = ~out
+    part = np.where(live[None, :], zero, 0.0)
+    above = np.cumsum(part, axis=1) - part
+    count_above = np.cumsum(live) - live
+    match = filled & (np.abs(zero - above) <= 0.005 + 1e-9 * np.abs(above))
+    suspect = ~blank_key & (match.sum(axis=0) >= 2) & (match | ~filled).all(axis=0) & (count_above >= 2)
+    return out, suspect
+
+
+def _enum_values(col, values: np.ndarray, chosen: dict[str, str]) -> tuple[np.ndarray, list[str]]:
+    """Each distinct value read by meaning (the user's choice first); (values, those with no meaning)."""
+    from .values import factorize
+
+    codes, uniques = factorize(values)
+    out, unknown = [], []
+    for u in uniques:
+        if u is None or isinstance(u, CellError) or _blank(u):
+            out.append(u)
+            continue
+        text = display(u).strip()
+        hit = chosen.get(text)
+        if hit is None or hit not in col.allowed:
+            hit = matching.match_value(col.name, col.allowed, text)
+        if hit is None:
+            unknown.append(text)
+        out.append(hit if hit is not None else u)
+    table = np.empty(len(out), dtype=object)
+    table[:] = out
+    return (table[codes] if len(codes) else values), unknown
+
+
+_YEARS_CELL = re.compile(r"\s*([-+]?\d+(?:\.\d+)?)\s*(?:years?|yrs?)\.?\s*", re.I)
+_MONEY_CELL = re.compile(r"\s*(\()?\s*(-)?\s*£?\s*(\d[\d,]*(?:\.\d+)?)\s*(k|m|mn|bn)\s*(\))?\s*", re.I)
+_MONEY_UNIT = {"k": 1.0, "m": 1000.0, "mn": 1000.0, "bn": 1_000_000.0}
+
+
+def _unit_in_cells(col, values: np.ndarray, header_scale: float) -> np.ndarray:
+    """Numbers written with their unit in the cell ('3 years', '£1.2m', '£412,345k'): each distinct text
+    read once, money brought to the header's unit (the column is scaled by the header afterwards)."""
+    if values.dtype.kind == "f" or col.type not in (schema.MONEY, schema.YEARS):
+        return values
+    if str not in set(map(type, values.tolist())):  # numbers only (the usual case): nothing to do
+        return values
+    from .values import factorize
+
+    codes, uniques = factorize(values)
+    out, changed = [], False
+    for u in uniques:
+        text = u[:MAX_UNIT_CELL] if isinstance(u, str) and not isinstance(u, CellError) else None
+        m = None if text is None else (_YEARS_CELL.fullmatch(text) if col.type == schema.YEARS
+                                       else _MONEY_CELL.fullmatch(text))
+        if m is None or (col.type == schema.MONEY and bool(m.group(1)) != bool(m.group(5))):
+            out.append(u)
+            continue
+        changed = True
+        if col.type == schema.YEARS:
+            out.append(float(m.group(1)))
+        else:
+            v = float(m.group(3).replace(",", "")) * _MONEY_UNIT[m.group(4).lower()] / header_scale
+            out.append(-v if (m.group(1) or m.group(2)) else v)
+    if not changed:
+        return values
+    table = np.empty(len(out), dtype=object)
+    table[:] = out
+    return table[codes]
+
+
+MAX_UNIT_CELL = 60
+
+
+def _typed(file, sheet, kind, cols, idx, rows0, matched, header, problems, date1904, report, values):
+    parsed = {}
+    enum_raw = {}
+    for j, name in matched.items():
+        col = kind.column(name)
+        raw_values = cols[j][idx] if j < len(cols) else np.full(len(idx), None, dtype=object)
+        if col.type == schema.ENUM:
+            raw_values, unknown = _enum_values(col, raw_values, values.get(name, {}))
+            if unknown:
+                report.unknown_values[name] = unknown[:50]
+            enum_raw[j] = raw_values
+        scale = mp.header_scale(header[j]) if col.type == schema.MONEY else 1.0
+        raw_values = _unit_in_cells(col, raw_values, scale or 1.0)
+        parsed[j] = parse_column(col, raw_values, scale or 1.0, date1904)
+    key_j = next((j for j, name in matched.items() if kind.column(name).required
+                  and kind.column(name).type in (schema.CODE, schema.TEXT)), None)
+    sums, suspect = _sum_rows({kind.column(matched[j]).name: parsed[j][0] for j in matched
+                               if kind.column(matched[j]).type in SUM_TYPES},
+                              parsed[key_j][0] if key_j is not None else None)
+    for i in np.flatnonzero(suspect)[:20]:
+        problems.append(Problem(WARNING, f"row {rows0[i] + 1} holds the sums of the rows above it but has its own "
+                                f"{kind.column(matched[key_j]).label}: it was read as data; if it is a total, "
+                                "delete it", file, sheet, _cell(key_j, rows0[i])))
+    if sums.any():
+        for i in np.flatnonzero(sums)[:50]:
+            problems.append(Problem(WARNING, f"row {rows0[i] + 1} holds the sums of the rows above it (a total "
+                                    "without a label): it was left out", file, sheet, f"A{rows0[i] + 1}"))
+        position = np.cumsum(~sums) - 1
+        kept = np.flatnonzero(~sums)
+        rows0 = np.asarray(rows0)[kept]
+        for j, (arr, bad) in list(parsed.items()):
+            parsed[j] = (arr[kept], [(int(position[i]), m) for i, m in bad if not sums[i]])
+        enum_raw = {j: v[kept] for j, v in enum_raw.items()}
+    report.rows = len(rows0)
     columns = {}
     for j, name in matched.items():
         col = kind.column(name)
-        values = cols[j][idx] if j < len(cols) else np.full(len(idx), None, dtype=object)
-        scale = mp.header_scale(header[j]) if col.type == schema.MONEY else 1.0
-        arr, bad = parse_column(col, values, scale or 1.0, date1904)
+        arr, bad = parsed[j]
         for i, msg in bad[:500]:
+            if col.type == schema.ENUM:
+                value = display(enum_raw[j][i]).strip()
+                msg += (f": say what it means on the Data page, or add {mp.value_entry(name, value)} to the "
+                        "mapping file")
             problems.append(Problem(ERROR, f"{col.label}: {msg}", file, sheet, _cell(j, rows0[i])))
         if len(bad) > 500:
             problems.append(Problem(ERROR, f"{col.label}: {len(bad) - 500} more bad values in this column "

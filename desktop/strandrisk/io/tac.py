@@ -31,10 +31,9 @@ import numpy as np
 from ..core import schema
 from ..core.inputs import Table, fy_label
 from ..core.problems import ERROR, NOTE, WARNING, Problem, column_letter
-from . import tac_codes
+from . import matching, tac_codes
+from .failures import CancelFn, ImportCancelled, ImportFailure, ProgressFn
 
-ProgressFn = Callable[[float, str], None]
-CancelFn = Callable[[], bool]
 
 ALL_DATA = "All data"
 LIST_OF_PROVIDERS = "List of Providers"
@@ -49,12 +48,7 @@ _MAX_ZIP_ENTRIES = 10_000
 _MAX_UNCOMPRESSED = 1_500_000_000
 _MAX_ENTRY_RATIO = 200
 
-# Normalised header -> role in the All data long table.
-_ALL_DATA_COLUMNS = {
-    "organisationname": "org", "orgname": "org", "organisation": "org", "providername": "org",
-    "worksheetname": "worksheet", "tableid": "table", "maincode": "maincode", "rownumber": "rownumber",
-    "subcode": "subcode", "total": "value", "valuenumber": "value", "value": "value",
-}
+# Roles in the All data long table (the headers of each role are in core/vocabulary.py TAC_HEADERS).
 _REQUIRED_ROLES = ("org", "maincode", "subcode", "value")
 _ROLE_WORDS = {"org": "organisation (ODS code from List of Providers)", "maincode": "MainCode (current year only)",
                "subcode": "SubCode", "value": "value (GBP 000)"}
@@ -171,8 +165,6 @@ class _FileData:
 
 
 def _failure(message: str):
-    from .load import ImportFailure
-
     return ImportFailure(message)
 
 
@@ -236,26 +228,17 @@ def _read_providers(wb, path: Path, problems: list[Problem]) -> tuple[dict[str, 
     name = _sheet_name(wb, LIST_OF_PROVIDERS)
     rows = _sheet_rows(wb, name, 5000)
     header_at, cols = None, {}
-    for i, row in enumerate(rows[:30]):
-        heads = [_norm_header(v) for v in row]
-        code_j = next((j for j, h in enumerate(heads) if h in (
-            "odscode", "organisationcode", "orgcode", "code", "providercode", "trustcode", "odsorgcode",
-            "organisationodscode", "ods")), None)
-        name_j = next((j for j, h in enumerate(heads) if h in (
-            "organisationname", "orgname", "name", "providername", "trustname", "organisation", "provider",
-            "trust")), None)
-        if code_j is not None and name_j is not None:
-            header_at = i
-            cols = {"code": code_j, "name": name_j}
-            cols["region"] = next((j for j, h in enumerate(heads) if "region" in h), None)
-            cols["sector"] = next((j for j, h in enumerate(heads) if "sector" in h), None)
-            cols["type"] = next((j for j, h in enumerate(heads)
-                                 if h in ("type", "providertype", "organisationtype", "trusttype", "orgtype",
-                                          "servicetype", "subsector")), None)
-            break
+    best = 0.0
+    for i, row in enumerate(rows[:30]):  # a title and notes may sit above the header
+        found, conf = matching.match_row(row, "tac_providers")
+        roles = {role: j for j, role in found.items()}
+        if "code" in roles and "name" in roles and sum(conf.values()) > best:
+            best, header_at = sum(conf.values()), i
+            cols = {role: roles.get(role) for role in ("code", "name", "region", "sector", "type")}
     title_years = _years_in_text(v for row in rows[: header_at or 10] for v in row)
     if header_at is None:
-        raise _failure(f"{path.name}: sheet '{name}' has no header with an ODS code column and a name column")
+        raise _failure(f"{path.name}: sheet '{name}' has no header with an ODS code column (such as 'NHS code' or "
+                       "'Organisation code') and a name column (such as 'Full name of Provider') in its first 30 rows")
     out: dict[str, dict] = {}
     for i, row in enumerate(rows[header_at + 1:], start=header_at + 2):
         def cell(role):
@@ -320,14 +303,17 @@ def _read_all_data(wb, path: Path, wanted: set[tuple[str, str]], cancel: CancelF
     sheet = wb.get_sheet_by_name(name)
     total = max(1, sheet.height)
     rows_iter = sheet.iter_rows()
-    header = next(rows_iter, None) or []
-    roles = {}
-    header_map = {}
-    for j, h in enumerate(header):
-        role = _ALL_DATA_COLUMNS.get(_norm_header(h))
-        if role and role not in roles:
-            roles[role] = j
-            header_map[str(h)] = role
+    roles, header_map = {}, {}
+    skipped = 0
+    for header in islice(rows_iter, 10):  # the header is the first row in every year seen; allow a title
+        found, _ = matching.match_row(list(header or []), "tac_all_data")
+        if all(r in found.values() for r in _REQUIRED_ROLES):
+            roles = {role: j for j, role in found.items()}
+            header_map = {str(header[j]).strip(): role for j, role in found.items()}
+            break
+        skipped += 1
+    else:
+        header = []
     missing = [r for r in _REQUIRED_ROLES if r not in roles]
     if missing:
         need = {"org": "OrganisationName", "maincode": "MainCode", "subcode": "SubCode", "value": "Total"}
@@ -343,8 +329,6 @@ def _read_all_data(wb, path: Path, wanted: set[tuple[str, str]], cancel: CancelF
     n_rows = 0
     while True:
         if cancel is not None and cancel():
-            from .load import ImportCancelled
-
             raise ImportCancelled()
         chunk = list(islice(rows_iter, _CHUNK_ROWS))
         if not chunk:
@@ -353,7 +337,7 @@ def _read_all_data(wb, path: Path, wanted: set[tuple[str, str]], cancel: CancelF
         subcodes.update(sub)
         idx = np.flatnonzero(np.fromiter(map(is_wanted, sub), dtype=bool, count=len(sub)))
         kept_rows.extend(chunk[i] for i in idx)
-        kept_at.append(idx + n_rows + 2)
+        kept_at.append(idx + n_rows + 2 + skipped)
         n_rows += len(chunk)
         progress(n_rows / total)
     del sheet, rows_iter
@@ -492,7 +476,7 @@ def read_tac(path: Path | Sequence[Path], selection: TacSelection | None = None,
 
 
 def _combine(files: list[_FileData], selection: TacSelection) -> TacImport:
-    from .load import SheetReport
+    from .sheets import SheetReport
 
     measures = tac_codes.measure_keys()
     m_at = {k: i for i, k in enumerate(measures)}

@@ -83,7 +83,7 @@ def _process(path, display_name, mapping):
     reports, datas, problems = [], [], []
     for raw in book.sheets:
         sm = mapping.for_sheet(display_name, raw.name) if mapping else None
-        report, data, found = read_sheet(display_name, raw, book.date1904, sm)
+        report, data, found = read_sheet(display_name, raw, book.date1904, sm, mapping.values if mapping else None)
         if not reports:
             report.notes[:0] = book.notes
         reports.append(report)

@@ -4,6 +4,7 @@ problems found, filterable; a click on a problem shows the offending row."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
                                QSplitter, QTableWidget, QTableWidgetItem, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout, QWidget)
@@ -60,11 +61,23 @@ class DataPane(QWidget):
         kind_row.addWidget(self.kind_box)
         kind_row.addStretch(1)
         rl.addLayout(kind_row)
-        self.mapping = QTableWidget(0, 2)
-        self.mapping.setHorizontalHeaderLabels(["Column in your file", "Read as"])
-        self.mapping.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.mapping = QTableWidget(0, 3)
+        self.mapping.setHorizontalHeaderLabels(["Column in your file", "Read as", "Confidence"])
+        self.mapping.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.mapping.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.mapping.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.mapping.verticalHeader().setVisible(False)
-        rl.addWidget(self.mapping, 1)
+        self.mapping.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        rl.addWidget(self.mapping, 2)
+        self.values_title = QLabel("")
+        self.values_title.setWordWrap(True)
+        rl.addWidget(self.values_title)
+        self.values = QTableWidget(0, 3)
+        self.values.setHorizontalHeaderLabels(["Column", "Value in your file", "Means"])
+        self.values.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.values.verticalHeader().setVisible(False)
+        self.values.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        rl.addWidget(self.values, 0)
         self.preview = QTableWidget(0, 0)
         self.preview.setMinimumHeight(90)
         rl.addWidget(self.preview, 1)
@@ -163,8 +176,10 @@ class DataPane(QWidget):
         headers = list(rep.mapping.items()) + [(h, None) for h in rep.unmapped]
         self.mapping.setRowCount(len(headers))
         kind = _kind(rep.kind)
+        confidence = getattr(rep, "confidence", {}) or {}
         for r, (source, target) in enumerate(headers):
             self.mapping.setItem(r, 0, QTableWidgetItem(str(source)))
+            self.mapping.setItem(r, 2, _confidence_item(confidence.get(source), target))
             combo = QComboBox()
             combo.addItem(IGNORE, None)
             if kind is not None:
@@ -174,6 +189,7 @@ class DataPane(QWidget):
             combo.setCurrentIndex(i if i >= 0 else 0)
             combo.activated.connect(lambda _i, src=str(source), c=combo: self._column_changed(src, c.currentData()))
             self.mapping.setCellWidget(r, 1, combo)
+        self._fill_values(rep, kind)
         rows = list(getattr(rep, "preview", []) or [])
         if rows:
             width = max(len(r) for r in rows)
@@ -182,6 +198,54 @@ class DataPane(QWidget):
             for r, row in enumerate(rows):
                 for c, v in enumerate(row):
                     self.preview.setItem(r, c, QTableWidgetItem("" if v is None else str(v)))
+
+    def _fill_values(self, rep, kind):
+        """Per distinct value with no meaning (and each the user already chose), a drop-down of the
+        allowed values; a choice is saved in the mapping and applies to every file."""
+        self.values.setRowCount(0)
+        chosen_all = (self.win.mapping or {}).get("values", {}) if isinstance(self.win.mapping, dict) else {}
+        rows = []
+        if kind is not None:
+            unknown = getattr(rep, "unknown_values", {}) or {}
+            for col in kind.columns:
+                if col.type != schema.ENUM:
+                    continue
+                for value in unknown.get(col.name, []):
+                    rows.append((col, value, None))
+                for value, target in (chosen_all.get(col.name, {}) or {}).items():
+                    if value not in unknown.get(col.name, []):
+                        rows.append((col, value, target))
+        self.values.setRowCount(len(rows))
+        for r, (col, value, target) in enumerate(rows):
+            self.values.setItem(r, 0, QTableWidgetItem(col.label))
+            self.values.setItem(r, 1, QTableWidgetItem(value))
+            combo = QComboBox()
+            combo.addItem("(choose what it means)" if target is None else "(forget this choice)", None)
+            for allowed in col.allowed:
+                combo.addItem(allowed, allowed)
+            i = combo.findData(target)
+            combo.setCurrentIndex(i if i >= 0 else 0)
+            combo.activated.connect(lambda _i, c=combo, name=col.name, v=value:
+                                    self.win.change_value_mapping(name, v, c.currentData()))
+            self.values.setCellWidget(r, 2, combo)
+        n_unknown = sum(t is None for _, _, t in rows)
+        self.values_title.setText(
+            f"<b>{n_unknown} value{'s' if n_unknown != 1 else ''} with no meaning yet</b>: choose what each means "
+            "(saved in the mapping, used for every file)." if n_unknown else
+            ("Values you gave a meaning (saved in the mapping):" if rows else ""))
+        self.values.setVisible(bool(rows))
+        self.values_title.setVisible(bool(rows))
+        shown = min(len(rows), 4)
+        self.values.setFixedHeight(self.values.horizontalHeader().height() + 4
+                                   + sum(self.values.rowHeight(r) for r in range(shown)))
+
+    def value_combo(self, column: str, value: str) -> QComboBox | None:
+        kind = _kind(getattr(getattr(self, "_current", None), "kind", None))
+        label = kind.column(column).label if kind is not None and column in kind.names else column
+        for r in range(self.values.rowCount()):
+            if self.values.item(r, 0).text() == label and self.values.item(r, 1).text() == value:
+                return self.values.cellWidget(r, 2)
+        return None
 
     def mapping_combo(self, source_header: str) -> QComboBox | None:
         for r in range(self.mapping.rowCount()):
@@ -231,6 +295,23 @@ class DataPane(QWidget):
             return
         file, sheet, cell = self.problems.item(min(rows), 3).data(Qt.ItemDataRole.UserRole)
         self.row_detail.setText(self.win.describe_row(file, sheet, cell))
+
+
+def _confidence_item(value, target) -> QTableWidgetItem:
+    """'100%', or the score with 'confirm' for a weak match (shaded), or blank for an unused column."""
+    from ..io.matching import CONFIDENT
+
+    if target is None or value is None:
+        item = QTableWidgetItem("not used" if target is None else "")
+        item.setToolTip("This column is not read; choose what it holds in 'Read as' if it is an input.")
+        return item
+    weak = value < CONFIDENT
+    item = QTableWidgetItem(f"{value:.0%}" + (" - confirm" if weak else ""))
+    item.setToolTip("How clearly the header names the column it was read as."
+                    + (" A weak match: check the column holds this, or choose another." if weak else ""))
+    if weak:
+        item.setBackground(QColor(255, 236, 179))
+    return item
 
 
 def _kind(key):

@@ -552,6 +552,21 @@ class MainWindow(QMainWindow):
             return
         self._start_import(paths)
 
+    def change_value_mapping(self, column: str, value: str, target):
+        """The user said what a value means on the Data page (None forgets it): saved in the mapping
+        for every file, then the data is read again."""
+        from ..io.mapping import Mapping
+
+        mapping = Mapping.from_dict(self.mapping) if self.mapping else Mapping()
+        mapping.set_value(column, value, target)
+        self.mapping = mapping.to_dict()
+        paths = [Path(p) for p in self.source_paths if Path(p).exists()]
+        if not paths:
+            self.show_error("Mapping saved", "The original spreadsheets are not on this computer, so the data "
+                            "cannot be re-read: the new meaning applies the next time you add the files.")
+            return
+        self._start_import(paths)
+
     def describe_row(self, file: str, sheet: str, cell: str) -> str:
         """The imported row a problem points at, as 'column = value' pairs."""
         if self.inputs is None or not cell:
