@@ -41,3 +41,20 @@ def test_break_even_is_the_first_grid_point_with_a_negative_cumulative_surplus()
         negative = proj[form].surplus.sum(axis=2) < 0  # (grid, P)
         expected = np.where(negative.any(axis=0), grid[np.argmax(negative, axis=0)], np.nan)
         np.testing.assert_array_equal(found[form], expected)
+
+
+def test_shift_curve_is_the_grid_walked_at_least_to_3x():
+    from strandrisk.core.engine import BREAK_EVEN_GRID, shift_curve
+
+    scenario = Scenario.from_dict({})
+    system = compile_system(load_sample().inputs, scenario)
+    scenario = scenario.with_base_year(system.base_year)
+    curve = shift_curve(system, scenario, chunk=50, workers=2)
+    M = len(curve.multipliers)
+    assert curve.multipliers[-1] >= 3.0
+    np.testing.assert_array_equal(curve.multipliers, BREAK_EVEN_GRID[:M])
+    proj = project(system, scenario, Drivers.from_values(scenario, {"shift_rate_multiplier": curve.multipliers}),
+                   ("acute_only", "integrated"))
+    for form in ("acute_only", "integrated"):
+        np.testing.assert_allclose(curve.cumulative_surplus[form], proj[form].surplus.sum(axis=2), rtol=1e-12)
+        np.testing.assert_array_equal(curve.break_even[form], break_even_multipliers(system, scenario)[form])

@@ -180,7 +180,7 @@ def test_save_reopen_compare(sample_window, make_window, tmp_path):
 
     other = make_window()
     other.open_project(path)
-    assert list(other.workspace.scenarios) == ["Base case", "Base case copy"]
+    assert list(other.workspace.scenarios) == ["Base case", "Faster shift", "Base case copy"]
     assert other.result.system.horizon == 7
     assert not other.banner.isVisible()
     other.show_pane("Compare")
@@ -189,7 +189,7 @@ def test_save_reopen_compare(sample_window, make_window, tmp_path):
     pane.right.setCurrentText("Base case copy")
     pane.refresh(fill=False)
     model = pane.table.model_
-    assert model.rowCount() == 8
+    assert model.rowCount() == 10  # all providers: both forms x five figures (no break-even for a total)
     row = next(r for r in range(model.rowCount()) if model.raw_value(r, 1).startswith("Cumulative surplus"))
     a, b, diff = (model.raw_value(row, c) for c in (2, 3, 4))
     assert diff == pytest.approx(b - a)
@@ -356,3 +356,107 @@ def test_simulations_box_follows_the_scenario(sample_window):
     w.rerun_now()
     w.refresh_all()
     assert w.uncertainty_pane.simulations.value() == 2500
+
+
+def test_sample_compares_two_shipped_scenarios_in_finance_format(sample_window):
+    w = sample_window
+    assert list(w.workspace.scenarios)[:2] == ["Base case", "Faster shift"] and w.workspace.current_scenario == "Base case"
+    w.show_pane("Compare")
+    pane = w.compare_pane
+    pane.refresh()
+    assert (pane.left.currentText(), pane.right.currentText()) == ("Base case", "Faster shift")
+    zb2 = w.result.provider_codes.index("ZB2")
+    pane.picker.setCurrentIndex(pane.picker.findData(zb2))
+    model = pane.table.model_
+    rows = {(model.cell_text(r, 0), model.cell_text(r, 1)): r for r in range(model.rowCount())}
+    impact = rows[("Acute-only", "Shift impact (£000)")]
+    a, b = model.raw_value(impact, 2), model.raw_value(impact, 3)
+    assert a == pytest.approx(w.result.forms["acute_only"]["shift_impact_gbp_k"][zb2]) and a != b
+    be = rows[("Acute-only", "Break-even shift multiplier")]
+    assert 0 < model.raw_value(be, 2) < 10 and model.cell_text(be, 2).endswith("x")
+    za1 = w.result.provider_codes.index("ZA1")
+    pane.picker.setCurrentIndex(pane.picker.findData(za1))
+    rows = {(model.cell_text(r, 0), model.cell_text(r, 1)): r for r in range(model.rowCount())}
+    cum = rows[("Acute-only", "Cumulative surplus (£000)")]
+    value = w.result.forms["acute_only"]["cumulative_surplus_gbp_k"][za1]
+    assert value < 0 and model.cell_text(cum, 2) == f"({abs(value):,.0f})"
+    year = rows[("Acute-only", "Cash below minimum from")]
+    assert model.cell_text(year, 2) == w.result.first_liquidity_risk_year("acute_only", za1)
+
+
+def test_results_header_and_all_providers_table(sample_window):
+    w = sample_window
+    w.show_pane("Results")
+    pane = w.results_pane
+    za1 = w.result.provider_codes.index("ZA1")
+    pane.picker.setCurrentIndex(pane.picker.findData(za1))
+    text = pane.summary.text()
+    assert "already in deficit with no shift" in text and "itself adds" in text
+    assert w.result.first_liquidity_risk_year("acute_only", za1) in text
+    model = pane.providers_table.model_
+    assert model.rowCount() == sum(len(w.result.provider_forms(p)) for p in range(w.result.system.n_providers))
+    row = next(r for r in range(model.rowCount())
+               if model.cell_text(r, 0) == "ZA1" and model.cell_text(r, 2) == "Acute-only")
+    impact = w.result.forms["acute_only"]["shift_impact_gbp_k"][za1]
+    assert model.cell_text(row, 4) == f"{impact:,.0f}"
+    assert model.cell_text(row, 5) == w.result.first_liquidity_risk_year("acute_only", za1)
+
+
+def test_gui_opens_input_spreadsheets_given_on_the_command_line(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from strandrisk.io.load import sample_paths
+    from strandrisk.ui.app import start_window
+
+    settings = QSettings(str(tmp_path / "files.ini"), QSettings.Format.IniFormat)
+    settings.setValue("started_before", True)
+    w = start_window([str(sample_paths()[0])], settings=settings, offer_recovery=lambda _w: False)
+    w.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
+    qtbot.addWidget(w)
+    qtbot.waitUntil(lambda: w.result is not None, timeout=20000)
+    assert not w.workspace.is_sample and w.result.system.n_providers == 7
+
+
+def test_break_even_tab_plots_the_engine_grid_without_a_simulation(sample_window):
+    w = sample_window
+    w.show_pane("Uncertainty")
+    pane = w.uncertainty_pane
+    pane.tabs.setCurrentWidget(pane.charts["break_even"])
+    curve = w.result.shift_curve
+
+    def drawn(code):
+        p = w.result.provider_codes.index(code)
+        pane.picker.setCurrentIndex(pane.picker.findData(p))
+        pane.refresh()
+        pane.charts["break_even"].render_now()
+        ax = pane.charts["break_even"].figure.axes[0]
+        lines = {line.get_gid(): line for line in ax.get_lines() if line.get_gid()}
+        texts = " ".join(t.get_text() for t in ax.texts)
+        return p, ax, lines, texts
+
+    p, ax, lines, texts = drawn("ZB2")
+    be = w.result.break_even["acute_only"][p]
+    assert 0 < be < 10
+    for form in ("acute_only", "integrated"):
+        x, y = lines[f"curve:{form}"].get_xdata(), lines[f"curve:{form}"].get_ydata()
+        n = len(x)
+        np.testing.assert_array_equal(x, curve.multipliers[:n])
+        np.testing.assert_array_equal(y, curve.cumulative_surplus[form][:n, p])
+        assert x[0] == 0 and x[-1] >= max(3.0, be)
+    assert f"break-even {be:.2f}x" in texts and "today's assumptions (1x)" in texts
+    p, ax, lines, texts = drawn("ZA1")
+    assert w.result.break_even["acute_only"][p] == 0
+    impact = w.result.forms["acute_only"]["shift_impact_gbp_k"][p]
+    assert f"already in deficit with no shift; the shift itself adds £{impact:,.0f}k" in texts
+
+
+def test_table_figures_follow_the_report_conventions():
+    from strandrisk.ui.tables import format_value
+
+    assert format_value(-1234.25, "money") == "(1,234.3)"  # half away from zero, as Excel rounds
+    assert format_value(2.25, "money") == "2.3" and format_value(-0.04, "money") == "(0.0)"
+    assert format_value(0.0, "money0") == "-" and format_value(-12345.5, "money0") == "(12,346)"
+    assert format_value(-0.0125, "share") == "(1.3%)" and format_value(-3.25, "days") == "(3.3)"
+    assert format_value(2029, "year") == "2029/30" and format_value(float("nan"), "year") == "never"
+    assert format_value(float("nan"), "multiplier") == "none" and format_value(4.155, "multiplier") == "4.16x"
+    assert format_value(1, "years") == "1 year later" and format_value(-2, "years") == "2 years earlier"

@@ -316,3 +316,43 @@ def test_inputs_sheet_names_kinds_by_sheet(sample_report):
     ws = load_workbook(sample_report)["Inputs"]
     kinds = {row[2] for row in ws.iter_rows(values_only=True)}
     assert {"Providers", "Block contracts"} <= kinds
+
+
+def test_summary_shows_shift_impact_liquidity_year_and_break_even_curves(sample_report, sample):
+    _, result = sample
+    ws = load_workbook(sample_report, data_only=True)["Summary"]
+    rows = list(ws.iter_rows(values_only=True))
+    head_at = next(i for i, r in enumerate(rows) if r[0] == "Code" and "Shift impact £000" in r)
+    head = rows[head_at]
+    c_impact, c_year = head.index("Shift impact £000"), head.index("Cash below minimum from")
+    labels = {v: k for k, v in report_mod.FORM_LABELS.items()}
+    seen = 0
+    for r in rows[head_at + 1:]:
+        if not r[0]:
+            break
+        p, form = result.provider_codes.index(r[0]), labels[r[2]]
+        assert r[c_impact] == pytest.approx(result.forms[form]["shift_impact_gbp_k"][p])
+        assert r[c_year] == (result.first_liquidity_risk_year(form, p) or "never")
+        seen += 1
+    assert seen == sum(len(result.provider_forms(p)) for p in range(result.system.n_providers))
+    text = " ".join(str(r[1]) for r in rows if r[1])
+    assert "already in deficit as acute-only with no shift" in text and "First year cash falls below" in text
+    # the break-even curve tables hold the engine's grid
+    curve = result.shift_curve
+    zb2 = result.provider_codes.index("ZB2")
+    start = next(i for i, r in enumerate(rows) if r[0] and str(r[0]).startswith("ZB2 ") and r[1] is None)
+    assert rows[start + 1][:4] == ("Shift multiplier", None, "Acute-only £000", "Integrated £000")
+    n = 0
+    for r in rows[start + 2:]:
+        if not isinstance(r[0], (int, float)) or r[1] is not None:
+            break
+        i = int(np.flatnonzero(np.isclose(curve.multipliers, r[0]))[0])
+        assert r[2] == pytest.approx(curve.cumulative_surplus["acute_only"][i, zb2])
+        assert r[3] == pytest.approx(curve.cumulative_surplus["integrated"][i, zb2])
+        n += 1
+    be = result.break_even["acute_only"][zb2]
+    assert n > 15 and 0 < be < 10
+    assert any(r[1] == f"Acute-only break-even {be:.2f}x" for r in rows)
+    with zipfile.ZipFile(sample_report) as zf:
+        xml = " ".join(zf.read(name).decode() for name in zf.namelist() if name.startswith("xl/charts/chart"))
+    assert "scatterChart" in xml

@@ -25,6 +25,34 @@ def test_engine_reproduces_worked_example():
         assert m["npv_stranded_gbp_k"][0] == pytest.approx(expected["npv"], abs=0.051)
         be = result.break_even[form][0]
         assert (np.isnan(be) if expected["break_even"] is None else be == expected["break_even"])
+        assert m["shift_impact_gbp_k"][0] == pytest.approx(expected["shift_impact"], abs=0.051)
+        assert result.first_liquidity_risk_year(form, 0) == expected["first_liquidity_risk_year"]
+    ao = result.forms["acute_only"]
+    expected = we.EXPECTED["acute_only"]
+    assert ao["cumulative_surplus_gbp_k"][0] == pytest.approx(expected["cumulative"], abs=0.051)
+    no_shift = result.shift_curve.at("acute_only", 0.0)[0]
+    assert no_shift == pytest.approx(expected["no_shift_cumulative"], abs=0.051)
+    t = result.years.index(expected["first_liquidity_risk_year"])
+    assert ao["liquidity_days"][0][t] == pytest.approx(expected["liquidity_days_then"], abs=0.051)
+    assert not ao["liquidity_risk"][0][:t].any()
+
+
+def test_shift_impact_and_first_liquidity_year_by_hand():
+    """Shift impact is the cumulative surplus minus a run with every shift rate at 0; the first liquidity
+    risk year is the first year with cash below the minimum days of cost."""
+    scenario = Scenario.from_dict(SCENARIO)
+    result = run_deterministic(we.inputs(), scenario)
+    lines = {name: {"shift_rate": 0.0} for name in scenario.service_lines}
+    no_shift = run_deterministic(we.inputs(), Scenario.from_dict({**SCENARIO, "service_lines": lines}),
+                                 break_even=False)
+    for form in ("acute_only", "integrated", "community_only"):
+        m = result.forms[form]
+        by_hand = m["surplus_gbp_k"][0].sum() - no_shift.forms[form]["surplus_gbp_k"][0].sum()
+        assert m["shift_impact_gbp_k"][0] == pytest.approx(by_hand, abs=1e-6)
+        days = m["cash_gbp_k"][0] / (m["cost_gbp_k"][0] / 365)
+        below = [y for y, d in zip(result.years, days) if d < scenario.min_cash_days]
+        assert result.first_liquidity_risk_year(form, 0) == (below[0] if below else None)
+    assert no_shift.shift_curve is None and no_shift.forms["acute_only"]["shift_impact_gbp_k"][0] == 0.0
 
 
 def test_cli_reproduces_worked_example_from_template_workbook(tmp_path, capsys):
@@ -48,6 +76,8 @@ def test_cli_reproduces_worked_example_from_template_workbook(tmp_path, capsys):
         assert r["ratings"]["finance"] == expected["finance"]
         assert r["npv_stranded_gbp_k"] == pytest.approx(expected["npv"], abs=0.051)
         assert r["break_even_shift_multiplier"] == expected["break_even"]
+        assert r["shift_impact_gbp_k"] == pytest.approx(expected["shift_impact"], abs=0.051)
+        assert r["first_liquidity_risk_year"] == expected["first_liquidity_risk_year"]
         assert set(r) >= {"liquidity_days", "ie_margin", "capital_service_cover", "sof_liquidity_days",
                           "liquidity_risk", "idle_cash", "cumulative_surplus_gbp_k"}
         assert r["sof_liquidity_days"] == [None] * 5  # no working capital in the register

@@ -35,6 +35,8 @@ EXPECTED = {
         "surplus_gbp_k": [-546.2, -2795.2, -1682.8, -5210.6, -6218.1],
         "cash_gbp_k": [36453.8, 28658.6, 21975.7, 11765.1, 547.0],
         "finance": [3, 3, 3, 3, 3], "npv": 2937.9, "break_even": 0.0,
+        "cumulative": -16453.0, "no_shift_cumulative": -41928.5, "shift_impact": 25475.5,
+        "first_liquidity_risk_year": "2029/30", "liquidity_days_then": 7.8,
     },
     "integrated": {
         "income_gbp_k": [547107.6, 566890.0, 587458.8, 608846.8, 631088.4],
@@ -42,6 +44,7 @@ EXPECTED = {
         "surplus_gbp_k": [4325.5, 10168.9, 14121.8, 16690.6, 21217.9],
         "cash_gbp_k": [41325.5, 46494.4, 55616.1, 67306.7, 83524.6],
         "finance": [2, 1, 1, 1, 1], "npv": 1468.9, "break_even": None,
+        "shift_impact": 59836.9, "first_liquidity_risk_year": None,
     },
 }
 

@@ -1,4 +1,5 @@
-"""Write resources/sample/strandrisk_sample.xlsx: the built-in, fictional sample system.
+"""Write resources/sample/strandrisk_sample.xlsx, the built-in fictional sample system, and the scenario
+it ships beside the base case (resources/sample/faster_shift.json).
 
 Codes start with Z (no real NHS ODS trust code does); names are invented. Run from the repo root:
     python tools/make_sample.py
@@ -7,6 +8,7 @@ Codes start with Z (no real NHS ODS trust code does); names are invented. Run fr
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from pathlib import Path
 
@@ -15,7 +17,13 @@ from openpyxl import Workbook
 from strandrisk.core import schema
 
 OUT = Path(__file__).resolve().parents[1] / "resources" / "sample" / "strandrisk_sample.xlsx"
+SCENARIO_OUT = OUT.parent / "faster_shift.json"
 ICB = "NHS Northmoor and Vale ICB (fictional)"
+
+# A second scenario, so the Compare page opens on two different ones: activity leaves hospital twice as fast
+FASTER_SHIFT = {"name": "Faster shift",
+                "service_lines": {"non_elective": {"shift_rate": 0.04}, "outpatients": {"shift_rate": 0.06},
+                                  "a_and_e": {"shift_rate": 0.02}}}
 
 PROVIDERS = [
     dict(provider_code="ZA1", provider_name="Northmoor Hospitals NHS Foundation Trust", form="acute_only",
@@ -23,7 +31,7 @@ PROVIDERS = [
          capital_expenditure_gbp_k=24000, interest_gbp_k=1500, pdc_dividend_gbp_k=8000,
          loan_repayment_gbp_k=2500, working_capital_gbp_k=-12000, vehicle="foundation_trust"),
     dict(provider_code="ZB2", provider_name="Riverside and Vale Hospitals NHS Trust", form="acute_only",
-         operating_income_gbp_k=410000, operating_expenditure_gbp_k=403000, depreciation_gbp_k=14000,
+         operating_income_gbp_k=410000, operating_expenditure_gbp_k=400000, depreciation_gbp_k=14000,
          capital_expenditure_gbp_k=14500, interest_gbp_k=600, pdc_dividend_gbp_k=5200,
          loan_repayment_gbp_k=1000, working_capital_gbp_k=4000, vehicle="nhs_trust"),
     dict(provider_code="ZC3", provider_name="Eastfold University Hospitals NHS Foundation Trust", form="acute_only",
@@ -64,11 +72,14 @@ CONTRACTS = [
     line("ZA1-OP-02", "ZA1", "outpatients", "activity", 70000, 460000),
     line("ZA1-UEC-03", "ZA1", "a_and_e", "blended", 45000, 150000, variable_share=0.4),
     line("ZA1-SPC-04", "ZA1", "other", "block", 40000, 20000, commissioner="NHS England specialised (fictional)"),
-    # ZB2: a block that ends in 2026/27 and is rebased on outturn inside the horizon
+    # ZB2: paid mostly for activity, in surplus before any shift: activity leaving the hospital takes its
+    # income while fixed costs stay, so its break-even shift is a real number. Its non-elective block ends
+    # in 2026/27 and is rebased on outturn; its A&E block ends in 2027/28 and rolls over unrebased.
     line("ZB2-BLK-01", "ZB2", "non_elective", "block", 160000, 62000, end_fy="2026/27", clawback_share=0.01),
-    line("ZB2-AP-02", "ZB2", "elective", "activity", 90000, 31000),
-    line("ZB2-AP-02", "ZB2", "outpatients", "activity", 50000, 330000),
-    line("ZB2-UEC-03", "ZB2", "a_and_e", "block", 30000, 105000, rebase_at_renewal=False),
+    line("ZB2-AP-02", "ZB2", "elective", "activity", 60000, 21000),
+    line("ZB2-AP-02", "ZB2", "outpatients", "activity", 80000, 530000),
+    line("ZB2-UEC-03", "ZB2", "a_and_e", "block", 30000, 105000, end_fy="2027/28", activity_ceiling=106000,
+         marginal_rate=0.5, rebase_at_renewal=False),
     # ZC3: a large super block with a ceiling and a 3% clawback
     line("ZC3-SB-01", "ZC3", "elective", "block", 260000, 85000, end_fy="2028/29", clawback_share=0.03),
     line("ZC3-SB-01", "ZC3", "non_elective", "block", 340000, 130000, end_fy="2028/29", activity_ceiling=134000,
@@ -165,7 +176,8 @@ def main() -> None:
             ws.append([rec.get(name) for name in kind.names])
     OUT.parent.mkdir(parents=True, exist_ok=True)
     wb.save(OUT)
-    print(f"wrote {OUT}")
+    SCENARIO_OUT.write_text(json.dumps(FASTER_SHIFT, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {OUT} and {SCENARIO_OUT}")
 
 
 if __name__ == "__main__":

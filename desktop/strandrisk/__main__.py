@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_smoke_test()
         from .ui.app import run_app
 
-        return run_app(getattr(args, "project", None), sample=getattr(args, "sample", False))
+        return run_app(getattr(args, "project", None) or None, sample=getattr(args, "sample", False))
     except ImportError as exc:
         print(f"strandrisk: error: the desktop app cannot start: {exc}. Reinstall StrandRisk, or on Linux "
               "install Qt's system libraries (libegl1 libgl1 libxkbcommon0 libfontconfig1).", file=sys.stderr)

@@ -38,8 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="spreadsheets (.xlsx .xlsm .xls .ods .csv), a TAC file, or one .strandrisk project")
     run.add_argument("--sample", action="store_true", help="use the built-in fictional sample system")
     run.add_argument("--scenario", metavar="FILE|NAME",
-                     help="scenario JSON file (defaults for anything it leaves out); with a project, the name of "
-                          "one of its scenarios (default: the one current when it was saved)")
+                     help="scenario JSON file (defaults for anything it leaves out); with --sample also a sample "
+                          "scenario by name, e.g. \"Faster shift\"; with a project, the name of one of its scenarios "
+                          "(default: the one current when it was saved)")
     project = run.add_argument_group("saved projects (strandrisk run PROJECT.strandrisk)")
     project.add_argument("--accept-changed", action="store_true",
                          help="re-read input files that changed since the project was saved (each is listed)")
@@ -62,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("path", metavar="PATH")
 
     gui = sub.add_parser("gui", help="start the desktop app")
-    gui.add_argument("project", nargs="?", metavar="PROJECT", help="a .strandrisk project to open")
+    gui.add_argument("project", nargs="*", metavar="FILE",
+                     help="a .strandrisk project, or input spreadsheets to read into a new project")
     gui.add_argument("--sample", action="store_true", help="open the built-in sample system")
     return parser
 
@@ -114,11 +116,18 @@ def _log_exception() -> None:
 
 # run ---------------------------------------------------------------------------------------------
 
-def load_scenario(path: str | None):
+def load_scenario(path: str | None, sample: bool = False):
+    """The scenario of a JSON file; with --sample also a scenario shipped with the sample, by name."""
     from .core.scenario import Scenario, ScenarioError
 
     if path is None:
         return Scenario.default()
+    if sample and not Path(path).exists():
+        from .io.sample_scenarios import sample_scenarios
+
+        shipped = sample_scenarios()
+        if path in shipped:
+            return Scenario.from_dict(shipped[path])
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
@@ -214,7 +223,7 @@ def cmd_run(args) -> int:
         return run_project(args, projects)
     if args.accept_changed or args.saved_data:
         raise CliError("--accept-changed and --saved-data go with a saved project (.strandrisk)", EXIT_INVALID)
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, sample=args.sample)
     overrides = _run_overrides(args)
     if overrides:
         try:
@@ -331,7 +340,8 @@ def summary_table(result) -> str:
     sc = result.scenario
     head = (f"StrandRisk {__version__} - scenario '{sc.name}', base year {result.scenario.to_dict()['base_year']}, "
             f"{result.years[0]} to {result.years[-1]} (GBP 000; brackets are negative)")
-    cols = ["Provider", "Form", "NPV stranded", "Cum. surplus", "Closing cash", "Worst rating", "Break-even x"]
+    cols = ["Provider", "Form", "NPV stranded", "Cum. surplus", "Shift impact", "Closing cash", "Cash short from",
+            "Worst rating", "Break-even x"]
     rows = []
     sy = result.system
     with_contracts = set(np.asarray(sy.line_provider).tolist())
@@ -345,7 +355,8 @@ def summary_table(result) -> str:
             if p not in with_contracts:
                 be_text = "no contracts"
             rows.append([str(sy.provider_code[p]), form, _fmt_money(m["npv_stranded_gbp_k"][p]),
-                         _fmt_money(m["cumulative_surplus_gbp_k"][p]), _fmt_money(m["cash_gbp_k"][p][-1]),
+                         _fmt_money(m["cumulative_surplus_gbp_k"][p]), _fmt_money(m["shift_impact_gbp_k"][p]),
+                         _fmt_money(m["cash_gbp_k"][p][-1]), result.first_liquidity_risk_year(form, p) or "never",
                          worst, be_text])
     widths = [max(len(str(r[i])) for r in rows + [cols]) for i in range(len(cols))]
     lines = [head, ""]
@@ -359,6 +370,10 @@ def summary_table(result) -> str:
         lines.append(f"{bare} provider(s) have no block contracts (TAC data alone gives accounts, not contracts): "
                      "their income and costs follow the scenario's price uplift and cost inflation, nothing strands, "
                      "and both forms are alike. Add Block contracts and Community budgets to compare the forms.")
+    lines.append("")
+    lines.append("Shift impact: cumulative surplus minus the same with no shift of activity out of hospital "
+                 "(positive: the shift helps). Cash short from: the first year cash falls below "
+                 f"{sc.min_cash_days:g} days of cost.")
     if result.monte_carlo is not None:
         lines.append("")
         lines.append(result.monte_carlo.summary_text(result))

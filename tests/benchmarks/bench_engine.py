@@ -70,7 +70,7 @@ def loop_acute_only(sy, sc, shift_multiplier: float = 1.0):
                 elif pay == PAY_BLENDED:
                     inc = V + sy.line_variable_share[k] * P * (min(A, C) - A0) + over
                 elif pay == PAY_BLOCK:
-                    inc = V + over if t <= sy.line_end[k] else (P * A_prev if sy.line_rebase[k] else V)
+                    inc = V + over if t <= sy.line_end[k] else (P * A_prev if sy.line_rebase[k] else V + over)
                 else:
                     inc = value * (1 + g) ** t * (1 + u) ** t
                 inc -= sc.clawback_miss_probability * sy.line_clawback_share[k] * V

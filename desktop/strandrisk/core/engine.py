@@ -186,20 +186,24 @@ class _Lines:
 
     def cost(self, activity: np.ndarray):
         """Acute cost and stranded cost of every line on an activity path (S,K,H+1): (S,K,H) each."""
-        c = self.unit_cost
-        E = c * activity
-        D = self.step[None, :, None]
-        N = np.ceil(activity / D - 1e-9)
-        R = N.copy()
+        # the same sums as E (v + f) + R D sf c + (F - F*), written in place: the break-even grid spends
+        # most of its time here, and every full-size temporary saved is memory traffic saved
+        E = np.multiply(self.unit_cost, activity)
+        N = np.divide(activity, self.step[None, :, None])
+        N -= 1e-9
+        np.ceil(N, out=N)  # semi-fixed steps needed
+        R = N.copy()  # retained over the release lag
         for lag in range(1, self.semi_fixed_lag + 1):
-            R[:, :, lag:] = np.maximum(R[:, :, lag:], N[:, :, :-lag])
-        semi = R * self.semi_unit
-        semi_stranded = (R - N) * self.semi_unit
-        F_star = self.f * E
-        excess = self._fixed_excess(F_star)  # F - F*
-        cost = (self.v + self.f) * E + semi + excess
-        stranded = excess + semi_stranded
-        return cost[:, :, 1:], stranded[:, :, 1:]
+            np.maximum(R[:, :, lag:], N[:, :, :-lag], out=R[:, :, lag:])
+        excess = self._fixed_excess(self.f * E)  # F - F*
+        np.subtract(R, N, out=N)
+        N *= self.semi_unit  # stranded semi-fixed cost
+        R *= self.semi_unit  # semi-fixed cost
+        E *= self.v + self.f
+        E += R
+        E += excess
+        N += excess
+        return E[:, :, 1:], N[:, :, 1:]
 
     def _fixed_excess(self, F_star: np.ndarray) -> np.ndarray:
         """F - F* of the fixed-cost recursion, (S,K,H+1). Walked year by year on a years-first copy so
@@ -235,15 +239,25 @@ class _Lines:
         fixed = np.where(is_blend, value - vshare * price0 * sy.line_activity0[:, None], 0.0)
         fixed = fixed + np.where(is_block & ~rebased, value, 0.0) + np.where(pay == PAY_CAPITATED, capitated, 0.0)
         paid_share = np.where(is_act, 1.0, np.where(is_blend, vshare, 0.0))  # (K,1)
-        over_share = np.where(is_act | is_blend | (is_block & in_term), sy.line_marginal_rate[:, None], 0.0)  # (K,H)
+        # a block past its term without rebase rolls over on its in-term terms, above-ceiling payment included
+        over_share = np.where(is_act | is_blend | (is_block & ~rebased), sy.line_marginal_rate[:, None], 0.0)  # (K,H)
         A = activity[:, :, 1:]
         C = sy.line_ceiling[None, :, None]
-        paid = paid_share[None] * np.minimum(A, C) if np.isfinite(sy.line_ceiling).any() else paid_share[None] * A
-        if np.any(over_share > 0) and np.isfinite(sy.line_ceiling).any():
-            paid += over_share[None] * np.maximum(0.0, A - C)
+        ceilings = np.isfinite(sy.line_ceiling).any()
+        paid = np.minimum(A, C) if ceilings else A.copy()  # written in place from here (fewer temporaries)
+        paid *= paid_share[None]
+        if np.any(over_share > 0) and ceilings:
+            over = np.subtract(A, C)
+            np.maximum(over, 0.0, out=over)
+            over *= over_share[None]
+            paid += over
         if rebased.any():
             paid += rebased[None] * activity[:, :, :-1]
-        return (fixed[None] + price0[None] * paid) * self.uplift - clawback
+        paid *= price0[None]
+        paid += fixed[None]
+        paid *= self.uplift
+        paid -= clawback
+        return paid
 
 
 def _segments_of(sorted_keys: np.ndarray):
@@ -389,37 +403,77 @@ def metrics(system: System, scenario: Scenario, proj: Projection, ratings: bool 
     return out
 
 
+CURVE_MIN_MULTIPLIER = 3.0  # the shift curve is walked at least this far, whatever the break-evens
+
+
+@dataclass
+class ShiftCurve:
+    """Cumulative surplus against the shift multiplier, on the break-even grid from 0 as far as it was
+    walked (at least to ``CURVE_MIN_MULTIPLIER``, on to 10 while any provider has no break-even yet)."""
+
+    multipliers: np.ndarray  # (M,)
+    cumulative_surplus: dict[str, np.ndarray]  # form -> (M, P)
+    break_even: dict[str, np.ndarray]  # form -> (P,), NaN when none on the grid
+
+    def view(self, p: int, forms) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The part of provider p's curves worth showing: from 0 to at least 3x and half a multiple past the
+        furthest finite break-even of the given forms (as far as the grid was walked)."""
+        finite = [float(self.break_even[f][p]) for f in forms if not np.isnan(self.break_even[f][p])]
+        top = max([CURVE_MIN_MULTIPLIER] + [np.ceil(2 * (be + 0.5)) / 2 for be in finite])
+        keep = self.multipliers <= top + 1e-9
+        return self.multipliers[keep], {f: self.cumulative_surplus[f][keep, p] for f in forms}
+
+    def at(self, form: str, m: float) -> np.ndarray:
+        """Cumulative surplus of every provider at grid multiplier m: (P,)."""
+        i = int(np.flatnonzero(np.isclose(self.multipliers, m))[0])
+        return self.cumulative_surplus[form][i]
+
+
 def break_even_multipliers(system: System, scenario: Scenario, forms=("acute_only", "integrated"),
                            grid: np.ndarray = BREAK_EVEN_GRID, chunk: int | None = None,
                            workers: int | None = None) -> dict[str, np.ndarray]:
     """Smallest grid multiplier of every shift rate that makes cumulative surplus negative, per form and
-    provider; NaN when none on the grid does. The grid is the draws axis, walked in chunks from 0
-    upward and stopped once every provider has its answer. By default a chunk's line arrays are kept
-    to about 8 MB each: measured on 250 providers, smaller chunks pay numpy's per-call cost too often and
-    larger ones only add memory (about 280 MB at this size with two threads). ``workers`` threads
-    (default: one per core, up to 4) evaluate consecutive chunks side by side; the answer is the same."""
+    provider; NaN when none on the grid does (see ``shift_curve``)."""
+    return shift_curve(system, scenario, forms, grid, chunk, workers, min_multiplier=0.0).break_even
+
+
+def shift_curve(system: System, scenario: Scenario, forms=("acute_only", "integrated"),
+                grid: np.ndarray = BREAK_EVEN_GRID, chunk: int | None = None,
+                workers: int | None = None, min_multiplier: float = CURVE_MIN_MULTIPLIER) -> ShiftCurve:
+    """Cumulative surplus on the grid of shift multipliers and, per form and provider, the smallest
+    multiplier that makes it negative (NaN when none on the grid does). The grid is the draws axis,
+    walked in chunks from 0 upward and stopped once every provider has its answer and
+    ``min_multiplier`` is reached. By default a chunk's line arrays are kept to about 8 MB each:
+    measured on 250 providers, smaller chunks pay numpy's per-call cost too often and larger ones only
+    add memory (about 280 MB at this size with two threads). ``workers`` threads (default: one per
+    core, up to 4) evaluate consecutive chunks side by side; the answer is the same."""
     P = system.n_providers
     if chunk is None:
         line_years = max(len(system.line_provider), 1) * (system.horizon + 1)
         chunk = int(min(len(grid), max(4, (8 << 20) // (8 * line_years))))
     found = {f: np.full(P, np.nan) for f in forms}
+    walked: list[np.ndarray] = []
+    curves: dict[str, list[np.ndarray]] = {f: [] for f in forms}
     starts = list(range(0, len(grid), chunk))
     workers = max(1, min(len(starts), min(4, os.cpu_count() or 1) if workers is None else int(workers)))
 
-    def negative_at(start: int):
+    def cumulative_at(start: int):
         m = grid[start:start + chunk]
         drivers = Drivers.deterministic(scenario, 1)  # one value of every other driver, shared by the grid
         drivers.shift_rate_multiplier = m
         proj = project(system, scenario, drivers, forms)
-        return m, {f: np.sum(proj[f].surplus, axis=2) < 0 for f in forms}  # (S,P)
+        return m, {f: np.sum(proj[f].surplus, axis=2) for f in forms}  # (S,P)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for i in range(0, len(starts), workers):
-            for m, negative in pool.map(negative_at, starts[i:i + workers]):  # in grid order
+            for m, cumulative in pool.map(cumulative_at, starts[i:i + workers]):  # in grid order
+                walked.append(m)
                 for f in forms:
-                    hit = negative[f].any(axis=0) & np.isnan(found[f])
-                    first = np.argmax(negative[f], axis=0)
+                    curves[f].append(cumulative[f])
+                    negative = cumulative[f] < 0
+                    hit = negative.any(axis=0) & np.isnan(found[f])
+                    first = np.argmax(negative, axis=0)
                     found[f] = np.where(hit, m[first], found[f])
-            if all(not np.isnan(found[f]).any() for f in forms):
+            if walked[-1][-1] >= min_multiplier and all(not np.isnan(found[f]).any() for f in forms):
                 break
-    return found
+    return ShiftCurve(np.concatenate(walked), {f: np.concatenate(curves[f]) for f in forms}, found)

@@ -220,7 +220,7 @@ class MonteCarloResult:
                        f"{_money(cum[0])} / {_money(cum[2])} / {_money(cum[4])}",
                        _pct(self.probability_deficit[form][p, -1]),
                        _pct(np.nanmax(self.probability_liquidity_risk[form][p])),
-                       "none" if np.isnan(be) else _pct(be)]
+                       _break_even_chance(be, self.break_even.get(form), p)]
                 if len(cols) == 8:
                     ranked = result.tornado.ranked(form, p) if form in result.tornado.forms else []
                     row.append(ranked[0]["label"] if ranked and ranked[0]["swing_npv"] > 0 else "-")
@@ -232,6 +232,14 @@ class MonteCarloResult:
         for r in rows:
             lines.append("  ".join(c.ljust(widths[i]) if i < 2 else c.rjust(widths[i]) for i, c in enumerate(r)))
         return "\n".join(lines)
+
+
+def _break_even_chance(chance, break_even, p: int) -> str:
+    """The chance the shift goes beyond the break-even; "in deficit at 0x" when the break-even is 0 (the
+    chance is then trivially 100%: read the shift impact instead), "none" when there is no break-even."""
+    if break_even is not None and break_even[p] == 0:
+        return "in deficit at 0x"
+    return "none" if np.isnan(chance) else _pct(chance)
 
 
 def _money(x) -> str:

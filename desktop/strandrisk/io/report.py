@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart, Series
 from openpyxl.chart.text import RichText, Text
 from openpyxl.chart.title import Title
 from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
@@ -185,7 +185,7 @@ def _header(w: SheetWriter, labels, style="head") -> int:
 def _summary(wb, styles, ctx: _Context) -> None:
     r, sy, H = ctx.result, ctx.sy, ctx.H
     w = SheetWriter(wb, "Summary", styles)
-    w.widths([17, 44, 16, 14, 14, 14, 14, 12, 10, 12, 14])
+    w.widths([17, 44, 16, 14, 14, 14, 14, 14, 13, 12, 10, 12])
     w.page("Summary", ctx.name)
     w.append([w.cell("StrandRisk: stranded-cost risk of acute-only and integrated providers", "title")])
     mc = r.monte_carlo
@@ -203,12 +203,13 @@ def _summary(wb, styles, ctx: _Context) -> None:
     w.blank()
     w.append([w.cell("Reading", "subtitle")])
     for sentence in reading(r):
-        w.append([None, w.text(sentence, "reading")], height=14 * (1 + len(sentence) // 150))
-        w.merge(2, 10)
+        w.append([None, w.text(sentence, "reading")], height=18 * max(1, math.ceil(len(sentence) / 250)))
+        w.merge(2, 12)
     w.blank()
     w.append([w.cell("Per provider and form", "subtitle")])
-    head = ["Code", "Provider", "Form", "NPV stranded cost £000", "Cumulative surplus £000", "Lowest cash £000",
-            "Lowest liquidity days", "Worst finance rating", "RAG", "Break-even shift multiplier"]
+    head = ["Code", "Provider", "Form", "NPV stranded cost £000", "Cumulative surplus £000",
+            "Shift impact £000", "Lowest cash £000", "Lowest liquidity days", "Cash below minimum from",
+            "Worst finance rating", "RAG", "Break-even shift multiplier"]
     _header(w, head)
     for p in range(ctx.P):
         for form in r.provider_forms(p):
@@ -220,12 +221,14 @@ def _summary(wb, styles, ctx: _Context) -> None:
             w.append([w.text(sy.provider_code[p]), w.text(sy.provider_name[p]), w.cell(FORM_LABELS[form]),
                       w.cell(_fnum(m["npv_stranded_gbp_k"][p]), "money0"),
                       w.cell(_fnum(m["cumulative_surplus_gbp_k"][p]), "money0"),
+                      w.cell(_fnum(m["shift_impact_gbp_k"][p]), "money0"),
                       w.cell(_nanmin(m["cash_gbp_k"][p]), "money0"),
                       w.cell(_nanmin(m["liquidity_days"][p]), "days"),
+                      w.cell(r.first_liquidity_risk_year(form, p) or "never", "text_right"),
                       w.cell(rag, f"rag{rag}" if rag else "text"),
                       w.cell(RAG_WORDS.get(rag, "n/a"), f"rag{rag}" if rag else "text"),
                       w.cell(be_value, "mult") if be_value is not None
-                      else w.cell("none" if form in r.break_even else "n/a")])
+                      else w.cell("none" if form in r.break_even else "n/a", "text_right")])
     w.blank()
     w.append([w.cell("Integrated minus acute-only", "subtitle")])
     _header(w, ["Code", "Provider", "", "NPV stranded cost £000", "Cumulative surplus £000", "Lowest cash £000",
@@ -265,6 +268,7 @@ def _summary(wb, styles, ctx: _Context) -> None:
     cash.set_categories(Reference(w.ws, min_col=1, min_row=head_row + 1, max_row=last))
     w.ws.add_chart(cash, f"E{anchor}")
     w.blank(19)
+    _shift_curves(w, ctx)
     series = [(p, f) for p in range(ctx.P) for f in r.provider_forms(p)]
     if len(series) > 16:  # too many lines to read: the Results sheet has every provider's cash
         return
@@ -281,6 +285,96 @@ def _summary(wb, styles, ctx: _Context) -> None:
     chart.set_categories(Reference(w.ws, min_col=4, max_col=3 + min(ctx.H, 8), min_row=cash_head))
     chart.width, chart.height = 26, 11
     w.ws.add_chart(chart, f"A{w.row + 2}")
+
+
+CURVE_PROVIDERS = 8  # break-even curves drawn on the Summary; the app's Break-even tab has every provider
+CURVE_STEP = 20  # every 20th grid point (0.2x) in the curve tables, plus each break-even itself
+
+
+def _curve_providers(ctx: _Context) -> list[int]:
+    """The providers whose break-even curve the Summary draws: every modelled one when few, else those
+    with a real acute-only break-even first, then the lowest acute-only cumulative surplus."""
+    r = ctx.result
+    be = r.break_even["acute_only"]
+    cum = r.forms["acute_only"]["cumulative_surplus_gbp_k"]
+    ranked = sorted(ctx.modelled, key=lambda p: (not (be[p] > 0), float(cum[p])))
+    return ranked[:CURVE_PROVIDERS]
+
+
+def _shift_curves(w: SheetWriter, ctx: _Context) -> None:
+    """Cumulative surplus against the shift multiplier (the engine's break-even grid), both forms, with
+    today's assumptions (1x) and the break-even marked: a table and a chart per provider."""
+    r, sy = ctx.result, ctx.sy
+    curve = r.shift_curve
+    if curve is None or not ctx.modelled:
+        return
+    w.ws.row_breaks.append(Break(id=w.row))
+    w.append([w.cell("Break-even: cumulative surplus at each pace of the shift (£000)", "subtitle")])
+    w.append([w.cell(f"Every shift rate multiplied by 0 (no shift) up to the value shown; 1x is this scenario. "
+                     f"Cumulative surplus {ctx.years[0]} to {ctx.years[-1]}; the break-even is where it first "
+                     f"falls below zero.", "note")])
+    for p in _curve_providers(ctx):
+        x, ys = curve.view(p, MODELLED_FORMS)
+        be = {f: float(curve.break_even[f][p]) for f in MODELLED_FORMS}
+        keep = np.zeros(len(x), dtype=bool)
+        keep[::CURVE_STEP] = True
+        keep[-1] = True
+        for f in MODELLED_FORMS:
+            keep |= np.isclose(x, be[f])
+        w.blank()
+        w.append([w.text(f"{sy.provider_code[p]} {sy.provider_name[p]}", "bold")])
+        head = _header(w, ["Shift multiplier", "", "Acute-only £000", "Integrated £000"])
+        for i in np.flatnonzero(keep):
+            w.append([w.cell(float(x[i]), "mult"), None] + [w.cell(_fnum(ys[f][i]), "money0") for f in MODELLED_FORMS])
+        last = w.row
+        marks = []
+        for f in MODELLED_FORMS:
+            today = float(np.interp(1.0, x, ys[f]))
+            marks.append((f"{FORM_LABELS[f]} today (1x)", 1.0, today))
+            if not math.isnan(be[f]):
+                at = float(ys[f][int(np.argmin(np.abs(x - be[f])))])
+                words = "already in deficit with no shift" if be[f] == 0 else f"break-even {be[f]:.2f}x"
+                marks.append((f"{FORM_LABELS[f]} {words}", be[f], at))
+        mark0 = w.row + 1
+        for label, mx, my in marks:
+            w.append([w.cell(mx, "mult"), w.text(label), w.cell(my, "money0")])
+        chart = ScatterChart()
+        chart.style = 13
+        _chart_title(chart, f"{sy.provider_code[p]}: cumulative surplus against the shift multiplier (£000)")
+        chart.x_axis.title = "Shift rates as a multiple of today's"
+        chart.y_axis.title = "£000"
+        chart.y_axis.numFmt = "#,##0;(#,##0)"
+        chart.x_axis.numFmt = '0.0"x"'
+        chart.x_axis.scaling.min = 0
+        chart.x_axis.scaling.max = float(x[-1])
+        chart.x_axis.majorUnit = 0.5
+        chart.x_axis.delete = False
+        chart.y_axis.delete = False
+        chart.x_axis.tickLblPos = "low"
+        chart.legend.position = "b"
+        xs = Reference(w.ws, min_col=1, min_row=head + 1, max_row=last)
+        colours = {"acute_only": "C0504D", "integrated": "1F6FB2"}
+        for c, f in ((3, "acute_only"), (4, "integrated")):
+            series = Series(Reference(w.ws, min_col=c, min_row=head + 1, max_row=last), xs, title=FORM_LABELS[f])
+            series.marker.symbol = "none"
+            series.smooth = False
+            series.graphicalProperties.line.solidFill = colours[f]
+            series.graphicalProperties.line.width = 28575
+            chart.series.append(series)
+        for i, (label, _mx, _my) in enumerate(marks):
+            row = mark0 + i
+            series = Series(Reference(w.ws, min_col=3, min_row=row), Reference(w.ws, min_col=1, min_row=row),
+                            title=label)
+            series.marker.symbol = "diamond" if "today" not in label else "circle"
+            series.marker.size = 9
+            colour = colours["acute_only" if label.startswith(FORM_LABELS["acute_only"]) else "integrated"]
+            series.marker.graphicalProperties.solidFill = colour
+            series.marker.graphicalProperties.line.solidFill = colour
+            series.graphicalProperties.line.noFill = True
+            chart.series.append(series)
+        chart.width, chart.height = 22, 11
+        w.ws.add_chart(chart, f"F{head}")
+        w.blank(max(0, 23 - (w.row - head)))
 
 
 def _chart_title(chart, text: str, size: int = 1100) -> None:
@@ -354,6 +448,8 @@ def reading(result) -> list[str]:
     risk_it = int(np.sum(np.any(it["liquidity_risk"][idx], axis=1)))
     out.append(f"Cash falls below {result.scenario.min_cash_days:g} days of cost in at least one year for "
                f"{risk_ao} provider(s) as acute-only and {risk_it} integrated.")
+    out += _shift_sentences(result, modelled)
+    out += _liquidity_sentences(result, modelled)
     be = result.break_even.get("acute_only")
     if be is not None:
         ok = [p for p in modelled if not math.isnan(be[p]) and be[p] > 0]
@@ -368,6 +464,60 @@ def reading(result) -> list[str]:
         out.append(f"In {mc.simulations:,} simulations the highest chance of a deficit in {years[-1]} is "
                    f"{float(np.max(pdef)):.0%} ({sy.provider_name[p]}, acute-only).")
     return out
+
+
+def _change_words(x: float) -> str:
+    """+£22.4m, or (£1.2m) for a loss: a change in money, negatives in brackets."""
+    return f"({_money_words(x)})" if x < 0 else f"+{_money_words(x)}"
+
+
+def _shift_sentences(result, modelled) -> list[str]:
+    """What the shift of activity out of hospital itself does to cumulative surplus, per form."""
+    sy = result.system
+    idx = np.array(modelled)
+    parts = []
+    for form in MODELLED_FORMS:
+        impact = np.asarray(result.forms[form]["shift_impact_gbp_k"])[idx]
+        total = float(np.nansum(impact))
+        gain, lose = int(np.sum(impact > 0.5)), int(np.sum(impact < -0.5))
+        verb = "adds" if total >= 0 else "takes"
+        parts.append(f"{verb} {_money_words(total)} {'to' if total >= 0 else 'from'} the modelled providers' "
+                     f"cumulative surplus as acute-only ({gain} gain, {lose} lose)" if form == "acute_only" else
+                     f"{verb} {_money_words(total)} if they integrate ({gain} gain, {lose} lose)")
+    out = ["Compared with the same years with no shift, the shift of activity out of hospital itself "
+           + " and ".join(parts) + "."]
+    be = result.break_even.get("acute_only")
+    if be is not None:
+        ao = result.forms["acute_only"]
+        zero = [p for p in modelled if be[p] == 0]
+        if zero:
+            names = _listed([f"{sy.provider_code[p]} {_change_words(float(ao['shift_impact_gbp_k'][p]))}"
+                             for p in zero])
+            out.append(f"{len(zero)} of {len(modelled)} providers are already in deficit as acute-only with no shift "
+                       f"(break-even 0); what the shift itself does to each: {names}.")
+    return out
+
+
+def _liquidity_sentences(result, modelled) -> list[str]:
+    """The first year cash falls below the minimum, per form, earliest first."""
+    sy = result.system
+    days = f"{result.scenario.min_cash_days:g}"
+    parts = []
+    for form in MODELLED_FORMS:
+        years = [(result.first_liquidity_risk_year(form, p), p) for p in modelled]
+        years = sorted((y, p) for y, p in years if y is not None)
+        label = "as acute-only" if form == "acute_only" else "if integrated"
+        if years:
+            parts.append(f"{label}: {_listed([f'{sy.provider_code[p]} in {y}' for y, p in years])}")
+        else:
+            parts.append(f"{label}: none")
+    return [f"First year cash falls below {days} days of cost, " + "; ".join(parts) + "."]
+
+
+def _listed(items: list[str], most: int = 6) -> str:
+    if len(items) > most:
+        return ", ".join(items[:most]) + f" and {len(items) - most} more"
+    return ", ".join(items)
 
 
 # --- Assumptions -----------------------------------------------------------------------------------

@@ -287,8 +287,9 @@ def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> None:
             elif pay == "blended":
                 paid = f"$G{r}*{u}+$K{r}*$F{r}*{u}*(MIN({a},$I{r})-$E{r})+{over}"
             else:
-                paid = (f"IF({tref(t)}<=$H{r},$G{r}*{u}+{over},"
-                        f"IF($M{r}=1,$F{r}*{u}*{yc(t - 1)}{act0 + k},$G{r}*{u}))")
+                # after the term: rebased on last year's outturn, or rolled over on the in-term terms
+                paid = (f"IF(AND({tref(t)}>$H{r},$M{r}=1),$F{r}*{u}*{yc(t - 1)}{act0 + k},"
+                        f"$G{r}*{u}+{over})")
             return f"{paid}-{claw}"
         return fn
 

@@ -60,6 +60,7 @@ def _specs():
         "text": base,
         "text_wrap": dict(font=Font(name="Arial", size=9), alignment=Alignment(wrap_text=True, vertical="top")),
         "bold": dict(font=Font(name="Arial", size=9, bold=True)),
+        "text_right": dict(base, alignment=Alignment(horizontal="right")),
         "head_wrap": dict(font=Font(name="Arial", size=9, bold=True),
                           alignment=Alignment(wrap_text=True, vertical="bottom")),
         "title": dict(font=Font(name="Arial", size=14, bold=True, color=DARK_BLUE)),

@@ -61,15 +61,17 @@ def install_excepthook() -> None:
     sys.excepthook = hook
 
 
-def run_app(project: str | None = None, sample: bool = False) -> int:
-    """Start the app: open PROJECT, or the sample (asked for, or on the very first start). Returns the exit code."""
+def run_app(project=None, sample: bool = False) -> int:
+    """Start the app: open the project or spreadsheets given, or the sample (asked for, or on the very first
+    start). Returns the exit code."""
     app = create_application()
     window = start_window(project, sample)
     return int(app.exec())
 
 
-def start_window(project: str | None = None, sample: bool = False, settings=None, offer_recovery=None):
-    """The shown main window with the project, the recovered work, or the sample (asked for, or first start)."""
+def start_window(project=None, sample: bool = False, settings=None, offer_recovery=None):
+    """The shown main window with the recovered work, the project or input spreadsheets given (a path or a
+    list of paths), or the sample (asked for, or first start)."""
     from ..io.project import ProjectError, autosave_path
     from .main_window import MainWindow
 
@@ -79,6 +81,8 @@ def start_window(project: str | None = None, sample: bool = False, settings=None
     offer = offer_recovery or _offer_recovery
     if autosave_path().exists() and offer(window):
         pass
+    elif project and isinstance(project, (list, tuple)):
+        window.open_paths(project)  # a project opens; spreadsheets are read as a new project's inputs
     elif project:
         try:
             window.open_project(project)

@@ -15,12 +15,15 @@ from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget  # noqa: E402
 
 FORM_COLOURS = {"acute_only": "#c0504d", "integrated": "#1f6fb2", "community_only": "#6a8f3a"}
 FORM_LABELS = {"acute_only": "Acute-only", "integrated": "Integrated", "community_only": "Community only"}
-GBP_K = FuncFormatter(lambda v, _pos: f"{v:,.0f}")
+GBP_K = FuncFormatter(lambda v, _pos: f"({abs(v):,.0f})" if v < -0.5 else f"{abs(v):,.0f}")  # £000, as the report
 
 
 def gbp_k(value: float) -> str:
-    """-34458.2 -> '-£34,458k' (money in £000)."""
-    return ("-" if value < 0 else "") + f"£{abs(value):,.0f}k"
+    """-34458.2 -> '(£34,458k)': money in £000, negatives in brackets as in the report."""
+    from .tables import format_value
+
+    text = "£" + format_value(abs(value), "money0") + "k"
+    return f"({text})" if value < 0 else text
 
 
 class ChartPanel(QWidget):
@@ -107,3 +110,56 @@ def grouped_bars(ax, years, series: dict[str, np.ndarray]):
                color=FORM_COLOURS.get(form, "#777777"))
     ax.set_xticks(x, years)
     ax.axhline(0, color="#555555", linewidth=0.6)
+
+
+_LABEL_BOX = dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.85)
+
+
+def shift_curve_chart(ax, multipliers, curves: dict, break_even: dict, impact: dict, title: str):
+    """Cumulative surplus against the shift multiplier, one line per form, with today's assumptions (1x)
+    and each form's break-even marked and said in words on the chart."""
+    ax.axhline(0, color="#333333", linewidth=0.9)
+    ax.axvline(1.0, color="#777777", linewidth=1, linestyle="--")
+    top = float(multipliers[-1])
+    notes = []
+    for form, values in curves.items():
+        colour = FORM_COLOURS[form]
+        ax.plot(multipliers, values, color=colour, linewidth=2, label=FORM_LABELS[form], gid=f"curve:{form}")
+        today = float(np.interp(1.0, multipliers, values))
+        ax.plot([1.0], [today], marker="o", color=colour, markersize=7)
+        ax.annotate(f"{gbp_k(today)} today", (1.0, today), textcoords="offset points", xytext=(-8, 8),
+                    ha="right", fontsize=9, color=colour, bbox=_LABEL_BOX)
+        be = float(break_even.get(form, np.nan))
+        if np.isnan(be):
+            words = f"in surplus at every shift up to 10x; the shift itself {_adds(impact[form])}"
+        elif be == 0:
+            ax.plot([0.0], [values[0]], marker="X", color=colour, markersize=10, markeredgecolor="white",
+                    clip_on=False)
+            ax.annotate(f"{gbp_k(values[0])} with no shift", (0.0, values[0]), textcoords="offset points",
+                        xytext=(10, 6), fontsize=9, color=colour, bbox=_LABEL_BOX)
+            words = f"already in deficit with no shift; the shift itself {_adds(impact[form])}"
+        else:
+            at = float(np.interp(be, multipliers, values))
+            ax.plot([be], [at], marker="D", color=colour, markersize=8, markeredgecolor="white")
+            ax.annotate(f"break-even {be:.2f}x", (be, at), textcoords="offset points", xytext=(6, 8),
+                        fontsize=9, color=colour, fontweight="bold")
+            words = f"in deficit once shift rates reach {be:.2f}x today's; the shift itself {_adds(impact[form])}"
+        notes.append((f"{FORM_LABELS[form]}: {words}", colour))
+    ax.annotate("today's assumptions (1x)", (1.0, 1.0), xycoords=("data", "axes fraction"),
+                textcoords="offset points", xytext=(4, -12), fontsize=8, color="#555555")
+    ax.set_xlim(0, top)
+    ax.margins(y=0.12)
+    ax.set_xticks(np.arange(0, top + 1e-9, 0.5 if top <= 5 else 1.0))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}x"))
+    ax.set_xlabel("Shift rates as a multiple of today's (0x = no shift, 1x = the scenario's assumptions)",
+                  fontsize=9)
+    style_axis(ax, title, "Cumulative surplus £000")
+    ax.grid(axis="x", color="#eeeeee", linewidth=0.6)
+    for i, (text, colour) in enumerate(notes):
+        ax.text(0.01, -0.2 - 0.075 * i, text, transform=ax.transAxes, fontsize=9, color=colour, va="top")
+    ax.legend(fontsize=9, frameon=False, loc="best")
+
+
+def _adds(impact: float) -> str:
+    text = gbp_k(abs(impact))
+    return f"adds {text} to the cumulative surplus" if impact >= 0 else f"takes {text} off the cumulative surplus"

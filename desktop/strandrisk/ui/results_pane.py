@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 
 from .charts import FORM_COLOURS, FORM_LABELS, ChartPanel, gbp_k, grouped_bars, style_axis
 from .series import ALL, YEARLY_ROWS, forms_for, provider_label, scalar, yearly
-from .tables import ArrayTableView
+from .tables import ArrayTableView, format_value
 
 
 class ProviderPicker(QComboBox):
@@ -17,6 +17,7 @@ class ProviderPicker(QComboBox):
         super().__init__()
         self.include_all = include_all
         self.setMinimumWidth(360)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self._codes: list[str] = []
 
     def fill(self, result):
@@ -38,17 +39,64 @@ class ProviderPicker(QComboBox):
         return ALL if data is None else int(data)
 
 
+def shift_sentence(impact: float) -> str:
+    """What the shift itself does to a cumulative surplus, in words."""
+    if abs(impact) < 0.5:
+        return "the shift out of hospital makes no difference to it"
+    return f"the shift out of hospital itself {'adds' if impact > 0 else 'takes'} {gbp_k(abs(impact))}"
+
+
+def break_even_words(be: float) -> str:
+    """The break-even shift multiplier in words."""
+    if np.isnan(be):
+        return "no deficit up to 10x today's shift"
+    if be == 0:
+        return "already in deficit with no shift"
+    return f"a deficit from {be:.2f}x today's shift"
+
+
 def _summary_line(result, p) -> str:
+    """The header lines of the Results page: per form, the cumulative surplus, what the shift does to it,
+    when cash first falls below the minimum, the break-even shift and stranded cost."""
     parts = []
+    min_days = f"{result.scenario.min_cash_days:g}"
     for form in forms_for(result, p):
         npv = scalar(result, form, p, "npv_stranded_gbp_k")
         cum = scalar(result, form, p, "cumulative_surplus_gbp_k")
+        impact = scalar(result, form, p, "shift_impact_gbp_k")
+        year = scalar(result, form, p, "first_liquidity_risk_year")
+        if np.isnan(year):
+            cash = f"cash stays above {min_days} days of cost" + (" at every provider" if p == ALL else "")
+        else:
+            cash = (f"cash below {min_days} days of cost from <b>{format_value(year, 'year')}</b>"
+                    + (" (earliest provider)" if p == ALL else ""))
         be = scalar(result, form, p, "break_even")
-        be_text = "" if p == ALL or form not in result.break_even else (", break-even shift multiplier " + (
-            "none up to 10x" if np.isnan(be) else ("0 (in deficit even with no shift)" if be == 0 else f"{be:.2f}x")))
-        parts.append(f"<b>{FORM_LABELS[form]}</b>: NPV of stranded cost {gbp_k(npv)}, "
-                     f"cumulative surplus {gbp_k(cum)}{be_text}")
+        be_text = "" if p == ALL or form not in result.break_even else f"; {break_even_words(be)}"
+        parts.append(f"<b>{FORM_LABELS[form]}</b>: cumulative surplus <b>{gbp_k(cum)}</b>; "
+                     f"{shift_sentence(impact)} (no shift: {gbp_k(cum - impact)}); {cash}{be_text}; "
+                     f"NPV of stranded cost {gbp_k(npv)}.")
     return "<br>".join(parts)
+
+
+# the All providers table: (figure, column heading, kind)
+PROVIDER_COLUMNS = (
+    ("cumulative_surplus_gbp_k", "Cumulative surplus £000", "money0"),
+    ("shift_impact_gbp_k", "Shift impact £000", "money0"),
+    ("first_liquidity_risk_year", "Cash short from", "year"),
+    ("break_even", "Break-even shift", "multiplier"),
+    ("npv_stranded_gbp_k", "NPV stranded cost £000", "money0"),
+    ("lowest_cash", "Lowest cash £000", "money0"),
+    ("worst_rating", "Worst rating", "rating"),
+)
+
+
+def _provider_figure(result, form: str, q: int, key: str) -> float:
+    if key in ("lowest_cash", "worst_rating"):
+        series = yearly(result, form, q, "cash_gbp_k" if key == "lowest_cash" else "rating_finance")
+        if np.all(np.isnan(series)):
+            return float("nan")
+        return float(np.nanmin(series) if key == "lowest_cash" else np.nanmax(series))
+    return scalar(result, form, q, key)
 
 
 class ResultsPane(QWidget):
@@ -65,11 +113,12 @@ class ResultsPane(QWidget):
         bar.addStretch(1)
         self.copy_button = QPushButton("Copy table")
         self.copy_button.setToolTip("Copy the table as tab-separated text that pastes into Excel")
-        self.copy_button.clicked.connect(lambda: self.table.copy_tsv())
+        self.copy_button.clicked.connect(lambda: self._shown_table().copy_tsv())
         bar.addWidget(self.copy_button)
         lay.addLayout(bar)
         self.summary = QLabel("")
         self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setWordWrap(True)
         lay.addWidget(self.summary)
         self.tabs = QTabWidget()
         self.charts = {}
@@ -79,7 +128,13 @@ class ResultsPane(QWidget):
             self.tabs.addTab(self.charts[key], title)
         self.table = ArrayTableView()
         self.tabs.addTab(self.table, "Table")
+        self.providers_table = ArrayTableView()
+        self.tabs.addTab(self.providers_table, "All providers")
         lay.addWidget(self.tabs, 1)
+
+    def _shown_table(self) -> ArrayTableView:
+        """The All providers table when it is shown, else the yearly table."""
+        return self.providers_table if self.tabs.currentWidget() is self.providers_table else self.table
 
     def refresh(self):
         result = self.ws.result
@@ -89,12 +144,31 @@ class ResultsPane(QWidget):
             for c in self.charts.values():
                 c.clear("No results yet")
             self.table.model_.set_data([], [], [], np.zeros((0, 0)), [])
+            self.providers_table.model_.set_data([], [], [], np.zeros((0, 0)), [])
             return
         p = self.picker.provider()
-        self.summary.setText(f"Scenario <b>{self.ws.current_scenario}</b> - {provider_label(result, p)}<br>"
+        self.summary.setText(f"Scenario <b>{self.ws.current_scenario}</b> - {provider_label(result, p)} "
+                             f"({result.years[0]} to {result.years[-1]}; £000, negatives in brackets)<br>"
                              + _summary_line(result, p))
         self._fill_table(result, p)
+        self._fill_providers(result)
         self._draw(result, p)
+
+    def _fill_providers(self, result):
+        """One row per provider and form: the figures of the report's Summary table."""
+        labels, values, kinds = [], [], []
+        for q in range(result.system.n_providers):
+            for form in result.provider_forms(q):
+                row = [_provider_figure(result, form, q, key) for key, _label, _kind in PROVIDER_COLUMNS]
+                labels.append([str(result.system.provider_code[q]), str(result.system.provider_name[q]),
+                               FORM_LABELS[form]])
+                values.append(row)
+                modelled = form in result.break_even  # community-only: no break-even to show
+                kinds.append(tuple(kind if (key != "break_even" or modelled) else "number"
+                                   for key, _label, kind in PROVIDER_COLUMNS))
+        self.providers_table.model_.set_data(["Code", "Provider", "Form"], [c[1] for c in PROVIDER_COLUMNS],
+                                             labels, np.array(values, dtype=float).reshape(len(labels), -1), kinds)
+        self.providers_table.resizeColumnsToContents()
 
     def _fill_table(self, result, p):
         labels, values, kinds = [], [], []
@@ -214,7 +288,7 @@ class ComparePane(QWidget):
         self.chart = ChartPanel()
         split.addWidget(self.table)
         split.addWidget(self.chart)
-        split.setSizes([220, 380])
+        split.setSizes([400, 400])
         lay.addWidget(split, 1)
         for box in (self.left, self.right):
             box.currentIndexChanged.connect(lambda _i: self.refresh(fill=False))
@@ -253,12 +327,16 @@ class ComparePane(QWidget):
             self.note.setText("Differences are the second scenario minus the first.")
         p = self.picker.provider()
         labels, values, kinds = [], [], []
-        metrics = (("npv_stranded_gbp_k", "NPV of stranded cost (£000)", "money"),
-                   ("cumulative_surplus_gbp_k", "Cumulative surplus (£000)", "money"),
-                   ("final_cash", f"Cash at {ra.years[-1]} (£000)", "money"),
+        metrics = (("npv_stranded_gbp_k", "NPV of stranded cost (£000)", "money0"),
+                   ("cumulative_surplus_gbp_k", "Cumulative surplus (£000)", "money0"),
+                   ("shift_impact_gbp_k", "Shift impact (£000)", "money0"),
+                   ("final_cash", f"Cash at {ra.years[-1]} (£000)", "money0"),
+                   ("first_liquidity_risk_year", "Cash below minimum from", ("year", "year", "years")),
                    ("break_even", "Break-even shift multiplier", "multiplier"))
         for form in forms_for(ra, p):
             for key, label, kind in metrics:
+                if key == "break_even" and (p == ALL or form not in ra.break_even):
+                    continue  # a break-even belongs to one provider in a modelled form
                 if key == "final_cash":
                     va, vb = yearly(ra, form, p, "cash_gbp_k")[-1], yearly(rb, form, p, "cash_gbp_k")[-1]
                 else:

@@ -12,10 +12,10 @@ YEARLY_ROWS = (
     ("stranded_cost_gbp_k", "Stranded cost (£000)", "money"),
     ("surplus_gbp_k", "Surplus / deficit (£000)", "money"),
     ("cash_gbp_k", "Cash (£000)", "money"),
-    ("liquidity_days", "Cash cover (days of cost)", "number"),
+    ("liquidity_days", "Cash cover (days of cost)", "days"),
     ("ie_margin", "I&E margin", "share"),
     ("capital_service_cover", "Capital service cover (times)", "number"),
-    ("sof_liquidity_days", "SOF liquidity (days)", "number"),
+    ("sof_liquidity_days", "SOF liquidity (days)", "days"),
     ("rating_finance", "Finance rating (1 best - 4)", "rating"),
 )
 MONEY = ("income_gbp_k", "cost_gbp_k", "stranded_cost_gbp_k", "surplus_gbp_k", "cash_gbp_k")
@@ -49,10 +49,19 @@ def yearly(result, form: str, p: int, metric: str) -> np.ndarray:
 
 
 def scalar(result, form: str, p: int, metric: str) -> float:
+    """One figure of a provider and form (money summed over providers for ALL). ``break_even`` is the
+    multiplier (none for ALL); ``first_liquidity_risk_year`` the start year of the first financial year
+    with cash below the minimum (for ALL the earliest of any provider), NaN when none."""
     if metric == "break_even":
         if p == ALL or form not in result.break_even:
             return float("nan")
         return float(result.break_even[form][p])
+    if metric == "first_liquidity_risk_year":
+        index = np.asarray(result.forms[form]["first_liquidity_risk_index"], dtype=float)
+        index = index[providers_in_form(result, form)] if p == ALL else index[[p]]
+        if np.all(np.isnan(index)):
+            return float("nan")
+        return float(result.system.base_year + 1 + np.nanmin(index))
     values = np.asarray(result.forms[form][metric], dtype=float)
     if p != ALL:
         return float(values[p])
@@ -64,3 +73,13 @@ def provider_label(result, p: int) -> str:
         return "All providers"
     sy = result.system
     return f"{sy.provider_code[p]} - {sy.provider_name[p]}"
+
+
+def shift_curve_view(result, p: int):
+    """What the break-even chart shows for provider p: (multipliers, form -> cumulative surplus £000), the
+    engine's grid from 0 to at least 3x and on past the furthest break-even, or None without a grid."""
+    curve = getattr(result, "shift_curve", None)
+    if curve is None or p == ALL:
+        return None
+    forms = [f for f in forms_for(result, p) if f in curve.cumulative_surplus]
+    return curve.view(p, forms) if forms else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
@@ -11,7 +12,12 @@ from PySide6.QtWidgets import QAbstractItemView, QTableView
 
 
 def format_value(value, kind: str) -> str:
-    """Finance formatting: £000 with thousands separators, shares as %, ratings as whole numbers."""
+    """Finance formatting as in the Excel report: £000 with thousands separators and negatives in
+    brackets (``money`` to one decimal like the report's yearly tables, ``money0`` whole like its
+    summary), exactly zero money as "-", days to one decimal, shares as %, ratings whole, ``year`` a financial
+    year (its start year; none: "never"), ``years`` a difference in years, ``multiplier`` a break-even
+    (none on the grid: "none"). Rounding is half away from
+    zero, as Excel's number formats round."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -20,22 +26,45 @@ def format_value(value, kind: str) -> str:
         return "yes" if value else "no"
     v = float(value)
     if math.isnan(v):
-        return "n/a"
-    if kind == "money":
-        return f"{v:,.1f}"
+        return {"year": "never", "years": "-", "multiplier": "none"}.get(kind, "n/a")
+    if kind in ("money", "money0"):
+        if v == 0:
+            return "-"
+        text = _rounded(abs(v), 1 if kind == "money" else 0)
+        return f"({text})" if v < 0 else text
     if kind == "share":
-        return f"{v * 100:.1f}%"
+        text = _rounded(abs(v) * 100, 1) + "%"
+        return f"({text})" if v < 0 else text
+    if kind == "days":
+        text = _rounded(abs(v), 1)
+        return f"({text})" if v < 0 else text
     if kind == "rating":
-        return f"{v:.0f}"
+        return _rounded(v, 0)
     if kind == "multiplier":
-        return f"{v:.2f}x"
-    return f"{v:,.2f}"
+        return f"{_rounded(v, 2)}x"
+    if kind == "year":
+        start = int(v)
+        return f"{start}/{(start + 1) % 100:02d}"
+    if kind == "years":
+        n = int(round(v))
+        if n == 0:
+            return "same year"
+        return f"{abs(n)} year{'s' if abs(n) != 1 else ''} {'later' if n > 0 else 'earlier'}"
+    text = _rounded(abs(v), 2)
+    return f"({text})" if v < 0 else text
+
+
+def _rounded(v: float, places: int) -> str:
+    """v to ``places`` decimals, half away from zero (as Excel rounds), with thousands separators."""
+    q = Decimal(repr(float(v))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{q:,.{places}f}"
 
 
 class ArrayTableModel(QAbstractTableModel):
     """Rows of labelled values. ``columns``: headers; ``rows``: list of (label cells, numeric array, kind).
 
     The first ``len(label_headers)`` columns are text labels, the rest numbers from a (R, C) float array.
+    A row's kind is one kind for all its values or a tuple of one kind per value column.
     Sorting reorders a permutation (numpy argsort), never the data.
     """
 
@@ -55,7 +84,7 @@ class ArrayTableModel(QAbstractTableModel):
         self._value_headers = list(value_headers)
         self._labels = [list(x) for x in labels]
         self._values = np.asarray(values, dtype=float).reshape(len(labels), len(value_headers))
-        self._kinds = list(kinds)
+        self._kinds = [k if isinstance(k, str) else tuple(k) for k in kinds]
         self._highlight = None if highlight is None else np.asarray(highlight, dtype=bool)
         self._order = np.arange(len(labels))
         self.endResetModel()
@@ -72,12 +101,17 @@ class ArrayTableModel(QAbstractTableModel):
             return heads[section] if section < len(heads) else None
         return None
 
+    def kind(self, r: int, value_col: int) -> str:
+        """The kind of data row r (unsorted) in value column value_col."""
+        k = self._kinds[r]
+        return k if isinstance(k, str) else k[value_col]
+
     def cell_text(self, row: int, col: int) -> str:
         r = int(self._order[row])
         nl = len(self._label_headers)
         if col < nl:
             return self._labels[r][col]
-        return format_value(self._values[r, col - nl], self._kinds[r])
+        return format_value(self._values[r, col - nl], self.kind(r, col - nl))
 
     def raw_value(self, row: int, col: int):
         r = int(self._order[row])
@@ -95,7 +129,7 @@ class ArrayTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and col >= nl:
             v = self._values[int(self._order[row]), col - nl]
-            if self._kinds[int(self._order[row])] in ("money", "share") and v < 0:
+            if self.kind(int(self._order[row]), col - nl) in ("money", "money0", "share") and v < 0:
                 return QBrush(QColor("#b00020"))
         if role == Qt.ItemDataRole.BackgroundRole and self._highlight is not None:
             if self._highlight[int(self._order[row])]:
@@ -129,7 +163,11 @@ class ArrayTableModel(QAbstractTableModel):
             cells = []
             for c in cols:
                 v = self.raw_value(r, c)
-                if isinstance(v, float):
+                labelled = isinstance(v, float) and self.kind(int(self._order[r]), c - len(self._label_headers)) \
+                    in ("year", "years")  # a financial year pastes as its label, not its start year
+                if labelled:
+                    cells.append("" if math.isnan(v) else _safe(self.cell_text(r, c)))
+                elif isinstance(v, float):
                     cells.append("" if math.isnan(v) else repr(round(v, 6)))
                 else:
                     cells.append(_safe(str(v)))

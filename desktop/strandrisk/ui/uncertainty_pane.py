@@ -9,9 +9,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox, QTabWidget,
                                QVBoxLayout, QWidget)
 
-from .charts import FORM_COLOURS, FORM_LABELS, GBP_K, ChartPanel, style_axis
+from .charts import FORM_COLOURS, FORM_LABELS, GBP_K, ChartPanel, shift_curve_chart, style_axis
 from .results_pane import ProviderPicker
-from .series import forms_for
+from .series import forms_for, shift_curve_view
 
 
 class UncertaintyPane(QWidget):
@@ -88,12 +88,18 @@ class UncertaintyPane(QWidget):
         if result is not None:
             self._follow_scenario_simulations(int(result.scenario.simulations))
         mc = getattr(result, "monte_carlo", None) if result is not None else None
+        if result is not None:  # the break-even curve needs no simulation
+            p = self.picker.provider()
+            self.charts["break_even"].update_later(lambda: self._break_even(result, mc, p))
+        else:
+            self.charts["break_even"].clear("No results yet")
         if mc is None:
             self.status.setText("No simulation yet for this scenario. Press <b>Run simulation</b>: it draws the "
                                 "uncertain assumptions (ranges on the Assumptions page) many times and shows how "
-                                "wide the outcomes are.")
-            for c in self.charts.values():
-                c.clear("Run a simulation to see this chart")
+                                "wide the outcomes are. The Break-even tab needs no simulation.")
+            for key, c in self.charts.items():
+                if key != "break_even":
+                    c.clear("Run a simulation to see this chart")
             return
         p = self.picker.provider()
         forms = [f for f in forms_for(result, p) if f in mc.percentiles]
@@ -107,7 +113,6 @@ class UncertaintyPane(QWidget):
         charts["histogram"].update_later(lambda: self._histogram(mc, p, forms))
         charts["probability"].update_later(lambda: self._probabilities(mc, p, forms, years))
         charts["tornado"].update_later(lambda: self._tornado(result, p, forms))
-        charts["break_even"].update_later(lambda: self._break_even(result, mc, p, forms))
 
     def _fan(self, result, mc, p, forms, years):
         fig = self.charts["fan"].figure
@@ -186,32 +191,29 @@ class UncertaintyPane(QWidget):
             ax.legend(fontsize=7, frameon=False, loc="lower right")
         self.charts["tornado"].draw()
 
-    def _break_even(self, result, mc, p, forms):
-        fig = self.charts["break_even"].figure
-        fig.clear()
-        fig.subplots_adjust(left=0.12)
+    def _break_even(self, result, mc, p):
+        """Cumulative surplus against the shift multiplier on the engine's break-even grid, both forms."""
+        panel = self.charts["break_even"]
+        view = shift_curve_view(result, p)
+        if view is None:
+            panel._show_message("No break-even grid was run for these results." if result.shift_curve is None else
+                                "This provider is community-only: the shift of acute activity has no "
+                                "break-even here. Pick an acute or integrated provider.")
+            return
+        multipliers, curves = view
+        fig = panel.figure
+        fig.subplots_adjust(left=0.1, right=0.97, top=0.9, bottom=0.33)
         ax = fig.add_subplot(111)
-        labels, values, notes = [], [], []
-        prob = getattr(mc, "probability_shift_exceeds_break_even", {}) or {}
-        for form in forms:
-            if form not in result.break_even:
-                continue
-            be = float(result.break_even[form][p])
-            labels.append(FORM_LABELS[form])
-            values.append(0.0 if np.isnan(be) else be)
-            text = "none up to 10x" if np.isnan(be) else (
-                "0 (already in deficit)" if be == 0 else f"{be:.2f}x")
-            chance = float(np.asarray(prob[form])[p]) if form in prob else float("nan")
-            if not np.isnan(chance):
-                text += f"; in {chance * 100:.0f}% of simulations the shift goes beyond it"
-            notes.append(text)
-        y = np.arange(len(labels))
-        bars = ax.barh(y, values, color=[FORM_COLOURS[k] for k in forms if k in result.break_even])
-        for bar, note in zip(bars, notes):
-            ax.text(bar.get_width() + 0.05, bar.get_y() + bar.get_height() / 2, note, va="center", fontsize=9)
-        ax.set_yticks(y, labels)
-        ax.set_xlim(0, 10.5)
-        style_axis(ax, "Break-even: how many times today's shift rates it takes to wipe out the cumulative "
-                       "surplus", money=False)
-        ax.set_xlabel("multiplier of every shift rate", fontsize=9)
-        self.charts["break_even"].draw()
+        be = {f: result.break_even[f][p] for f in curves}
+        impact = {f: float(result.forms[f]["shift_impact_gbp_k"][p]) for f in curves}
+        sy = result.system
+        shift_curve_chart(ax, multipliers, curves, be, impact,
+                          f"{sy.provider_code[p]} {sy.provider_name[p]}: cumulative surplus "
+                          f"{result.years[0]} to {result.years[-1]} at each pace of the shift")
+        prob = getattr(mc, "probability_shift_exceeds_break_even", None) or {}
+        chances = [f"{FORM_LABELS[f]} {float(np.asarray(prob[f])[p]) * 100:.0f}%" for f in curves
+                   if f in prob and not np.isnan(np.asarray(prob[f])[p]) and be[f] > 0]
+        if chances:
+            ax.text(0.01, -0.2 - 0.075 * len(curves), "Simulations where the shift goes beyond the break-even: "
+                    + ", ".join(chances), transform=ax.transAxes, fontsize=9, color="#333333", va="top")
+        panel.draw()

@@ -248,15 +248,16 @@ class Workspace:
         self._changed(SCENARIOS)
 
     def sample_task(self) -> Task:
+        """The built-in fictional sample with the scenarios shipped beside it (so Compare has two to show)."""
         from ..io.load import load_sample
+        from ..io.sample_scenarios import BASE_CASE, sample_scenarios
 
         def finish(imported):
             self.project_path = None
             self.commands.clear()
             self.mapping = None
             self.tac_selection = None
-            self.scenarios = copy.deepcopy(DEFAULT_SCENARIOS)
-            self.current_scenario = "Base case"
+            self.scenarios, self.current_scenario = sample_scenarios(), BASE_CASE
             self.set_data(imported, [], is_sample=True)
             self.data_dirty = False
             self.commands.set_clean()
