@@ -80,17 +80,17 @@ def test_edit_refuse_undo_redo(sample_window, qtbot):
     assert not pane.set_value("fixed_release_rate", "1.5")
     err = pane.editor("fixed_release_rate").property("error_label")
     assert "between 0 and 1" in err.text() and not err.isHidden()
-    assert w.scenario_dict().get("fixed_release_rate") is None
+    assert w.workspace.scenario_dict().get("fixed_release_rate") is None
     # service-line table edit, then undo both edits and redo
     pane.lines.item(1, 1).setText("0.05")  # non_elective shift rate
-    assert w.scenario_dict()["service_lines"]["non_elective"]["shift_rate"] == 0.05
-    assert w.undo_stack.count() == 2
-    w.undo_stack.undo()
-    w.undo_stack.undo()
+    assert w.workspace.scenario_dict()["service_lines"]["non_elective"]["shift_rate"] == 0.05
+    assert w.workspace.commands.count == 2
+    w.undo()
+    w.undo()
     w.rerun_now()
     np.testing.assert_allclose(w.result.forms["acute_only"]["npv_stranded_gbp_k"], base_npv)
     assert pane.editor("discount_rate").text() == "0.035"
-    w.undo_stack.redo()
+    w.redo()
     w.rerun_now()
     assert w.result.scenario.discount_rate == 0.1
 
@@ -137,7 +137,7 @@ def test_import_messy_file_and_fix_the_mapping(make_window, tmp_path, monkeypatc
     w = make_window()
     w.import_files([messy], wait=True)
     assert w.current_pane() == "Data"
-    assert any(p.severity == "error" and "Cash balance" in p.message for p in w.imported.problems)
+    assert any(p.severity == "error" and "Cash balance" in p.message for p in w.workspace.imported.problems)
     # the user picks the sheet and maps the unrecognised column
     tree = w.data_pane.tree
     sheet_item = next(tree.topLevelItem(0).child(i) for i in range(tree.topLevelItem(0).childCount())
@@ -148,9 +148,9 @@ def test_import_messy_file_and_fix_the_mapping(make_window, tmp_path, monkeypatc
     combo.setCurrentIndex(combo.findData("cash_gbp_k"))
     combo.activated.emit(combo.currentIndex())
     assert w.busy
-    w.data_pane.win._job and __import__("strandrisk.ui.workers", fromlist=["wait_for"]).wait_for(w._job)
-    assert not w.imported.has_errors
-    assert w.mapping["sheets"][0]["columns"] == {"Held (k)": "cash_gbp_k"}
+    w.jobs.job and __import__("strandrisk.ui.workers", fromlist=["wait_for"]).wait_for(w.jobs.job)
+    assert not w.workspace.imported.has_errors
+    assert w.workspace.mapping["sheets"][0]["columns"] == {"Held (k)": "cash_gbp_k"}
     assert w.result is not None and w.result.system.n_providers == 7
     # a click on a problem shows the row: none left, so check the row description directly
     assert "row" in w.describe_row("messy.xlsx", "Cash balances", "E3")
@@ -165,13 +165,13 @@ def test_import_messy_file_and_fix_the_mapping(make_window, tmp_path, monkeypatc
     fresh = make_window()
     fresh.load_mapping_dialog()
     fresh.import_files([messy], wait=True)
-    assert not fresh.imported.has_errors
+    assert not fresh.workspace.imported.has_errors
 
 
 def test_save_reopen_compare(sample_window, make_window, tmp_path):
     w = sample_window
     w.assumptions_pane.duplicate_scenario()
-    assert w.current_scenario == "Base case copy"
+    assert w.workspace.current_scenario == "Base case copy"
     w.assumptions_pane.set_value("horizon_years", "7")
     path = w.save_project(tmp_path / "board")
     assert path.name == "board.strandrisk"
@@ -180,7 +180,7 @@ def test_save_reopen_compare(sample_window, make_window, tmp_path):
 
     other = make_window()
     other.open_project(path)
-    assert list(other.scenarios) == ["Base case", "Faster shift", "Base case copy"]
+    assert list(other.workspace.scenarios) == ["Base case", "Faster shift", "Base case copy"]
     assert other.result.system.horizon == 7
     assert not other.banner.isVisible()
     other.show_pane("Compare")
@@ -268,7 +268,7 @@ def test_first_start_opens_the_sample(qtbot, tmp_path):
     w = start_window(settings=QSettings(str(tmp_path / "first.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(w)
     qtbot.waitUntil(lambda: w.result is not None, timeout=30_000)
-    assert w.is_sample and w.banner.isVisible()
+    assert w.workspace.is_sample and w.banner.isVisible()
     again = start_window(settings=w.settings)
     qtbot.addWidget(again)
     assert again.result is None and not again.busy
@@ -299,11 +299,11 @@ def test_tac_file_asks_which_trusts_to_read(make_window, tmp_path, monkeypatch):
     w = make_window()
     job = w.import_files([path, second])
     assert seen["rows"] == 3  # trusts of every TAC file added, in one list
-    assert w.tac_selection.trusts == ["RXA"]
+    assert w.workspace.tac_selection.trusts == ["RXA"]
     from strandrisk.ui.workers import wait_for
 
     wait_for(job)
-    codes = list(w.inputs.providers["provider_code"])
+    codes = list(w.workspace.inputs.providers["provider_code"])
     assert codes == ["RXA"]
 
 
@@ -360,7 +360,7 @@ def test_simulations_box_follows_the_scenario(sample_window):
 
 def test_sample_compares_two_shipped_scenarios_in_finance_format(sample_window):
     w = sample_window
-    assert list(w.scenarios)[:2] == ["Base case", "Faster shift"] and w.current_scenario == "Base case"
+    assert list(w.workspace.scenarios)[:2] == ["Base case", "Faster shift"] and w.workspace.current_scenario == "Base case"
     w.show_pane("Compare")
     pane = w.compare_pane
     pane.refresh()
@@ -414,7 +414,7 @@ def test_gui_opens_input_spreadsheets_given_on_the_command_line(qtbot, tmp_path)
     w.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
     qtbot.addWidget(w)
     qtbot.waitUntil(lambda: w.result is not None, timeout=20000)
-    assert not w.is_sample and w.result.system.n_providers == 7
+    assert not w.workspace.is_sample and w.result.system.n_providers == 7
 
 
 def test_break_even_tab_plots_the_engine_grid_without_a_simulation(sample_window):
@@ -480,7 +480,7 @@ def test_value_with_no_meaning_is_given_one_on_the_data_page(make_window, tmp_pa
 
     w = make_window()
     w.import_files([path], wait=True)
-    errors = [p for p in w.imported.problems if p.severity == "error"]
+    errors = [p for p in w.workspace.imported.problems if p.severity == "error"]
     assert errors and all("Arm's length body" in p.message for p in errors)
     assert '"values": {"vehicle"' in errors[0].message
     tree = w.data_pane.tree
@@ -492,10 +492,10 @@ def test_value_with_no_meaning_is_given_one_on_the_data_page(make_window, tmp_pa
                                                                                           "nhs_trust", "new_entity"]
     combo.setCurrentIndex(combo.findData("new_entity"))
     combo.activated.emit(combo.currentIndex())
-    __import__("strandrisk.ui.workers", fromlist=["wait_for"]).wait_for(w._job)
-    assert not w.imported.has_errors
-    assert w.mapping["values"] == {"vehicle": {"Arm's length body": "new_entity"}}
-    vehicles = {r["provider_code"]: r["vehicle"] for r in w.inputs.providers.records()}
+    __import__("strandrisk.ui.workers", fromlist=["wait_for"]).wait_for(w.jobs.job)
+    assert not w.workspace.imported.has_errors
+    assert w.workspace.mapping["values"] == {"vehicle": {"Arm's length body": "new_entity"}}
+    vehicles = {r["provider_code"]: r["vehicle"] for r in w.workspace.inputs.providers.records()}
     assert list(vehicles.values()).count("new_entity") >= 2
     # saved for next month, and it applies to a fresh project
     from PySide6.QtWidgets import QFileDialog
@@ -508,7 +508,7 @@ def test_value_with_no_meaning_is_given_one_on_the_data_page(make_window, tmp_pa
     fresh = make_window()
     fresh.load_mapping_dialog()
     fresh.import_files([path], wait=True)
-    assert not fresh.imported.has_errors
+    assert not fresh.workspace.imported.has_errors
 
 
 def test_data_page_shows_confidence_and_weak_matches(make_window, tmp_path):
@@ -534,5 +534,5 @@ def test_data_page_shows_confidence_and_weak_matches(make_window, tmp_path):
     assert shown["Capital programme plan review"].endswith("- confirm")
     assert shown["Notes"] == "not used"
     assert not pane.values.isVisible()
-    where = {p.where for p in w.imported.problems if p.severity == "warning"}
+    where = {p.where for p in w.workspace.imported.problems if p.severity == "warning"}
     assert "register.xlsx: Register!D1" in where and "register.xlsx: Register!E1" in where

@@ -12,6 +12,7 @@ from pathlib import Path
 from . import __version__
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
+PROJECT_SUFFIX = ".strandrisk"
 
 
 class CliError(Exception):
@@ -32,11 +33,19 @@ def build_parser() -> argparse.ArgumentParser:
                         help="build the app offscreen, import the sample, simulate, export, reopen; exit 0 if all work")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run the model on input files and print a summary")
-    run.add_argument("inputs", nargs="*", metavar="INPUT", help="spreadsheets (.xlsx .xlsm .xls .ods .csv) or a TAC file")
+    run = sub.add_parser("run", help="run the model on input files or a saved project and print a summary")
+    run.add_argument("inputs", nargs="*", metavar="INPUT",
+                     help="spreadsheets (.xlsx .xlsm .xls .ods .csv), a TAC file, or one .strandrisk project")
     run.add_argument("--sample", action="store_true", help="use the built-in fictional sample system")
-    run.add_argument("--scenario", metavar="FILE", help="scenario JSON file (defaults for anything it leaves out); "
-                     "with --sample also a sample scenario by name, e.g. \"Faster shift\"")
+    run.add_argument("--scenario", metavar="FILE|NAME",
+                     help="scenario JSON file (defaults for anything it leaves out); with --sample also a sample "
+                          "scenario by name, e.g. \"Faster shift\"; with a project, the name of one of its scenarios "
+                          "(default: the one current when it was saved)")
+    project = run.add_argument_group("saved projects (strandrisk run PROJECT.strandrisk)")
+    project.add_argument("--accept-changed", action="store_true",
+                         help="re-read input files that changed since the project was saved (each is listed)")
+    project.add_argument("--saved-data", action="store_true",
+                         help="model the data saved in the project instead of re-reading its spreadsheets")
     run.add_argument("--mapping", metavar="FILE", help="column mapping JSON saved from the app or `check`")
     run.add_argument("--simulations", type=int, metavar="N", help="Monte Carlo draws (default: the scenario's, 10000)")
     run.add_argument("--seed", type=int, metavar="S", help="random seed (default: the scenario's, 2014)")
@@ -192,12 +201,7 @@ class TerminalProgress:
             self.stream.flush()
 
 
-def cmd_run(args) -> int:
-    from .core.results import run_deterministic
-    from .core.scenario import ScenarioError
-    from .core.system import ModelInputError
-
-    scenario = load_scenario(args.scenario, sample=args.sample)
+def _run_overrides(args) -> dict:
     overrides = {}
     if args.simulations is not None:
         if args.simulations < 0:
@@ -205,23 +209,94 @@ def cmd_run(args) -> int:
         overrides["simulations"] = args.simulations
     if args.seed is not None:
         overrides["seed"] = args.seed
+    return overrides
+
+
+def _refuse_imported_errors(imported) -> None:
+    if imported is not None and imported.has_errors:
+        for problem in imported.problems:
+            if problem.severity == "error":
+                print(f"  {problem}", file=sys.stderr)
+        raise CliError("the inputs have errors (listed above); run `strandrisk check` for every problem", EXIT_INVALID)
+
+
+def cmd_run(args) -> int:
+    from .core.results import run_deterministic
+    from .core.scenario import ScenarioError
+    from .core.system import ModelInputError
+
+    projects = [p for p in args.inputs or [] if Path(p).suffix.lower() == PROJECT_SUFFIX]
+    if projects:
+        return run_project(args, projects)
+    if args.accept_changed or args.saved_data:
+        raise CliError("--accept-changed and --saved-data go with a saved project (.strandrisk)", EXIT_INVALID)
+    scenario = load_scenario(args.scenario, sample=args.sample)
+    overrides = _run_overrides(args)
     if overrides:
         try:
             scenario = scenario.replace(**overrides)
         except ScenarioError as exc:
             raise CliError(str(exc), EXIT_INVALID) from None
     if args.out:
-        _refuse_input_target(args.out, args)
+        _refuse_input_target(args.out, args.inputs)
     imported = import_inputs(args)
-    if imported.has_errors:
-        for problem in imported.problems:
-            if problem.severity == "error":
-                print(f"  {problem}", file=sys.stderr)
-        raise CliError("the inputs have errors (listed above); run `strandrisk check` for every problem", EXIT_INVALID)
+    _refuse_imported_errors(imported)
     try:
         result = run_deterministic(imported.inputs, scenario)
     except ModelInputError as exc:
         raise CliError(str(exc), EXIT_INVALID) from None
+    return finish_run(args, result, imported)
+
+
+def run_project(args, projects: list[str]) -> int:
+    """`strandrisk run PROJECT.strandrisk`: re-read the project's files with its mapping, run a named scenario."""
+    from .io.load import ImportFailure
+    from .io.project import ProjectError
+    from .workspace import Workspace, WorkspaceError
+
+    if len(projects) > 1 or len(args.inputs) > 1 or args.sample:
+        raise CliError("give one .strandrisk project alone (add spreadsheets to it in the app)", EXIT_INVALID)
+    ws = Workspace()
+    try:
+        ws.open(projects[0])
+    except ProjectError as exc:
+        raise CliError(str(exc), EXIT_UNREADABLE) from None
+    if args.scenario is not None:
+        if args.scenario not in ws.scenarios:
+            raise CliError(f"the project has no scenario called '{args.scenario}'; its scenarios are: "
+                           + ", ".join(f"'{n}'" for n in ws.scenarios), EXIT_INVALID)
+        ws.switch_scenario(args.scenario)
+    if args.mapping:
+        ws.mapping = load_mapping(args.mapping).to_dict()
+    if args.out:
+        _refuse_input_target(args.out, ws.source_paths)
+    if args.saved_data or not ws.source_paths:
+        if ws.inputs is None:
+            raise CliError(f"{Path(projects[0]).name} holds no data: add spreadsheets to it in the app", EXIT_INVALID)
+        if not args.saved_data:
+            print("note: the project lists no spreadsheets to re-read: modelling the data saved in it", file=sys.stderr)
+    else:
+        progress = TerminalProgress("Reading")
+        try:
+            changed = ws.reimport_task(accept_changed=args.accept_changed).run(progress)
+        except (WorkspaceError, ImportFailure) as exc:
+            raise CliError(str(exc), EXIT_UNREADABLE) from None
+        finally:
+            progress.close()
+        for path in changed:
+            print(f"note: {path} changed since the project was saved; its new contents are modelled", file=sys.stderr)
+        _refuse_imported_errors(ws.imported)
+    overrides = _run_overrides(args)
+    if overrides:
+        ws.edit_scenario(dict(ws.scenario_dict(), **overrides), "Command-line settings")
+    result = ws.result
+    if result is None:
+        raise CliError(f"scenario '{ws.current_scenario}' cannot be run: {ws.run_problem}", EXIT_INVALID)
+    return finish_run(args, result, ws.imported)
+
+
+def finish_run(args, result, imported) -> int:
+    """Tornado, Monte Carlo, the summary table and the files asked for."""
     from .core.simulation import run_monte_carlo, tornado
 
     result.tornado = tornado(result.system, result.scenario)
@@ -249,12 +324,12 @@ def cmd_run(args) -> int:
     return EXIT_OK
 
 
-def _refuse_input_target(out: str, args) -> None:
+def _refuse_input_target(out: str, inputs) -> None:
     """Fail before any work when the report could not be written there."""
     target = Path(out).resolve()
     if not target.parent.is_dir():
         raise CliError(f"cannot write the report: the folder {target.parent} does not exist", EXIT_UNREADABLE)
-    for p in args.inputs or []:
+    for p in inputs or []:
         if Path(p).resolve() == target:
             raise CliError(f"refusing to write the report over an input file: {out}", EXIT_UNREADABLE)
 

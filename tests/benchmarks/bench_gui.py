@@ -100,7 +100,7 @@ def cold_start() -> dict:
             "w.open_sample(wait=True); app.processEvents()\n"
             "t2 = time.perf_counter()\n"
             "print(t1 - t0, t2 - t0)\n"
-            "w.ask_save_changes = lambda: None; w.data_dirty = False; w.undo_stack.setClean(); w.close()\n")
+            "w.ask_save_changes = lambda: None; w.workspace.data_dirty = False; w.workspace.commands.set_clean(); w.close()\n")
     env = dict(os.environ)
     t = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
@@ -127,8 +127,8 @@ def run() -> dict:
         w.open_sample(wait=True)
         w.show_pane("Uncertainty")
         results["simulation"] = measure(w, app, lambda: w.run_simulation(20_000))
-        w.data_dirty = False
-        w.undo_stack.setClean()
+        w.workspace.data_dirty = False
+        w.workspace.commands.set_clean()
         w.close()
     results["cold_start"] = cold_start()
     return results

@@ -54,6 +54,7 @@ class AssumptionsPane(QWidget):
     def __init__(self, window):
         super().__init__()
         self.win = window
+        self.ws = window.workspace
         self._editors: dict[str, QWidget] = {}
         self._loading = False
         outer = QVBoxLayout(self)
@@ -185,9 +186,9 @@ class AssumptionsPane(QWidget):
         self._loading = True
         try:
             self.scenario_box.clear()
-            self.scenario_box.addItems(list(self.win.scenarios))
-            self.scenario_box.setCurrentText(self.win.current_scenario)
-            data = self.win.scenario_dict()
+            self.scenario_box.addItems(list(self.ws.scenarios))
+            self.scenario_box.setCurrentText(self.ws.current_scenario)
+            data = self.ws.scenario_dict()
             try:
                 sc = Scenario.from_dict(data)
             except ScenarioError:
@@ -237,7 +238,7 @@ class AssumptionsPane(QWidget):
             return
         value = parse_text(ed.text(), kind)
         try:
-            cur = getattr(Scenario.from_dict(self.win.scenario_dict()), key)
+            cur = getattr(Scenario.from_dict(self.ws.scenario_dict()), key)
         except ScenarioError:
             cur = None
         if kind == "fy" and cur is not None:
@@ -252,7 +253,7 @@ class AssumptionsPane(QWidget):
         """Validate one setting and apply it through the undo stack; refuse inline with the reason."""
         if self._loading:
             return False
-        new = copy.deepcopy(self.win.scenario_dict())
+        new = copy.deepcopy(self.ws.scenario_dict())
         if value is None:
             new.pop(key, None)
         else:
@@ -274,7 +275,7 @@ class AssumptionsPane(QWidget):
             err.setVisible(False)
         self.message.setText("")
         setting = next((s for s in SETTINGS if s.key == key), None)
-        self.win.apply_scenario_edit(new, f"Change {setting.label if setting else key}")
+        self.ws.edit_scenario(new, f"Change {setting.label if setting else key}")
         return True
 
     def set_value(self, key: str, text: str) -> bool:
@@ -292,27 +293,27 @@ class AssumptionsPane(QWidget):
             return
         line = SERVICE_LINES[item.row()]
         setting = SERVICE_LINE_SETTINGS[item.column()]
-        new = copy.deepcopy(self.win.scenario_dict())
+        new = copy.deepcopy(self.ws.scenario_dict())
         value = parse_text(item.text(), "number")
         new.setdefault("service_lines", {}).setdefault(line, {})[setting.key] = value
         reason = self._try(new)
         if reason:
             self.message.setText(f"Not applied: {reason}")
             self._loading = True
-            item.setText(_fmt(Scenario.from_dict(self.win.scenario_dict()).service_lines[line][setting.key]))
+            item.setText(_fmt(Scenario.from_dict(self.ws.scenario_dict()).service_lines[line][setting.key]))
             self._loading = False
             return
         self.message.setText("")
-        self.win.apply_scenario_edit(new, f"Change {LINE_LABELS[line]} {setting.label.lower()}")
+        self.ws.edit_scenario(new, f"Change {LINE_LABELS[line]} {setting.label.lower()}")
 
     def _band_changed(self, item: QTableWidgetItem):
         if self._loading:
             return
         key = list(RATING_BAND_SETTINGS)[item.row()]
-        sc = Scenario.from_dict(self.win.scenario_dict())
+        sc = Scenario.from_dict(self.ws.scenario_dict())
         bands = list(sc.rating_bands[key])
         bands[item.column()] = parse_text(item.text(), "number")
-        new = copy.deepcopy(self.win.scenario_dict())
+        new = copy.deepcopy(self.ws.scenario_dict())
         new.setdefault("rating_bands", {})[key] = bands
         reason = self._try(new)
         if reason:
@@ -322,7 +323,7 @@ class AssumptionsPane(QWidget):
             self._loading = False
             return
         self.message.setText("")
-        self.win.apply_scenario_edit(new, f"Change {RATING_BAND_SETTINGS[key]['label']} rating band")
+        self.ws.edit_scenario(new, f"Change {RATING_BAND_SETTINGS[key]['label']} rating band")
 
     def _unc_changed(self, item, row: int | None = None):
         if self._loading:
@@ -344,39 +345,39 @@ class AssumptionsPane(QWidget):
             d = {"dist": dist, "low": low, "high": high}
         else:
             d = {"dist": dist, "mean": mid, "sd": sd if sd is not None else 0.0, "low": low, "high": high}
-        new = copy.deepcopy(self.win.scenario_dict())
+        new = copy.deepcopy(self.ws.scenario_dict())
         new.setdefault("uncertainty", {})[key] = d
         reason = self._try(new)
         if reason:
             self.message.setText(f"Not applied: {reason}")
             return
         self.message.setText("")
-        self.win.apply_scenario_edit(new, f"Change {UNCERTAIN_PARAMETERS[key]['label']} range")
+        self.ws.edit_scenario(new, f"Change {UNCERTAIN_PARAMETERS[key]['label']} range")
 
     # ----------------------------------------------------------------------------------------------
     def _pick_scenario(self, _index):
         name = self.scenario_box.currentText()
-        if name and name != self.win.current_scenario:
-            self.win.switch_scenario(name)
+        if name and name != self.ws.current_scenario:
+            self.ws.switch_scenario(name)
 
     def _unique(self, base: str) -> str:
         name, i = base, 2
-        while name in self.win.scenarios:
+        while name in self.ws.scenarios:
             name, i = f"{base} ({i})", i + 1
         return name
 
     def new_scenario(self):
         name = self._unique("New scenario")
-        self.win.add_scenario(name, {"name": name})
+        self.ws.add_scenario(name, {"name": name})
 
     def duplicate_scenario(self):
-        name = self._unique(f"{self.win.current_scenario} copy")
-        data = copy.deepcopy(self.win.scenario_dict())
+        name = self._unique(f"{self.ws.current_scenario} copy")
+        data = copy.deepcopy(self.ws.scenario_dict())
         data["name"] = name
-        self.win.add_scenario(name, data)
+        self.ws.add_scenario(name, data)
 
     def rename_scenario(self, _checked=False, new_name: str | None = None):
-        old = self.win.current_scenario
+        old = self.ws.current_scenario
         if new_name is None:
             new_name, ok = QInputDialog.getText(self, "Rename scenario", "New name:", text=old)
             if not ok:
@@ -384,18 +385,18 @@ class AssumptionsPane(QWidget):
         new_name = new_name.strip()
         if not new_name or new_name == old:
             return
-        if new_name in self.win.scenarios:
+        if new_name in self.ws.scenarios:
             QMessageBox.warning(self, "Rename scenario", f"A scenario called '{new_name}' exists already: "
                                 "choose another name.")
             return
-        self.win.rename_scenario(old, new_name)
+        self.ws.rename_scenario(old, new_name)
 
     def delete_scenario(self):
-        if len(self.win.scenarios) <= 1:
+        if len(self.ws.scenarios) <= 1:
             QMessageBox.information(self, "Delete scenario", "A project keeps at least one scenario: add "
                                     "another before deleting this one.")
             return
-        self.win.delete_scenario(self.win.current_scenario)
+        self.ws.delete_scenario(self.ws.current_scenario)
 
     def _compare(self):
         self.win.show_pane("Compare")

@@ -20,6 +20,7 @@ class DataPane(QWidget):
     def __init__(self, window):
         super().__init__()
         self.win = window
+        self.ws = window.workspace
         lay = QVBoxLayout(self)
         bar = QHBoxLayout()
         for text, slot, tip in (
@@ -123,21 +124,21 @@ class DataPane(QWidget):
 
     # ----------------------------------------------------------------------------------------------
     def refresh(self):
-        imported = self.win.imported
+        imported = self.ws.imported
         self.tree.clear()
         self._sheets = list(getattr(imported, "sheets", []) or []) if imported is not None else []
-        if self.win.inputs is None:
+        if self.ws.inputs is None:
             self.summary.setText("No data yet. Add your spreadsheets (or drop them on this window), open the "
                                  "sample, or save a template to fill in.")
         else:
-            counts = {k.key: self.win.inputs.table(k.key).n_rows for k in schema.INPUT_KINDS}
-            files = ", ".join(s.file for s in self.win.inputs.sources) or "project file"
+            counts = {k.key: self.ws.inputs.table(k.key).n_rows for k in schema.INPUT_KINDS}
+            files = ", ".join(s.file for s in self.ws.inputs.sources) or "project file"
             self.summary.setText("Read from " + files + ": " + "; ".join(
                 f"{schema.KINDS_BY_KEY[k].sheet} {n}"
                 for k, n in counts.items()) + " rows.")
         by_file: dict[str, QTreeWidgetItem] = {}
-        if self.win.inputs is not None:
-            for src in self.win.inputs.sources:
+        if self.ws.inputs is not None:
+            for src in self.ws.inputs.sources:
                 item = QTreeWidgetItem([src.file, "", str(src.rows_used)])
                 item.setToolTip(0, f"SHA-256 {src.sha256}")
                 by_file[src.file] = item
@@ -203,7 +204,7 @@ class DataPane(QWidget):
         """Per distinct value with no meaning (and each the user already chose), a drop-down of the
         allowed values; a choice is saved in the mapping and applies to every file."""
         self.values.setRowCount(0)
-        chosen_all = (self.win.mapping or {}).get("values", {}) if isinstance(self.win.mapping, dict) else {}
+        chosen_all = (self.ws.mapping or {}).get("values", {}) if isinstance(self.ws.mapping, dict) else {}
         rows = []
         if kind is not None:
             unknown = getattr(rep, "unknown_values", {}) or {}
@@ -264,7 +265,7 @@ class DataPane(QWidget):
             self.win.change_mapping(rep.file, rep.sheet, self.kind_box.currentData(), None, None)
 
     def _fill_problems(self):
-        imported = self.win.imported
+        imported = self.ws.imported
         problems = list(getattr(imported, "problems", []) or []) if imported is not None else []
         sev = self.severity.currentData()
         text = self.filter.text().strip().lower()

@@ -11,6 +11,7 @@ class ReportPane(QWidget):
     def __init__(self, window):
         super().__init__()
         self.win = window
+        self.ws = window.workspace
         lay = QVBoxLayout(self)
         intro = QLabel(
             "<h3>Excel report</h3>The report holds the assumptions, the inputs with their file hashes, the "
@@ -44,19 +45,19 @@ class ReportPane(QWidget):
         lay.addStretch(1)
 
     def refresh(self):
-        result = self.win.result
+        result = self.ws.result
         if result is None:
             self.state.setText("Nothing to report yet: open the sample or add your files first.")
         elif getattr(result, "monte_carlo", None) is None:
-            self.state.setText(f"Scenario '{self.win.current_scenario}': deterministic results only. Run a "
+            self.state.setText(f"Scenario '{self.ws.current_scenario}': deterministic results only. Run a "
                                "simulation on the Uncertainty page first to include the ranges.")
         else:
-            self.state.setText(f"Scenario '{self.win.current_scenario}' with "
+            self.state.setText(f"Scenario '{self.ws.current_scenario}' with "
                                f"{getattr(result.monte_carlo, 'simulations', 0):,} simulations.")
         self.export_button.setEnabled(result is not None and not self.win.busy)
 
     def set_running(self, running: bool):
-        self.export_button.setEnabled(not running and self.win.result is not None)
+        self.export_button.setEnabled(not running and self.ws.result is not None)
         self.cancel_button.setEnabled(running)
         self.progress.setVisible(running)
         if not running:

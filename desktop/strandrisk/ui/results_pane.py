@@ -103,6 +103,7 @@ class ResultsPane(QWidget):
     def __init__(self, window):
         super().__init__()
         self.win = window
+        self.ws = window.workspace
         lay = QVBoxLayout(self)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Provider:"))
@@ -136,7 +137,7 @@ class ResultsPane(QWidget):
         return self.providers_table if self.tabs.currentWidget() is self.providers_table else self.table
 
     def refresh(self):
-        result = self.win.result
+        result = self.ws.result
         self.picker.fill(result)
         if result is None:
             self.summary.setText("No results yet: open the sample or add your files on the Data page.")
@@ -146,7 +147,7 @@ class ResultsPane(QWidget):
             self.providers_table.model_.set_data([], [], [], np.zeros((0, 0)), [])
             return
         p = self.picker.provider()
-        self.summary.setText(f"Scenario <b>{self.win.current_scenario}</b> - {provider_label(result, p)} "
+        self.summary.setText(f"Scenario <b>{self.ws.current_scenario}</b> - {provider_label(result, p)} "
                              f"({result.years[0]} to {result.years[-1]}; £000, negatives in brackets)<br>"
                              + _summary_line(result, p))
         self._fill_table(result, p)
@@ -201,7 +202,7 @@ class ResultsPane(QWidget):
         grouped_bars(ax1, years, {f: yearly(result, f, p, "surplus_gbp_k") for f in forms})
         style_axis(ax1, "Surplus / deficit", "£000")
         ax1.legend(fontsize=8, frameon=False)
-        min_days = float(getattr(self.win.current_resolved_scenario(), "min_cash_days", 10))
+        min_days = float(getattr(self.ws.resolved_scenario(), "min_cash_days", 10))
         for f in forms:
             ax2.plot(years, yearly(result, f, p, "cash_gbp_k"), marker="o", color=FORM_COLOURS[f],
                      label=f"{FORM_LABELS[f]} cash")
@@ -262,6 +263,7 @@ class ComparePane(QWidget):
     def __init__(self, window):
         super().__init__()
         self.win = window
+        self.ws = window.workspace
         lay = QVBoxLayout(self)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Compare"))
@@ -294,7 +296,7 @@ class ComparePane(QWidget):
         self.results: dict[str, object] = {}
 
     def refresh(self, fill=True):
-        names = list(self.win.scenarios)
+        names = list(self.ws.scenarios)
         if fill:
             for box, default in ((self.left, 0), (self.right, min(1, len(names) - 1))):
                 current = box.currentText()
@@ -304,17 +306,17 @@ class ComparePane(QWidget):
                 box.setCurrentText(current if current in names else (names[default] if names else ""))
                 box.blockSignals(False)
             if self.left.currentText() == self.right.currentText() and len(names) > 1:
-                other = self.win.current_scenario if self.win.current_scenario != self.left.currentText() else \
+                other = self.ws.current_scenario if self.ws.current_scenario != self.left.currentText() else \
                     next(n for n in names if n != self.left.currentText())
                 self.right.blockSignals(True)
                 self.right.setCurrentText(other)
                 self.right.blockSignals(False)
-            self.picker.fill(self.win.result)
-        if self.win.inputs is None or not names:
+            self.picker.fill(self.ws.result)
+        if self.ws.inputs is None or not names:
             self.note.setText("Open the sample or add files first.")
             return
         a, b = self.left.currentText(), self.right.currentText()
-        ra, rb = self.win.result_for(a), self.win.result_for(b)
+        ra, rb = self.ws.result_for(a), self.ws.result_for(b)
         if ra is None or rb is None:
             self.note.setText("One of these scenarios cannot run: fix it on the Assumptions page.")
             return

@@ -140,7 +140,7 @@ def _steps(folder: Path):
         window.save_project(project_path)
         _check(project_path.is_file(), f"no project file was written to {project_path}")
         window.open_project(project_path)
-        _check(window.inputs is not None, "the reopened project has no data")
+        _check(window.workspace.inputs is not None, "the reopened project has no data")
         return None
 
     def close_app():

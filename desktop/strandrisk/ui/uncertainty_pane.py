@@ -18,6 +18,7 @@ class UncertaintyPane(QWidget):
     def __init__(self, window):
         super().__init__()
         self.win = window
+        self.ws = window.workspace
         lay = QVBoxLayout(self)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Simulations:"))
@@ -82,7 +83,7 @@ class UncertaintyPane(QWidget):
         self.progress.setFormat(f"{message} {fraction * 100:.0f}%" if message else f"{fraction * 100:.0f}%")
 
     def refresh(self):
-        result = self.win.result
+        result = self.ws.result
         self.picker.fill(result)
         if result is not None:
             self._follow_scenario_simulations(int(result.scenario.simulations))
@@ -104,7 +105,7 @@ class UncertaintyPane(QWidget):
         forms = [f for f in forms_for(result, p) if f in mc.percentiles]
         n = int(getattr(mc, "simulations", 0) or 0)
         seed = getattr(mc, "seed", "")
-        self.status.setText(f"{n:,} simulations (seed {seed}) of scenario <b>{self.win.current_scenario}</b>. "
+        self.status.setText(f"{n:,} simulations (seed {seed}) of scenario <b>{self.ws.current_scenario}</b>. "
                             "Shaded bands: the middle 80% (P10-P90) and 90% (P5-P95) of outcomes.")
         years = result.years
         charts = self.charts

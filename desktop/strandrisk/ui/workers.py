@@ -6,11 +6,14 @@ long function of core and io does; its result or exception comes back to the GUI
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Callable
 
-from PySide6.QtCore import QEventLoop, QThread, Signal
+from PySide6.QtCore import QEventLoop, QObject, QThread, Signal
+
+log = logging.getLogger("strandrisk.ui")
 
 
 def is_cancellation(exc: BaseException) -> bool:
@@ -80,3 +83,86 @@ def wait_for(job: Job, timeout_s: float = 600.0) -> None:
         job.wait(10)
     for _ in range(3):
         QCoreApplication.processEvents()
+
+
+class JobFailed(Exception):
+    """A background job failed; raised by the ``wait=True`` API calls. The message is for the user."""
+
+
+class JobRunner(QObject):
+    """Runs at most one workspace Task at a time on a Job, with the window's progress bar and Cancel.
+
+    ``on_state(running, kind, label)`` and ``on_progress(kind, fraction, message)`` let the window show it;
+    ``on_error(label, message)`` shows a failure (interactive calls only)."""
+
+    def __init__(self, parent, on_state, on_progress, on_error, user_message, expected):
+        super().__init__(parent)
+        self.job: Job | None = None
+        self.kind = ""
+        self.last_error: str | None = None
+        self._on_state, self._on_progress, self._on_error = on_state, on_progress, on_error
+        self._user_message, self._expected = user_message, expected
+
+    @property
+    def busy(self) -> bool:
+        return self.job is not None
+
+    def start(self, task, on_done, wait: bool):
+        """Run ``task.work`` off the GUI thread, then ``on_done(task.finish(value))`` on it."""
+        if self.job is not None:
+            message = f"Wait for '{self.job.label}' to finish, or cancel it, before starting another task."
+            if wait:
+                raise JobFailed(message)
+            self._on_error("Busy", message)
+            return None
+        job = Job(task.label, task.work)  # owned by Python: alive while referenced, never deleted under a waiter
+        self.job, self.kind = job, task.kind
+        job.progressed.connect(lambda fraction, message: self._on_progress(self.kind, fraction, message))
+        job.succeeded.connect(lambda value: self._done(job, task, on_done, value))
+        job.failed.connect(lambda exc: self._failed(job, exc, wait))
+        job.cancelled.connect(lambda: self._cancelled(job))
+        self._on_state(True, task.kind, task.label)
+        job.start()
+        if wait:
+            wait_for(job)
+            if job.outcome == "failed":
+                raise JobFailed(self._user_message(job.error)) from job.error
+            if job.outcome == "cancelled":
+                raise JobFailed(f"{task.label}: cancelled")
+        return job
+
+    def _finish(self, job, status: str = ""):
+        job.wait()
+        if self.job is job:
+            kind = self.kind
+            self.job, self.kind = None, ""
+            self._on_state(False, kind, status)
+
+    def _done(self, job, task, on_done, value):
+        kind = self.kind
+        self._finish(job)
+        try:
+            on_done(task.finish(value))
+        except Exception as exc:  # noqa: BLE001 - shown as a dialog, logged
+            log.exception("handling the result of %s", kind)
+            self._on_error("Something went wrong", self._user_message(exc))
+
+    def _failed(self, job, exc, wait):
+        self._finish(job, f"{job.label}: failed")
+        if not self._expected(exc):
+            log.error("%s failed", job.label, exc_info=(type(exc), exc, exc.__traceback__))
+        self.last_error = self._user_message(exc)
+        if not wait:
+            self._on_error(f"{job.label} failed", self.last_error)
+
+    def _cancelled(self, job):
+        self._finish(job, f"{job.label}: cancelled")
+
+    def cancel(self, wait: bool = False):
+        job = self.job
+        if job is None:
+            return
+        job.cancel()
+        self._on_progress(self.kind, -1.0, f"Cancelling {job.label.lower()}...")
+        if wait:
+            wait_for(job)

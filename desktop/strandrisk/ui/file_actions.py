@@ -1,0 +1,237 @@
+"""The window's file dialogs and the things they lead to: open, add, save, export, templates, mappings,
+recent files, drag and drop, the TAC trust picker, and "save your changes?". A mixin of MainWindow: each
+dialog asks the user, then calls the workspace (through the window's job runner for long work)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from ..workspace.workspace import PROJECT_SUFFIX
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
+MAX_RECENT = 8
+
+
+class FileActions:
+    # ------------------------------------------------------------------------------ helpers
+    def _last_dir(self) -> Path:
+        return Path(self.settings.value("last_dir", str(Path.home())))
+
+    def _ask_save_path(self, title: str, name: str, filter_: str, suffix: str) -> Path | None:
+        path, _ = QFileDialog.getSaveFileName(self, title, str(self._last_dir() / name), filter_)
+        if not path:
+            return None
+        if not path.lower().endswith(suffix):
+            path += suffix
+        self.settings.setValue("last_dir", str(Path(path).parent))
+        return Path(path)
+
+    def _ask_open_paths(self, title: str, filter_: str) -> list[str]:
+        paths, _ = QFileDialog.getOpenFileNames(self, title, str(self._last_dir()), filter_)
+        if paths:
+            self.settings.setValue("last_dir", str(Path(paths[0]).parent))
+        return paths
+
+    # ------------------------------------------------------------------------------ projects and files
+    def new_project(self):
+        if self._confirm_discard():
+            self.workspace.reset()
+
+    def save(self):
+        if self.workspace.project_path is None:
+            return self.save_as()
+        return self._guarded_save(self.workspace.project_path)
+
+    def save_as(self):
+        path = self._ask_save_path("Save project", f"{self.workspace.project_name}{PROJECT_SUFFIX}",
+                                   f"StrandRisk project (*{PROJECT_SUFFIX})", PROJECT_SUFFIX)
+        return False if path is None else self._guarded_save(path)
+
+    def _guarded_save(self, path) -> bool:
+        from ..io.atomic import TargetNotWritable
+        from ..io.project import ProjectError
+
+        try:
+            self.save_project(path)
+            return True
+        except (ProjectError, TargetNotWritable) as exc:
+            self.show_error("Save project", f"The project was not saved: {exc}.")
+        except OSError as exc:
+            self.show_error("Save project", f"The project was not saved: {exc.strerror or exc}. "
+                            "Choose another folder.")
+        return False
+
+    def open_dialog(self):
+        paths = self._ask_open_paths(
+            "Open project or spreadsheets",
+            f"StrandRisk projects and spreadsheets (*{PROJECT_SUFFIX} *.xlsx *.xlsm *.xls *.ods *.csv);;All files (*)")
+        if paths:
+            self.open_paths(paths)
+
+    def add_files_dialog(self):
+        paths = self._ask_open_paths("Add spreadsheets", "Spreadsheets (*.xlsx *.xlsm *.xls *.ods *.csv);;All files (*)")
+        if paths:
+            self.open_paths(paths)
+
+    def open_paths(self, paths):
+        """Open from a dialog, drop or recent list: every failure becomes a dialog."""
+        from ..io.project import ProjectError
+
+        paths = [Path(p) for p in paths]
+        projects = [p for p in paths if p.suffix.lower() == PROJECT_SUFFIX]
+        sheets = [p for p in paths if p.suffix.lower() != PROJECT_SUFFIX]
+        if projects:
+            if not self._confirm_discard():
+                return
+            try:
+                self.open_project(projects[0])
+            except ProjectError as exc:
+                self.show_error("Open project", f"{exc}.")
+                return
+        if sheets:
+            self.import_files(sheets)
+
+    def _ask_tac_trusts(self, paths):
+        """None when no file is a TAC file; False when the user cancelled; else the TacSelection."""
+        from ..io import tac
+
+        tac_paths = []
+        for path in paths:
+            if path.suffix.lower() not in (".xlsx", ".xlsm", ".xlsb", ".xls"):
+                continue
+            try:
+                if tac.list_tac_trusts(path):
+                    tac_paths.append(path)
+            except Exception:  # noqa: BLE001 - not a TAC file (or unreadable: the import says why)
+                continue
+        if not tac_paths:
+            return None
+        trusts = tac.list_tac_trusts(tac_paths)  # every year and sector file in one list
+        from .tac_dialog import TacTrustDialog
+
+        title = tac_paths[0].name if len(tac_paths) == 1 else f"{len(tac_paths)} TAC files"
+        dialog = TacTrustDialog(self, title, trusts)
+        if dialog.exec() != TacTrustDialog.DialogCode.Accepted:
+            return False
+        return tac.TacSelection(trusts=dialog.selected_codes())
+
+    # ------------------------------------------------------------------------------ exports
+    def export_report_dialog(self):
+        if self.workspace.result is None:
+            self.show_error("Nothing to export", "Open the sample or add your files first.")
+            return
+        path = self._ask_save_path("Export report", f"{self.workspace.project_name} report.xlsx",
+                                   "Excel workbook (*.xlsx)", ".xlsx")
+        if path is not None:
+            self.export_report(path)
+
+    def export_json_dialog(self):
+        if self.workspace.result is None:
+            self.show_error("Nothing to export", "Open the sample or add your files first.")
+            return
+        path = self._ask_save_path("Export results as JSON", f"{self.workspace.project_name} results.json",
+                                   "Results (*.json)", ".json")
+        if path is not None:
+            self.export_json(path)
+
+    def save_template_dialog(self):
+        path = self._ask_save_path("Save input template", "StrandRisk inputs template.xlsx",
+                                   "Excel workbook (*.xlsx)", ".xlsx")
+        if path is None:
+            return
+        try:
+            from ..io.template import write_template
+
+            write_template(path)
+            self.status(f"Template saved: {path}")
+        except Exception as exc:  # noqa: BLE001 - one line for the user
+            from .main_window import _user_message
+
+            self.show_error("Save template", f"The template was not saved: {_user_message(exc)}")
+
+    def save_mapping_dialog(self):
+        from ..io.mapping import write_mapping_file
+
+        mapping = self.workspace.mapping_object()
+        if mapping is None:
+            self.show_error("Save mapping", "Every column was recognised automatically: there is no mapping "
+                            "to save. Change a column's 'Read as' choice on the Data page first.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save mapping", str(Path.home() / "mapping.json"),
+                                              "Mapping (*.json)")
+        if path:
+            try:
+                write_mapping_file(Path(path), mapping)
+                self.status(f"Mapping saved: {path}")
+            except Exception as exc:  # noqa: BLE001 - one line for the user
+                from .main_window import _user_message
+
+                self.show_error("Save mapping", f"The mapping was not saved: {_user_message(exc)}")
+
+    def load_mapping_dialog(self):
+        from ..io.mapping import MappingError, read_mapping_file
+        from ..workspace import WorkspaceError
+
+        path, _ = QFileDialog.getOpenFileName(self, "Load mapping", str(Path.home()), "Mapping (*.json)")
+        if not path:
+            return
+        try:
+            task = self.workspace.set_mapping(read_mapping_file(Path(path)).to_dict())
+        except MappingError as exc:
+            self.show_error("Load mapping", str(exc))
+            return
+        except WorkspaceError:
+            return  # nothing to re-read: the mapping applies to the next files added
+        self._import(task)
+
+    # ------------------------------------------------------------------------------ recent files
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recent_files", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _add_recent(self, path):
+        items = [str(path)] + [p for p in self.recent_files() if p != str(path)]
+        self.settings.setValue("recent_files", items[:MAX_RECENT])
+        self._fill_recent()
+
+    def _fill_recent(self):
+        self.recent_menu.clear()
+        items = self.recent_files()
+        if not items:
+            act = self.recent_menu.addAction("(none yet)")
+            act.setEnabled(False)
+        for p in items:
+            self.recent_menu.addAction(Path(p).name, lambda path=p: self.open_paths([path])).setToolTip(p)
+
+    # ------------------------------------------------------------------------------ unsaved changes, drops
+    def _confirm_discard(self) -> bool:
+        """Ask to save unsaved changes. True when it is fine to go on."""
+        if not self.workspace.dirty or self.workspace.inputs is None:
+            return True
+        answer = self.ask_save_changes()
+        if answer == QMessageBox.StandardButton.Save:
+            return bool(self.save())
+        return answer == QMessageBox.StandardButton.Discard
+
+    def ask_save_changes(self):
+        return QMessageBox.question(
+            self, "Unsaved changes", f"Save the changes to {self.workspace.project_name} first?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save)
+
+    def dragEnterEvent(self, event):
+        if event.mimeData().hasUrls() and any(
+                u.toLocalFile().lower().endswith(SPREADSHEET_SUFFIXES + (PROJECT_SUFFIX,))
+                for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event):
+        paths = [u.toLocalFile() for u in event.mimeData().urls()
+                 if u.toLocalFile().lower().endswith(SPREADSHEET_SUFFIXES + (PROJECT_SUFFIX,))]
+        if paths:
+            event.acceptProposedAction()
+            self.open_paths(paths)

@@ -1,0 +1,545 @@
+"""The project being worked on, without any window: inputs and where they came from, the mapping, the named
+scenarios and which is current, results per scenario, the last simulation, unsaved changes, undo.
+
+The desktop app is a view of one Workspace; ``strandrisk run PROJECT`` drives another. Long operations
+(import, simulation, report) are handed out as ``Task`` objects: ``work(progress, cancel)`` is safe to
+run on a worker thread (it touches no workspace state), ``finish(value)`` applies the outcome and must
+run where the workspace lives. ``Task.run()`` does both in one go for the command line and tests.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import __version__
+from ..core import schema
+from ..core.scenario import Scenario, ScenarioError
+from .commands import CommandStack
+
+PROJECT_SUFFIX = ".strandrisk"
+DEFAULT_SCENARIOS = {"Base case": {"name": "Base case"}}
+
+# Events a view listens for (``Workspace.subscribe``):
+DATA = "data"  # inputs, imported problems, sources or mapping changed
+SCENARIOS = "scenarios"  # the named scenarios or the current one changed
+RESULTS = "results"  # a simulation was attached to the current result
+STATE = "state"  # project path, sample flag or unsaved-changes state changed
+
+
+class WorkspaceError(Exception):
+    """An operation that cannot be done now; the message is one line for the user, saying what to do."""
+
+
+@dataclass
+class Task:
+    """A long operation: ``work`` off the GUI thread, then ``finish`` where the workspace lives."""
+
+    kind: str  # "import", "simulation", "report"
+    label: str
+    work: Callable[[Callable[[float, str], None], Callable[[], bool]], Any]
+    finish: Callable[[Any], Any]
+
+    def run(self, progress=None, cancel=None):
+        value = self.work(progress or (lambda _f, _m="": None), cancel or (lambda: False))
+        return self.finish(value)
+
+
+class _ScenarioEdit:
+    """Undoable change of the named scenarios: the whole before/after state (small dicts)."""
+
+    def __init__(self, ws: "Workspace", before, after, text: str):
+        self.ws, self.before, self.after, self.text = ws, before, after, text
+
+    def do(self) -> None:
+        self.ws._set_scenario_state(self.after)
+
+    def undo(self) -> None:
+        self.ws._set_scenario_state(self.before)
+
+
+class Workspace:
+    def __init__(self) -> None:
+        self.imported = None  # io.load.ImportResult of the last import (problems, sheet reports)
+        self.inputs = None  # core.inputs.ModelInputs, None before any data
+        self.source_paths: list[str] = []
+        self.mapping: dict | None = None  # io.mapping.Mapping.to_dict() when the user changed the mapping
+        self.tac_selection = None  # io.tac.TacSelection chosen when a TAC accounts file was added
+        self.scenarios: dict[str, dict] = copy.deepcopy(DEFAULT_SCENARIOS)
+        self.current_scenario = "Base case"
+        self.project_path: Path | None = None
+        self.is_sample = False
+        self.data_dirty = False
+        self.revision = 0  # every change of data or scenarios; results of an older revision are stale
+        self.commands = CommandStack()
+        self.commands.subscribe(lambda: self._emit(STATE))
+        self._results: dict[str, tuple[int, Any, str | None]] = {}  # name -> (revision, result, reason)
+        self._listeners: list[Callable[[str], None]] = []
+
+    # ------------------------------------------------------------------------------ events
+    def subscribe(self, listener: Callable[[str], None]) -> None:
+        """``listener(event)`` after each change; event is DATA, SCENARIOS, RESULTS or STATE."""
+        self._listeners.append(listener)
+
+    def _emit(self, event: str) -> None:
+        for listener in list(self._listeners):
+            listener(event)
+
+    def _changed(self, event: str) -> None:
+        self.revision += 1
+        self._emit(event)
+
+    # ------------------------------------------------------------------------------ state
+    @property
+    def dirty(self) -> bool:
+        return self.data_dirty or not self.commands.is_clean
+
+    @property
+    def project_name(self) -> str:
+        if self.project_path is not None:
+            return self.project_path.stem
+        return "Sample" if self.is_sample else "Untitled"
+
+    @property
+    def has_data(self) -> bool:
+        return self.inputs is not None
+
+    @property
+    def error_count(self) -> int:
+        return sum(p.severity == "error" for p in getattr(self.imported, "problems", None) or [])
+
+    # ------------------------------------------------------------------------------ scenarios
+    def scenario_dict(self, name: str | None = None) -> dict:
+        return self.scenarios[name or self.current_scenario]
+
+    def resolved_scenario(self) -> Scenario:
+        """The current scenario as the model reads it (base year filled in when results exist)."""
+        result = self.result
+        if result is not None:
+            return result.scenario
+        try:
+            return Scenario.from_dict(self.scenario_dict())
+        except ScenarioError:
+            return Scenario.default()
+
+    def _scenario_state(self):
+        return copy.deepcopy(self.scenarios), self.current_scenario
+
+    def _set_scenario_state(self, state) -> None:
+        scenarios, current = state
+        self.scenarios = copy.deepcopy(scenarios)
+        self.current_scenario = current if current in self.scenarios else next(iter(self.scenarios))
+        self._changed(SCENARIOS)
+
+    def _edit(self, after, text: str) -> None:
+        self.commands.do(_ScenarioEdit(self, self._scenario_state(), after, text))
+
+    def edit_scenario(self, new: dict, text: str) -> None:
+        """Replace the current scenario's settings (undoable)."""
+        scenarios, current = self._scenario_state()
+        scenarios[current] = copy.deepcopy(new)
+        self._edit((scenarios, current), text)
+
+    def add_scenario(self, name: str, data: dict) -> None:
+        name = name.strip()
+        if not name:
+            raise WorkspaceError("a scenario needs a name")
+        if name in self.scenarios:
+            raise WorkspaceError(f"there is already a scenario called '{name}': choose another name")
+        scenarios, _current = self._scenario_state()
+        scenarios[name] = dict(copy.deepcopy(data), name=name)
+        self._edit((scenarios, name), f"Add scenario {name}")
+
+    def rename_scenario(self, old: str, new: str) -> None:
+        new = new.strip()
+        if old not in self.scenarios or not new or new == old:
+            return
+        if new in self.scenarios:
+            raise WorkspaceError(f"there is already a scenario called '{new}': choose another name")
+        scenarios, current = self._scenario_state()
+        renamed = {(new if k == old else k): (dict(v, name=new) if k == old else v) for k, v in scenarios.items()}
+        self._edit((renamed, new if current == old else current), f"Rename scenario {old} to {new}")
+
+    def delete_scenario(self, name: str) -> None:
+        if name not in self.scenarios:
+            return
+        if len(self.scenarios) == 1:
+            raise WorkspaceError("a project keeps at least one scenario: add another before deleting this one")
+        scenarios, current = self._scenario_state()
+        scenarios.pop(name)
+        if current == name:
+            current = next(iter(scenarios))
+        self._edit((scenarios, current), f"Delete scenario {name}")
+
+    def switch_scenario(self, name: str) -> None:
+        """Show another scenario (not an edit: nothing to undo, results of each scenario are kept)."""
+        if name in self.scenarios and name != self.current_scenario:
+            self.current_scenario = name
+            self._emit(SCENARIOS)
+
+    # ------------------------------------------------------------------------------ results
+    def _run(self, name: str):
+        from ..core.results import run_deterministic
+        from ..core.system import ModelInputError
+
+        try:
+            return run_deterministic(self.inputs, Scenario.from_dict(self.scenarios[name])), None
+        except (ScenarioError, ModelInputError) as exc:
+            return None, str(exc)
+
+    def _cached(self, name: str):
+        hit = self._results.get(name)
+        if hit is None or hit[0] != self.revision:
+            result, reason = self._run(name) if self.inputs is not None else (None, None)
+            hit = (self.revision, result, reason)
+            self._results[name] = hit
+        return hit
+
+    def result_for(self, name: str | None = None):
+        """The deterministic results of a named scenario (None without data or when the model cannot run);
+        computed on first use after any change, then kept."""
+        name = name or self.current_scenario
+        if name not in self.scenarios:
+            return None
+        return self._cached(name)[1]
+
+    @property
+    def result(self):
+        return self.result_for(self.current_scenario)
+
+    @property
+    def run_problem(self) -> str | None:
+        """Why the current scenario cannot be run (None when it runs or there is no data)."""
+        return self._cached(self.current_scenario)[2]
+
+    def require_result(self, what: str):
+        result = self.result
+        if result is not None:
+            return result
+        if self.inputs is None:
+            raise WorkspaceError(f"There are no results to {what}: open the sample or add your files first.")
+        raise WorkspaceError(f"There are no results to {what}: the model cannot run ({self.run_problem}).")
+
+    # ------------------------------------------------------------------------------ data
+    def set_data(self, imported, source_paths, *, is_sample: bool = False, mapping=None) -> None:
+        self.imported = imported
+        self.inputs = imported.inputs if imported is not None else None
+        self.source_paths = [str(p) for p in source_paths]
+        self.is_sample = is_sample
+        if mapping is not None or not is_sample:
+            self.mapping = mapping
+        self.data_dirty = True
+        self._changed(DATA)
+
+    def reset(self) -> None:
+        """An empty, untitled project."""
+        self.project_path = None
+        self.scenarios = copy.deepcopy(DEFAULT_SCENARIOS)
+        self.current_scenario = "Base case"
+        self.commands.clear()
+        self.mapping = None
+        self.tac_selection = None
+        self.set_data(None, [])
+        self.data_dirty = False
+        self._changed(SCENARIOS)
+
+    def sample_task(self) -> Task:
+        """The built-in fictional sample with the scenarios shipped beside it (so Compare has two to show)."""
+        from ..io.load import load_sample
+        from ..io.sample_scenarios import BASE_CASE, sample_scenarios
+
+        def finish(imported):
+            self.project_path = None
+            self.commands.clear()
+            self.mapping = None
+            self.tac_selection = None
+            self.scenarios, self.current_scenario = sample_scenarios(), BASE_CASE
+            self.set_data(imported, [], is_sample=True)
+            self.data_dirty = False
+            self.commands.set_clean()
+            self._changed(SCENARIOS)
+            return imported
+
+        return Task("import", "Reading the sample", lambda progress, cancel: load_sample(progress, cancel), finish)
+
+    def import_task(self, paths, tac_selection=None) -> Task:
+        """Add spreadsheets, re-reading those already in the project (a file of the same name is replaced)."""
+        from ..io.load import load_inputs
+
+        sheets = [Path(p) for p in paths]
+        keep = [Path(p) for p in self.source_paths if Path(p).exists()] if not self.is_sample else []
+        names = {p.name for p in sheets}
+        all_paths = [p for p in keep if p.name not in names] + sheets
+        if tac_selection is not None:
+            self.tac_selection = tac_selection
+        mapping = self.mapping_object()
+        selection = self.tac_selection
+        old_inputs = self.inputs if not self.is_sample else None
+        reread = {p.name for p in all_paths}
+
+        def work(progress, cancel):
+            result = load_inputs(all_paths, mapping=mapping, progress=progress, cancel=cancel,
+                                 tac_selection=selection)
+            if old_inputs is not None:
+                result.inputs = merge_inputs(old_inputs, result.inputs, reread)
+            return result
+
+        def finish(imported):
+            self.set_data(imported, all_paths, mapping=self.mapping)
+            return imported
+
+        return Task("import", f"Reading {len(all_paths)} file(s)", work, finish)
+
+    def mapping_object(self):
+        if not self.mapping:
+            return None
+        from ..io.mapping import Mapping
+
+        return Mapping.from_dict(self.mapping)
+
+    def existing_source_paths(self) -> list[Path]:
+        return [Path(p) for p in self.source_paths if Path(p).exists()]
+
+    def change_mapping(self, file: str, sheet: str, kind, source: str | None, target) -> Task:
+        """The user changed a sheet's kind or a column's mapping: record it and hand back the re-read."""
+        from ..io.mapping import IGNORE, Mapping, SheetMapping
+
+        mapping = Mapping.from_dict(self.mapping) if self.mapping else Mapping()
+        existing = next((s for s in mapping.sheets if (s.file, s.sheet) == (file, sheet)), None)
+        sm = existing or SheetMapping(file, sheet)
+        sm.kind = kind if kind is not None else IGNORE
+        if source is not None:
+            sm.columns[source] = target if target is not None else IGNORE
+        mapping.set(sm)
+        return self.set_mapping(mapping.to_dict())
+
+    def change_value_mapping(self, column: str, value: str, target) -> Task:
+        """The user said what a value means (None forgets it): saved in the mapping for every file, and the
+        re-read handed back."""
+        from ..io.mapping import Mapping
+
+        mapping = Mapping.from_dict(self.mapping) if self.mapping else Mapping()
+        mapping.set_value(column, value, target)
+        return self.set_mapping(mapping.to_dict())
+
+    def set_mapping(self, mapping: dict | None) -> Task:
+        """Use this mapping from now on and hand back the re-read of the project's files with it.
+
+        Raises WorkspaceError (after recording the mapping) when the spreadsheets are not on this computer."""
+        self.mapping = mapping
+        self.data_dirty = True
+        self._emit(STATE)
+        if not self.existing_source_paths():
+            raise WorkspaceError("The original spreadsheets are not on this computer, so the data cannot be "
+                                 "re-read: the new mapping applies the next time you add the files.")
+        return self.import_task([])
+
+    def describe_row(self, file: str, sheet: str, cell: str) -> str:
+        """The imported row a problem points at, as 'column = value' pairs."""
+        if self.inputs is None or not cell:
+            return ""
+        digits = "".join(ch for ch in cell if ch.isdigit())
+        if not digits:
+            return ""
+        row = int(digits)
+        for kind in schema.INPUT_KINDS:
+            table = self.inputs.table(kind.key)
+            hits = np.flatnonzero((table.source_file == file) & (table.source_sheet == sheet)
+                                  & (np.asarray(table.source_row) == row))
+            if len(hits):
+                rec = table.take(hits[:1]).records()[0]
+                values = ", ".join(f"{kind.column(k).label} = {cell_text(kind.column(k), v)}"
+                                   for k, v in rec.items() if v is not None)
+                return f"{sheet} row {row}: {values}"
+        return f"{sheet} row {row} was not read into the model (see the problem above)."
+
+    # ------------------------------------------------------------------------------ simulation, exports
+    def simulation_task(self, simulations: int | None = None) -> Task:
+        """Monte Carlo of the current scenario plus the tornado; attached to the result it was run for."""
+        from ..core.simulation import run_monte_carlo, tornado
+
+        result = self.require_result("simulate")
+        scenario = result.scenario
+        n = int(simulations if simulations is not None else scenario.simulations)
+        if n < 1:
+            raise WorkspaceError("The number of simulations must be at least 1.")
+        revision = self.revision
+
+        def work(progress, cancel):
+            mc = run_monte_carlo(result.system, scenario, simulations=n, seed=int(scenario.seed), progress=progress,
+                                 cancel=cancel, break_even=result.break_even or None)
+            if cancel():
+                return None
+            progress(0.99, "Sensitivity (tornado)")
+            return mc, tornado(result.system, scenario)
+
+        def finish(value) -> bool:
+            """True when attached; False when cancelled or the assumptions changed meanwhile."""
+            if value is None or revision != self.revision or self.result is not result:
+                return False
+            result.monte_carlo, result.tornado = value
+            self._emit(RESULTS)
+            return True
+
+        return Task("simulation", f"Simulating {n:,} draws", work, finish)
+
+    def _refuse_input_target(self, path: Path, what: str) -> None:
+        if path.resolve() in {Path(p).resolve() for p in self.source_paths}:
+            raise WorkspaceError(f"{path.name} is one of your input files: choose another name for the {what}.")
+
+    def report_task(self, path) -> Task:
+        """Write the Excel report of the current result."""
+        from ..io.load import ImportResult
+        from ..io.report import write_report
+
+        result = self.require_result("report")
+        path = Path(path)
+        self._refuse_input_target(path, "report")
+        imported = self.imported if self.imported is not None else ImportResult(self.inputs)
+
+        def work(progress, cancel):
+            write_report(result, path, imported=imported, progress=progress, cancel=cancel)
+            return path
+
+        return Task("report", "Writing the report", work, lambda written: written)
+
+    def export_json(self, path) -> Path:
+        """Write the machine-readable results (MODEL.md section 7) of the current result."""
+        from ..io.jsonout import write_json
+
+        result = self.require_result("export")
+        path = Path(path)
+        self._refuse_input_target(path, "results file")
+        write_json(result.to_document(), path)
+        return path
+
+    # ------------------------------------------------------------------------------ projects
+    def project(self):
+        from ..core.inputs import ModelInputs
+        from ..io.project import Project
+
+        return Project(self.inputs if self.inputs is not None else ModelInputs.empty(), copy.deepcopy(self.scenarios),
+                       self.current_scenario, self.mapping, list(self.source_paths), self.is_sample, __version__)
+
+    def save(self, path) -> Path:
+        """Save atomically; raises io.project.ProjectError / TargetNotWritable / OSError with the reason."""
+        from ..io.project import clear_autosave, save_project
+
+        path = Path(path)
+        if path.suffix.lower() != PROJECT_SUFFIX:
+            path = path.with_name(path.name + PROJECT_SUFFIX)
+        save_project(self.project(), path)
+        self.project_path = path
+        self.is_sample = False
+        self.data_dirty = False
+        self.commands.set_clean()
+        clear_autosave()
+        self._emit(STATE)
+        return path
+
+    def open(self, path) -> None:
+        """Open a .strandrisk project with the data saved in it; raises io.project.ProjectError."""
+        from ..io.project import load_project
+
+        path = Path(path)
+        self.load_project(load_project(path))
+        self.project_path = path
+        self.data_dirty = False
+        self._emit(STATE)
+
+    def load_project(self, project) -> None:
+        from ..io.load import ImportResult
+
+        self.commands.clear()
+        self.scenarios = copy.deepcopy(project.scenarios) or copy.deepcopy(DEFAULT_SCENARIOS)
+        self.current_scenario = (project.current_scenario if project.current_scenario in self.scenarios
+                                 else next(iter(self.scenarios)))
+        has_data = any(project.inputs.table(k.key).n_rows for k in schema.INPUT_KINDS)
+        self.project_path = None
+        self.set_data(ImportResult(project.inputs) if has_data else None, project.source_paths,
+                      mapping=project.mapping)
+        self.is_sample = False
+        self._changed(SCENARIOS)
+
+    def autosave(self) -> Path | None:
+        """Write the recovery file when there are unsaved changes."""
+        if not self.dirty or self.inputs is None:
+            return None
+        from ..io.project import write_autosave
+
+        return write_autosave(self.project())
+
+    def recover(self) -> bool:
+        """Load the recovery file left by a session that did not close cleanly (False when there is none)."""
+        from ..io.project import autosave_path, load_project
+
+        path = autosave_path()
+        if not path.exists():
+            return False
+        self.load_project(load_project(path))
+        self.data_dirty = True
+        self._emit(STATE)
+        return True
+
+    def reimport_task(self, accept_changed: bool = False) -> Task:
+        """Re-read the project's spreadsheets from their saved paths with the project's mapping.
+
+        A file that is missing, or whose contents changed since the project was saved (by its SHA-256),
+        raises WorkspaceError naming it, unless ``accept_changed`` (then the change is only reported in
+        ``Task.finish``'s return value)."""
+        from ..io.load import sha256_of
+
+        saved = {s.file: s.sha256 for s in self.inputs.sources} if self.inputs is not None else {}
+        paths = [Path(p) for p in self.source_paths]
+        if not paths:
+            raise WorkspaceError("the project holds no paths of spreadsheets to re-read (it was built from the "
+                                 "sample or its files were added elsewhere)")
+        missing = [str(p) for p in paths if not p.is_file()]
+        if missing:
+            raise WorkspaceError("input file not found: " + ", ".join(missing) + " (put it back at that path, or "
+                                 "run on the data saved in the project with --saved-data)")
+        changed = [p for p in paths if p.name in saved and sha256_of(p) != saved[p.name]]
+        if changed and not accept_changed:
+            raise WorkspaceError(
+                "input file changed since the project was saved: " + ", ".join(str(p) for p in changed)
+                + " (to model the new contents add --accept-changed; to model the data saved in the project "
+                  "add --saved-data)")
+        task = self.import_task([])
+        finish = task.finish
+
+        def finish_with_report(imported):
+            finish(imported)
+            return [str(p) for p in changed]
+
+        task.finish = finish_with_report
+        return task
+
+
+def merge_inputs(old, new, reread: set[str]):
+    """Rows of the old inputs from files not re-read (a project opened without its spreadsheets), plus the new."""
+    from ..core.inputs import ModelInputs, Table
+
+    tables = []
+    for kind in schema.INPUT_KINDS:
+        t_old = old.table(kind.key)
+        keep = np.flatnonzero([str(f) not in reread for f in t_old.source_file])
+        tables.append(Table.concat(kind, [t_old.take(keep), new.table(kind.key)]))
+    sources = [s for s in old.sources if s.file not in reread] + list(new.sources)
+    return ModelInputs(*tables, sources=sources)
+
+
+def cell_text(column, value) -> str:
+    """An imported value as a finance user would write it: 2025/26, 160,000, 2%."""
+    from ..core.inputs import fy_label
+
+    if isinstance(value, float):
+        if column.type == schema.FY:
+            return fy_label(int(value))
+        if column.type == schema.SHARE:
+            return f"{value * 100:g}%"
+        return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+    return str(value)

@@ -1,0 +1,67 @@
+"""The window is a view of its workspace: edits go through the workspace's undo stack, the app's exports
+match `strandrisk run PROJECT` (pytest-qt, offscreen)."""
+
+import json
+import shutil
+
+import pytest
+
+pytest.importorskip("pytestqt")
+from tests.conftest import QT_MISSING  # noqa: E402
+
+if QT_MISSING:
+    pytest.skip(QT_MISSING, allow_module_level=True)
+
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
+
+from strandrisk.cli import main  # noqa: E402
+from strandrisk.io.load import sample_paths  # noqa: E402
+from strandrisk.ui.main_window import MainWindow  # noqa: E402
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    w = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    w.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    if w.busy:
+        w.cancel_job(wait=True)
+
+
+def test_app_export_of_a_project_equals_the_command_line(window, tmp_path):
+    paths = []
+    for p in sample_paths():
+        paths.append(tmp_path / p.name)
+        shutil.copy(p, paths[-1])
+    window.import_files(paths, wait=True)
+    window.assumptions_pane.set_value("simulations", "300")
+    window.rerun_now()
+    project = window.save_project(tmp_path / "month end")
+    assert window.windowTitle() == "StrandRisk - month end[*]" and not window.isWindowModified()
+
+    window.run_simulation(wait=True)
+    assert window.result.monte_carlo.simulations == 300
+    app_json = tmp_path / "app.json"
+    assert window.export_json(app_json) == app_json
+    cli_json = tmp_path / "cli.json"
+    assert main(["run", str(project), "--json", str(cli_json)]) == 0
+    assert json.loads(app_json.read_text(encoding="utf-8")) == json.loads(cli_json.read_text(encoding="utf-8"))
+
+
+def test_undo_menu_follows_the_workspace_stack(window):
+    window.open_sample(wait=True)
+    undo, redo = window.actions_["undo"], window.actions_["redo"]
+    assert not undo.isEnabled() and not redo.isEnabled()
+    window.assumptions_pane.set_value("horizon_years", "7")
+    assert undo.isEnabled() and "Change" in undo.text() and window.isWindowModified()
+    assert window.workspace.commands.count == 1
+    undo.trigger()
+    assert window.workspace.scenario_dict().get("horizon_years") is None and redo.isEnabled()
+    window.rerun_now()
+    assert window.result.system.horizon == 5
+    redo.trigger()
+    window.rerun_now()
+    assert window.result.system.horizon == 7
