@@ -22,7 +22,7 @@ PAYMENT_WORDS = {"activity": "PbR", "block": "Block", "blended": "Aligned paymen
 
 
 def sample_records() -> dict[str, list[dict]]:
-    from strandrisk.io.load import load_sample
+    from strandrisk.io.spreadsheets.load import load_sample
 
     return {k: t.records() for k, t in load_sample().inputs.tables().items()}
 

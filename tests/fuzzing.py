@@ -58,8 +58,8 @@ def make_seeds(tmp: Path, corpus_limit: int | None = None, sample_weight: int = 
     then go through `run` as well."""
     from openpyxl import load_workbook
 
-    from strandrisk.io.load import sample_paths
-    from strandrisk.io.template import write_template
+    from strandrisk.io.spreadsheets.load import sample_paths
+    from strandrisk.io.spreadsheets.template import write_template
 
     seeds = [Seed(p.name, p.read_bytes(), p.suffix) for p in sample_paths()] * sample_weight
     template = write_template(tmp / "template.xlsx")

@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from strandrisk.io import tac_codes
+from strandrisk.io.tac import codes as tac_codes
 
 
 @dataclass

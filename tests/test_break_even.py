@@ -6,7 +6,7 @@ import pytest
 from strandrisk.core.engine import Drivers, break_even_multipliers, project
 from strandrisk.core.scenario import Scenario
 from strandrisk.core.system import compile_system
-from strandrisk.io.load import load_sample
+from strandrisk.io.spreadsheets.load import load_sample
 
 
 @pytest.mark.parametrize("capitation", [True, False])

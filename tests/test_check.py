@@ -5,7 +5,7 @@ import json
 from openpyxl import Workbook
 
 from strandrisk.cli import main
-from strandrisk.io.load import load_inputs, sample_paths
+from strandrisk.io.spreadsheets.load import load_inputs, sample_paths
 
 from . import worked_example as we
 

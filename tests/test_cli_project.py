@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from strandrisk.cli import main
-from strandrisk.io.load import sample_paths
+from strandrisk.io.spreadsheets.load import sample_paths
 from strandrisk.workspace import Workspace
 
 

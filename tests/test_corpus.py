@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from strandrisk.io.load import ImportFailure, load_inputs
+from strandrisk.io.spreadsheets.load import ImportFailure, load_inputs
 
 from .conftest import SHARED
 

@@ -8,7 +8,7 @@ tests/benchmarks/fuzz_campaign.py; its figures are in tests/benchmarks/RESULTS.m
 
 from __future__ import annotations
 
-from strandrisk.io import worker
+from strandrisk.io.spreadsheets import worker
 
 from . import fuzzing
 

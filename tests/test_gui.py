@@ -12,7 +12,7 @@ if QT_MISSING:
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
-from strandrisk.io import project as pj  # noqa: E402
+from strandrisk.io.project import project_file as pj  # noqa: E402
 from strandrisk.ui.main_window import PANES, JobFailed, MainWindow  # noqa: E402
 
 
@@ -122,7 +122,7 @@ def test_export_report(sample_window, tmp_path):
 
 def test_import_messy_file_and_fix_the_mapping(make_window, tmp_path, monkeypatch):
     import openpyxl
-    from strandrisk.io.load import sample_paths
+    from strandrisk.io.spreadsheets.load import sample_paths
 
     wb = openpyxl.load_workbook(sample_paths()[0])
     ws = wb["Cash balances"]
@@ -405,7 +405,7 @@ def test_results_header_and_all_providers_table(sample_window):
 def test_gui_opens_input_spreadsheets_given_on_the_command_line(qtbot, tmp_path):
     from PySide6.QtCore import QSettings
 
-    from strandrisk.io.load import sample_paths
+    from strandrisk.io.spreadsheets.load import sample_paths
     from strandrisk.ui.app import start_window
 
     settings = QSettings(str(tmp_path / "files.ini"), QSettings.Format.IniFormat)
@@ -468,7 +468,7 @@ def test_value_with_no_meaning_is_given_one_on_the_data_page(make_window, tmp_pa
     import json
 
     import openpyxl
-    from strandrisk.io.load import sample_paths
+    from strandrisk.io.spreadsheets.load import sample_paths
 
     wb = openpyxl.load_workbook(sample_paths()[0])
     ws = wb["Providers"]

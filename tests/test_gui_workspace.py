@@ -16,7 +16,7 @@ from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from strandrisk.cli import main  # noqa: E402
-from strandrisk.io.load import sample_paths  # noqa: E402
+from strandrisk.io.spreadsheets.load import sample_paths  # noqa: E402
 from strandrisk.ui.main_window import MainWindow  # noqa: E402
 
 

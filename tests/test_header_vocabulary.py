@@ -560,7 +560,7 @@ def score_values(result, file: str, cases: list[ValueCase]) -> Scores:
 def run_headers(folder: Path, plans: list[SheetPlan] | None = None,
                 name: str = "finance_files.xlsx") -> tuple[Scores, Scores]:
     """(field scores, decoy scores) of one workbook read through ``load_inputs``."""
-    from strandrisk.io.load import load_inputs
+    from strandrisk.io.spreadsheets.load import load_inputs
 
     plans = plans if plans is not None else plan_header_sheets(header_variants(), decoy_headers())
     path = write_workbook(folder / name, plans)
@@ -569,7 +569,7 @@ def run_headers(folder: Path, plans: list[SheetPlan] | None = None,
 
 
 def run_values(folder: Path) -> Scores:
-    from strandrisk.io.load import load_inputs
+    from strandrisk.io.spreadsheets.load import load_inputs
 
     cases = value_cases()
     path = write_value_workbook(folder / "finance_values.xlsx", plan_value_sheets(cases))
@@ -618,8 +618,8 @@ def test_scorer_tells_right_wrong_warned_and_silent_apart():
     """A hand-made import result: one column of each outcome, and the counts add up."""
     from strandrisk.core.inputs import ModelInputs, Table
     from strandrisk.core.problems import Problem
-    from strandrisk.io.load import ImportResult
-    from strandrisk.io.sheets import SheetReport
+    from strandrisk.io.spreadsheets.load import ImportResult
+    from strandrisk.io.spreadsheets.sheets import SheetReport
 
     kind = schema.KINDS_BY_KEY["cash_balances"]
     row = dict(provider_code="RA1", period_end=dt.date(2026, 3, 31), month=12, financial_year=2025,
@@ -664,7 +664,7 @@ def test_scorer_tells_right_wrong_warned_and_silent_apart():
 def test_value_scorer_tells_right_wrong_warned_and_silent_apart():
     from strandrisk.core.inputs import ModelInputs, Table
     from strandrisk.core.problems import Problem
-    from strandrisk.io.load import ImportResult
+    from strandrisk.io.spreadsheets.load import ImportResult
 
     kind = schema.KINDS_BY_KEY["block_contracts"]
     cases = [ValueCase(kind.key, "service_line", v, e) for v, e in

@@ -16,10 +16,11 @@ import pytest
 from openpyxl import Workbook
 
 from strandrisk.cli import main
-from strandrisk.io import readers, worker
-from strandrisk.io.check import run_check
-from strandrisk.io.load import ImportFailure, load_inputs
-from strandrisk.io.mapping import normalise_header
+from strandrisk.io.spreadsheets import readers
+from strandrisk.io.spreadsheets import worker
+from strandrisk.io.spreadsheets.check import run_check
+from strandrisk.io.spreadsheets.load import ImportFailure, load_inputs
+from strandrisk.io.spreadsheets.mapping import normalise_header
 
 from . import odsgen
 from .conftest import SHARED
@@ -394,7 +395,7 @@ def test_corpus_xls_files_that_read_before_still_read():
 
 def test_a_reader_panic_outside_the_worker_is_one_line_from_the_command_line(tmp_path, monkeypatch, capsys):
     """TAC workbooks are read in the calling process: a panic there must not end `check` in a traceback."""
-    import strandrisk.io.check as check_module
+    import strandrisk.io.spreadsheets.check as check_module
 
     class PanicException(BaseException):
         pass
@@ -423,7 +424,7 @@ def test_windows_memory_limit_structure_has_the_size_windows_expects():
 
 
 def test_wide_cash_month_headers_outside_2000_to_2100_are_not_month_columns():
-    from strandrisk.io.values import month_header_period_end
+    from strandrisk.io.spreadsheets.values import month_header_period_end
 
     assert month_header_period_end("Apr-25") == dt.date(2025, 4, 30)
     assert month_header_period_end(dt.date(1995, 4, 30)) is None
@@ -435,7 +436,7 @@ def test_limits_are_shown_in_the_help_and_the_template_from_the_schema(tmp_path)
 
     from strandrisk.core import schema
     from strandrisk.io.helptext import import_help_markdown
-    from strandrisk.io.template import write_template
+    from strandrisk.io.spreadsheets.template import write_template
 
     text = import_help_markdown()
     for rule in schema.PLAUSIBLE.values():

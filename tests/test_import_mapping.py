@@ -6,8 +6,8 @@ import pytest
 from openpyxl import Workbook
 
 from strandrisk.cli import main
-from strandrisk.io import mapping as mp
-from strandrisk.io.load import load_inputs
+from strandrisk.io.spreadsheets import mapping as mp
+from strandrisk.io.spreadsheets.load import load_inputs
 
 
 @pytest.mark.parametrize("kind, header, name", [

@@ -1,4 +1,4 @@
-"""Headers and values read by meaning (io/matching.py), nothing dropped in silence, rows that are not
+"""Headers and values read by meaning (io/spreadsheets/matching.py), nothing dropped in silence, rows that are not
 data left out with a note, and the user's own value mapping from the command line."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from openpyxl import Workbook
 
 from strandrisk.cli import main
 from strandrisk.core import schema
-from strandrisk.io import mapping as mp
-from strandrisk.io import matching
-from strandrisk.io.load import load_inputs
+from strandrisk.io.spreadsheets import mapping as mp
+from strandrisk.io.spreadsheets import matching
+from strandrisk.io.spreadsheets.load import load_inputs
 
 # The headers of issue 11's report, each in the kind it was found in.
 ISSUE_HEADERS = [
@@ -395,7 +395,7 @@ def test_check_json_lists_confidence_and_unknown_values(tmp_path, capsys):
 
 
 def test_the_templates_instructions_are_not_warned_about(tmp_path):
-    from strandrisk.io.template import write_template
+    from strandrisk.io.spreadsheets.template import write_template
 
     result = load_inputs([write_template(tmp_path / "t.xlsx")])
     assert not [p for p in result.problems if p.severity in ("warning", "error") and p.file]

@@ -6,7 +6,7 @@ import pytest
 
 from strandrisk.core.results import run_deterministic
 from strandrisk.core.scenario import Scenario
-from strandrisk.io.load import load_inputs, load_sample
+from strandrisk.io.spreadsheets.load import load_inputs, load_sample
 
 from . import fixtures_messy as fm
 

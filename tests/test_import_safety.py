@@ -6,9 +6,10 @@ import zipfile
 
 import pytest
 
-from strandrisk.io import readers, worker
-from strandrisk.io.check import run_check
-from strandrisk.io.load import ImportFailure, load_inputs
+from strandrisk.io.spreadsheets import readers
+from strandrisk.io.spreadsheets import worker
+from strandrisk.io.spreadsheets.check import run_check
+from strandrisk.io.spreadsheets.load import ImportFailure, load_inputs
 
 CONTENT_TYPES = b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
 

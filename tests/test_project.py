@@ -9,8 +9,8 @@ import pytest
 from strandrisk.core import schema
 from strandrisk.core.results import run_deterministic
 from strandrisk.core.scenario import Scenario
-from strandrisk.io import project as pj
-from strandrisk.io.load import load_sample
+from strandrisk.io.project import project_file as pj
+from strandrisk.io.spreadsheets.load import load_sample
 
 
 @pytest.fixture(scope="module")

@@ -17,10 +17,10 @@ from openpyxl import load_workbook
 from strandrisk.core.problems import Problem
 from strandrisk.core.results import run_deterministic
 from strandrisk.core.scenario import Scenario
-from strandrisk.io import report as report_mod
-from strandrisk.io.load import SheetReport, load_sample, sample_paths
-from strandrisk.io.report import SHEETS, ReportError, write_report
-from strandrisk.io.report_model import RESULT_ROWS
+from strandrisk.io.report import workbook as report_mod
+from strandrisk.io.spreadsheets.load import SheetReport, load_sample, sample_paths
+from strandrisk.io.report.workbook import SHEETS, ReportError, write_report
+from strandrisk.io.report.model_sheet import RESULT_ROWS
 from strandrisk.io.safe_text import neutralise, tsv_line
 
 HOSTILE = ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)", "\t=1", "\r=2"]
@@ -362,7 +362,7 @@ def test_inputs_sheet_shows_confidence_defaults_and_rows_left_out(tmp_path):
     """What was defaulted, weakly matched or left out on import is on the report's Inputs sheet too."""
     from openpyxl import Workbook
 
-    from strandrisk.io.load import load_inputs
+    from strandrisk.io.spreadsheets.load import load_inputs
 
     wb = Workbook()
     ws = wb.active

@@ -8,8 +8,8 @@ import numpy as np
 from strandrisk.cli import main
 from strandrisk.core.results import run_deterministic
 from strandrisk.core.scenario import Scenario
-from strandrisk.io.load import load_sample
-from strandrisk.io.sample_scenarios import sample_scenarios
+from strandrisk.io.spreadsheets.load import load_sample
+from strandrisk.io.spreadsheets.sample_scenarios import sample_scenarios
 
 
 def test_sample_has_a_real_break_even_and_fictional_codes():

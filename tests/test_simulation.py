@@ -9,7 +9,7 @@ from strandrisk.cli import main
 from strandrisk.core.results import YEARLY_KEYS, RunCancelled, run_deterministic
 from strandrisk.core.scenario import UNCERTAIN_PARAMETERS, Scenario, distribution_mode
 from strandrisk.core.simulation import PERCENTILES, run_monte_carlo, tornado
-from strandrisk.io.load import load_sample
+from strandrisk.io.spreadsheets.load import load_sample
 
 from . import worked_example as we
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from strandrisk.core import schema
-from strandrisk.io import tac_codes
-from strandrisk.io.tac import (COMMUNITY_ONLY_SHARE, INTEGRATED_SHARE, TacSelection, list_tac_trusts,
+from strandrisk.io.tac import codes as tac_codes
+from strandrisk.io.tac.reader import (COMMUNITY_ONLY_SHARE, INTEGRATED_SHARE, TacSelection, list_tac_trusts,
                                looks_like_tac, read_tac, suggest_form)
 from tests.tac_fixtures import TrustSpec, default_values, write_tac_workbook
 
@@ -193,7 +193,7 @@ def test_organisation_missing_from_list_of_providers_is_reported(tmp_path):
 
 
 def test_not_a_tac_file_is_one_line(tmp_path):
-    from strandrisk.io.load import ImportFailure
+    from strandrisk.io.spreadsheets.load import ImportFailure
     from tests.tac_fixtures import write_xlsx
 
     path = write_xlsx(tmp_path / "other.xlsx", [("All data", [["Name", "Value"], ["x", 1]]),
@@ -253,7 +253,7 @@ def test_every_year_has_a_line_for_every_measure():
 
 
 def test_progress_and_cancel(tac_files):
-    from strandrisk.io.load import ImportCancelled
+    from strandrisk.io.spreadsheets.load import ImportCancelled
 
     files, _ = tac_files
     seen = []
@@ -264,7 +264,7 @@ def test_progress_and_cancel(tac_files):
 
 
 def test_load_inputs_reads_every_tac_file_together(tmp_path, tac_files):
-    from strandrisk.io.load import load_inputs
+    from strandrisk.io.spreadsheets.load import load_inputs
     from tests.tac_fixtures import long_rows, write_xlsx
 
     files, specs = tac_files
@@ -323,7 +323,7 @@ def test_text_in_a_value_cell_is_reported_at_its_cell(tmp_path):
 def test_published_layout_is_read_to_the_thousand(tmp_path):
     """NHS England's layout as users report it: a titled List of Providers headed 'Full name of
     Provider', 'NHS code', ...; 'All Data'; ' Total ' with spaces; decimal £000; prior-year rows."""
-    from strandrisk.io.load import load_inputs
+    from strandrisk.io.spreadsheets.load import load_inputs
 
     ft, nhs = _trusts(2023)
     path = write_tac_workbook(tmp_path / "tac_2023-24.xlsx", 2023, ft + nhs, published=True)

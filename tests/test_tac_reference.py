@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from strandrisk.io import tac_codes
+from strandrisk.io.tac import codes as tac_codes
 from tests.conftest import REPO, SHARED
 
 TAC_DIR = SHARED / "tac"

@@ -10,8 +10,8 @@ from strandrisk.cli import main
 from strandrisk.core import schema
 from strandrisk.core.results import run_deterministic
 from strandrisk.core.scenario import Scenario
-from strandrisk.io.load import load_inputs
-from strandrisk.io.template import write_template
+from strandrisk.io.spreadsheets.load import load_inputs
+from strandrisk.io.spreadsheets.template import write_template
 
 from . import worked_example as we
 

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from strandrisk.core import schema
-from strandrisk.io import values as v
+from strandrisk.io.spreadsheets import values as v
 
 
 @pytest.mark.parametrize("raw, want", [

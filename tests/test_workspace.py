@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from strandrisk.io.load import sample_paths
+from strandrisk.io.spreadsheets.load import sample_paths
 from strandrisk.workspace import DATA, RESULTS, SCENARIOS, CommandStack, Workspace, WorkspaceError
 
 

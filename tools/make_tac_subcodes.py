@@ -3,7 +3,7 @@ SubCode table of resources/help/tac.md from it.
 
 The measures below say which TAC lines make each register figure; the labels (and the years in which
 each SubCode exists) come from NHS England's SubCode dictionary (dim_tac_subcodes_by_year.csv, kept
-outside the repository). The importer (io/tac.py), the help page and the tests all read the JSON this
+outside the repository). The importer (io/tac/reader.py), the help page and the tests all read the JSON this
 writes, so the SubCodes are listed in exactly one place.
 
     python tools/make_tac_subcodes.py [path/to/dim_tac_subcodes_by_year.csv]
@@ -111,7 +111,7 @@ def main(argv: list[str]) -> int:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     sys.path.insert(0, str(ROOT / "desktop"))
-    from strandrisk.io import tac_codes
+    from strandrisk.io.tac import codes as tac_codes
 
     tac_codes.definition.cache_clear()
     tac_codes.for_year.cache_clear()

@@ -79,7 +79,7 @@ def _add_tac_options(parser: argparse.ArgumentParser) -> None:
 
 def tac_selection(args):
     """The trusts chosen with --tac-trusts/--tac-region/--tac-sector, or None for all."""
-    from .io.tac import TacSelection
+    from .io.tac.reader import TacSelection
 
     codes = [c.strip().upper() for c in (getattr(args, "tac_trusts", None) or "").split(",") if c.strip()]
     region = (getattr(args, "tac_region", None) or "").strip()
@@ -130,7 +130,7 @@ def load_scenario(path: str | None, sample: bool = False):
     if path is None:
         return Scenario.default()
     if sample and not Path(path).exists():
-        from .io.sample_scenarios import sample_scenarios
+        from .io.spreadsheets.sample_scenarios import sample_scenarios
 
         shipped = sample_scenarios()
         if path in shipped:
@@ -152,7 +152,7 @@ def load_scenario(path: str | None, sample: bool = False):
 def load_mapping(path: str | None):
     if path is None:
         return None
-    from .io.mapping import MappingError, read_mapping_file
+    from .io.spreadsheets.mapping import MappingError, read_mapping_file
 
     try:
         return read_mapping_file(Path(path))
@@ -161,7 +161,7 @@ def load_mapping(path: str | None):
 
 
 def import_inputs(args):
-    from .io.load import ImportFailure, load_inputs, sample_paths
+    from .io.spreadsheets.load import ImportFailure, load_inputs, sample_paths
 
     paths = list(args.inputs or [])
     if getattr(args, "sample", False):
@@ -250,8 +250,8 @@ def cmd_run(args) -> int:
 
 def run_project(args, projects: list[str]) -> int:
     """`strandrisk run PROJECT.strandrisk`: re-read the project's files with its mapping, run a named scenario."""
-    from .io.load import ImportFailure
-    from .io.project import ProjectError
+    from .io.spreadsheets.load import ImportFailure
+    from .io.project.project_file import ProjectError
     from .workspace import Workspace, WorkspaceError
 
     if len(projects) > 1 or len(args.inputs) > 1 or args.sample:
@@ -309,12 +309,12 @@ def finish_run(args, result, imported) -> int:
             progress.close()
     print(summary_table(result))
     if args.json:
-        from .io.jsonout import write_json
+        from .io.report.results_json import write_json
 
         write_json(result.to_document(), Path(args.json))
         print(f"\nResults written to {args.json}")
     if args.out:
-        from .io.report import ReportError, write_report
+        from .io.report.workbook import ReportError, write_report
 
         try:
             write_report(result, Path(args.out), imported=imported)
@@ -390,13 +390,13 @@ def summary_table(result) -> str:
 # check and template --------------------------------------------------------------------------------
 
 def cmd_check(args) -> int:
-    from .io.check import run_check
+    from .io.spreadsheets.check import run_check
 
     return run_check(args.inputs, mapping_path=args.mapping, as_json=args.json, tac_selection=tac_selection(args))
 
 
 def cmd_template(args) -> int:
-    from .io.template import write_template
+    from .io.spreadsheets.template import write_template
 
     path = Path(args.path)
     try:

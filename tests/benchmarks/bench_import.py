@@ -26,7 +26,7 @@ kind, path = sys.argv[1], sys.argv[2]
 t = time.perf_counter()
 if kind == "check":
     import io, contextlib
-    from strandrisk.io.check import run_check
+    from strandrisk.io.spreadsheets.check import run_check
     buf = io.StringIO()
     code = run_check([path], out=buf)
     # a cash file alone cannot run the model (no providers): exit 1 with that one error is expected

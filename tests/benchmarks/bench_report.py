@@ -27,7 +27,7 @@ from strandrisk.core.results import run_deterministic  # noqa: E402
 from strandrisk.core.scenario import Scenario  # noqa: E402
 from strandrisk.core.simulation import run_monte_carlo, tornado  # noqa: E402
 from strandrisk.io import report_style  # noqa: E402
-from strandrisk.io.report import write_report  # noqa: E402
+from strandrisk.io.report.workbook import write_report  # noqa: E402
 
 
 def build(n_providers: int, simulations: int):

@@ -37,11 +37,11 @@ import json, resource, sys, time
 kind, paths = sys.argv[1], sys.argv[2:]
 t = time.perf_counter()
 if kind == "read_tac":
-    from strandrisk.io.tac import read_tac
+    from strandrisk.io.tac.reader import read_tac
     r = read_tac(paths)
     extra = {"rows": int(r.tables["providers"].n_rows), "cash_rows": int(r.tables["cash_balances"].n_rows)}
 elif kind == "list_tac_trusts":
-    from strandrisk.io.tac import list_tac_trusts
+    from strandrisk.io.tac.reader import list_tac_trusts
     extra = {"rows": len(list_tac_trusts(paths))}
 else:
     import pandas as pd

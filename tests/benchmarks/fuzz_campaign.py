@@ -40,7 +40,7 @@ def heavy_files(tmp: Path) -> dict[str, Path]:
     """The files behind the first run's findings, generated (none is copied from the corpus)."""
     from openpyxl import load_workbook
 
-    from strandrisk.io.template import write_template
+    from strandrisk.io.spreadsheets.template import write_template
 
     files = {}
     csv = tmp / "spaces.csv"
@@ -102,7 +102,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=2014)
     parser.add_argument("--skip-heavy", action="store_true")
     args = parser.parse_args()
-    from strandrisk.io import worker
+    from strandrisk.io.spreadsheets import worker
 
     worker.TIME_LIMIT_SECONDS = 30.0
     with tempfile.TemporaryDirectory() as d:

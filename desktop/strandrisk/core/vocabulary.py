@@ -1,7 +1,7 @@
 """How finance teams word headers and values: the vocabulary the header matcher reads (data only).
 
 This sits beside ``schema.py`` and is the one place these words are kept; the matcher
-(``io/matching.py``), the value parser and the help page (``io/helptext.py``) all read it.
+(``io/spreadsheets/matching.py``), the value parser and the help page (``io/helptext.py``) all read it.
 
 - ``CONCEPTS``: phrases that mean the same thing anywhere in a header (``cap`` ~ ``ceiling`` ~
   ``limit``). Each phrase on the right is rewritten to the concept word on the left before headers

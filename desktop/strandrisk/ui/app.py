@@ -72,7 +72,7 @@ def run_app(project=None, sample: bool = False) -> int:
 def start_window(project=None, sample: bool = False, settings=None, offer_recovery=None):
     """The shown main window with the recovered work, the project or input spreadsheets given (a path or a
     list of paths), or the sample (asked for, or first start)."""
-    from ..io.project import ProjectError, autosave_path
+    from ..io.project.project_file import ProjectError, autosave_path
     from .main_window import MainWindow
 
     window = MainWindow(settings)
@@ -101,7 +101,7 @@ def _offer_recovery(window) -> bool:
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
     if answer == QMessageBox.StandardButton.Yes:
         return window.recover_autosave()
-    from ..io.project import clear_autosave
+    from ..io.project.project_file import clear_autosave
 
     clear_autosave()
     return False

@@ -300,7 +300,7 @@ class DataPane(QWidget):
 
 def _confidence_item(value, target) -> QTableWidgetItem:
     """'100%', or the score with 'confirm' for a weak match (shaded), or blank for an unused column."""
-    from ..io.matching import CONFIDENT
+    from ..io.spreadsheets.matching import CONFIDENT
 
     if target is None or value is None:
         item = QTableWidgetItem("not used" if target is None else "")

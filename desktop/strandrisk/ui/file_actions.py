@@ -51,7 +51,7 @@ class FileActions:
 
     def _guarded_save(self, path) -> bool:
         from ..io.atomic import TargetNotWritable
-        from ..io.project import ProjectError
+        from ..io.project.project_file import ProjectError
 
         try:
             self.save_project(path)
@@ -77,7 +77,7 @@ class FileActions:
 
     def open_paths(self, paths):
         """Open from a dialog, drop or recent list: every failure becomes a dialog."""
-        from ..io.project import ProjectError
+        from ..io.project.project_file import ProjectError
 
         paths = [Path(p) for p in paths]
         projects = [p for p in paths if p.suffix.lower() == PROJECT_SUFFIX]
@@ -95,7 +95,7 @@ class FileActions:
 
     def _ask_tac_trusts(self, paths):
         """None when no file is a TAC file; False when the user cancelled; else the TacSelection."""
-        from ..io import tac
+        from ..io.tac import reader as tac
 
         tac_paths = []
         for path in paths:
@@ -142,7 +142,7 @@ class FileActions:
         if path is None:
             return
         try:
-            from ..io.template import write_template
+            from ..io.spreadsheets.template import write_template
 
             write_template(path)
             self.status(f"Template saved: {path}")
@@ -152,7 +152,7 @@ class FileActions:
             self.show_error("Save template", f"The template was not saved: {_user_message(exc)}")
 
     def save_mapping_dialog(self):
-        from ..io.mapping import write_mapping_file
+        from ..io.spreadsheets.mapping import write_mapping_file
 
         mapping = self.workspace.mapping_object()
         if mapping is None:
@@ -171,7 +171,7 @@ class FileActions:
                 self.show_error("Save mapping", f"The mapping was not saved: {_user_message(exc)}")
 
     def load_mapping_dialog(self):
-        from ..io.mapping import MappingError, read_mapping_file
+        from ..io.spreadsheets.mapping import MappingError, read_mapping_file
         from ..workspace import WorkspaceError
 
         path, _ = QFileDialog.getOpenFileName(self, "Load mapping", str(Path.home()), "Mapping (*.json)")

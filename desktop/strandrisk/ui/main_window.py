@@ -402,7 +402,7 @@ class MainWindow(file_actions.FileActions, QMainWindow):
 
     def recover_autosave(self) -> bool:
         """Load the recovery file left by a session that did not close cleanly."""
-        from ..io.project import ProjectError
+        from ..io.project.project_file import ProjectError
 
         try:
             recovered = self.workspace.recover()
@@ -470,7 +470,7 @@ class MainWindow(file_actions.FileActions, QMainWindow):
         if self.busy:
             self.cancel_job(wait=True)
         self.save_layout()
-        from ..io.project import clear_autosave
+        from ..io.project.project_file import clear_autosave
 
         clear_autosave()
         event.accept()

@@ -122,7 +122,7 @@ def _steps(folder: Path):
     def reopen_report():
         from openpyxl import load_workbook
 
-        from ..io.report import SHEETS
+        from ..io.report.workbook import SHEETS
 
         workbook = load_workbook(report_path, read_only=True)
         try:

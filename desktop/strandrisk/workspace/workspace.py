@@ -249,8 +249,8 @@ class Workspace:
 
     def sample_task(self) -> Task:
         """The built-in fictional sample with the scenarios shipped beside it (so Compare has two to show)."""
-        from ..io.load import load_sample
-        from ..io.sample_scenarios import BASE_CASE, sample_scenarios
+        from ..io.spreadsheets.load import load_sample
+        from ..io.spreadsheets.sample_scenarios import BASE_CASE, sample_scenarios
 
         def finish(imported):
             self.project_path = None
@@ -268,7 +268,7 @@ class Workspace:
 
     def import_task(self, paths, tac_selection=None) -> Task:
         """Add spreadsheets, re-reading those already in the project (a file of the same name is replaced)."""
-        from ..io.load import load_inputs
+        from ..io.spreadsheets.load import load_inputs
 
         sheets = [Path(p) for p in paths]
         keep = [Path(p) for p in self.source_paths if Path(p).exists()] if not self.is_sample else []
@@ -297,7 +297,7 @@ class Workspace:
     def mapping_object(self):
         if not self.mapping:
             return None
-        from ..io.mapping import Mapping
+        from ..io.spreadsheets.mapping import Mapping
 
         return Mapping.from_dict(self.mapping)
 
@@ -306,7 +306,7 @@ class Workspace:
 
     def change_mapping(self, file: str, sheet: str, kind, source: str | None, target) -> Task:
         """The user changed a sheet's kind or a column's mapping: record it and hand back the re-read."""
-        from ..io.mapping import IGNORE, Mapping, SheetMapping
+        from ..io.spreadsheets.mapping import IGNORE, Mapping, SheetMapping
 
         mapping = Mapping.from_dict(self.mapping) if self.mapping else Mapping()
         existing = next((s for s in mapping.sheets if (s.file, s.sheet) == (file, sheet)), None)
@@ -320,7 +320,7 @@ class Workspace:
     def change_value_mapping(self, column: str, value: str, target) -> Task:
         """The user said what a value means (None forgets it): saved in the mapping for every file, and the
         re-read handed back."""
-        from ..io.mapping import Mapping
+        from ..io.spreadsheets.mapping import Mapping
 
         mapping = Mapping.from_dict(self.mapping) if self.mapping else Mapping()
         mapping.set_value(column, value, target)
@@ -393,8 +393,8 @@ class Workspace:
 
     def report_task(self, path) -> Task:
         """Write the Excel report of the current result."""
-        from ..io.load import ImportResult
-        from ..io.report import write_report
+        from ..io.spreadsheets.load import ImportResult
+        from ..io.report.workbook import write_report
 
         result = self.require_result("report")
         path = Path(path)
@@ -409,7 +409,7 @@ class Workspace:
 
     def export_json(self, path) -> Path:
         """Write the machine-readable results (MODEL.md section 7) of the current result."""
-        from ..io.jsonout import write_json
+        from ..io.report.results_json import write_json
 
         result = self.require_result("export")
         path = Path(path)
@@ -420,14 +420,14 @@ class Workspace:
     # ------------------------------------------------------------------------------ projects
     def project(self):
         from ..core.inputs import ModelInputs
-        from ..io.project import Project
+        from ..io.project.project_file import Project
 
         return Project(self.inputs if self.inputs is not None else ModelInputs.empty(), copy.deepcopy(self.scenarios),
                        self.current_scenario, self.mapping, list(self.source_paths), self.is_sample, __version__)
 
     def save(self, path) -> Path:
         """Save atomically; raises io.project.ProjectError / TargetNotWritable / OSError with the reason."""
-        from ..io.project import clear_autosave, save_project
+        from ..io.project.project_file import clear_autosave, save_project
 
         path = Path(path)
         if path.suffix.lower() != PROJECT_SUFFIX:
@@ -443,7 +443,7 @@ class Workspace:
 
     def open(self, path) -> None:
         """Open a .strandrisk project with the data saved in it; raises io.project.ProjectError."""
-        from ..io.project import load_project
+        from ..io.project.project_file import load_project
 
         path = Path(path)
         self.load_project(load_project(path))
@@ -452,7 +452,7 @@ class Workspace:
         self._emit(STATE)
 
     def load_project(self, project) -> None:
-        from ..io.load import ImportResult
+        from ..io.spreadsheets.load import ImportResult
 
         self.commands.clear()
         self.scenarios = copy.deepcopy(project.scenarios) or copy.deepcopy(DEFAULT_SCENARIOS)
@@ -469,13 +469,13 @@ class Workspace:
         """Write the recovery file when there are unsaved changes."""
         if not self.dirty or self.inputs is None:
             return None
-        from ..io.project import write_autosave
+        from ..io.project.project_file import write_autosave
 
         return write_autosave(self.project())
 
     def recover(self) -> bool:
         """Load the recovery file left by a session that did not close cleanly (False when there is none)."""
-        from ..io.project import autosave_path, load_project
+        from ..io.project.project_file import autosave_path, load_project
 
         path = autosave_path()
         if not path.exists():
@@ -491,7 +491,7 @@ class Workspace:
         A file that is missing, or whose contents changed since the project was saved (by its SHA-256),
         raises WorkspaceError naming it, unless ``accept_changed`` (then the change is only reported in
         ``Task.finish``'s return value)."""
-        from ..io.load import sha256_of
+        from ..io.spreadsheets.load import sha256_of
 
         saved = {s.file: s.sha256 for s in self.inputs.sources} if self.inputs is not None else {}
         paths = [Path(p) for p in self.source_paths]

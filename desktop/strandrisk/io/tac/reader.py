@@ -28,11 +28,12 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from ..core import schema
-from ..core.inputs import Table, fy_label
-from ..core.problems import ERROR, NOTE, WARNING, Problem, column_letter
-from . import matching, tac_codes
-from .failures import CancelFn, ImportCancelled, ImportFailure, ProgressFn
+from ...core import schema
+from ...core.inputs import Table, fy_label
+from ...core.problems import ERROR, NOTE, WARNING, Problem, column_letter
+from ..spreadsheets import matching
+from . import codes as tac_codes
+from ..failures import CancelFn, ImportCancelled, ImportFailure, ProgressFn
 
 
 ALL_DATA = "All data"
@@ -476,7 +477,7 @@ def read_tac(path: Path | Sequence[Path], selection: TacSelection | None = None,
 
 
 def _combine(files: list[_FileData], selection: TacSelection) -> TacImport:
-    from .sheets import SheetReport
+    from ..spreadsheets.sheets import SheetReport
 
     measures = tac_codes.measure_keys()
     m_at = {k: i for i, k in enumerate(measures)}

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..core.inputs import fy_label
+from ...core.inputs import fy_label
 
 
 def _fy_of_key(key: str) -> int:

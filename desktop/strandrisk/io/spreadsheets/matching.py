@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core import schema, vocabulary as vocab
+from ...core import schema, vocabulary as vocab
 
 MAX_CELL_CHARS = 200  # a header is never longer; longer cells are cut before any text operation
 CONFIDENT = 0.88  # at or above: mapped without a word

@@ -13,8 +13,8 @@ import re
 
 import numpy as np
 
-from ..core import schema
-from ..core.inputs import FLOAT_TYPES, fy_of_date
+from ...core import schema
+from ...core.inputs import FLOAT_TYPES, fy_of_date
 
 ERROR_TEXTS = frozenset({"#REF!", "#DIV/0!", "#VALUE!", "#NAME?", "#N/A", "#NUM!", "#NULL!", "#SPILL!",
                          "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!",

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from ..core import schema
-from ..core.inputs import fy_label
-from .helptext import column_rows, plausible_words
+from ...core import schema
+from ...core.inputs import fy_label
+from ..helptext import column_rows, plausible_words
 from .mapping import EXAMPLE_MARKER_HEADER, EXAMPLE_MARKER_VALUE
 
 INPUT_ROWS = 2000  # rows given drop-downs and formats
@@ -57,7 +57,7 @@ def write_template(path) -> Path:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from .atomic import atomic_path
+    from ..atomic import atomic_path
 
     path = Path(path)
     wb = Workbook()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 
-from ..core.problems import ERROR, NOTE, WARNING
+from ...core.problems import ERROR, NOTE, WARNING
 from .matching import CONFIDENT
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
@@ -83,7 +83,7 @@ def _plain(text: str) -> str:
 
 
 def _is_template_header(kind_key, header: str, name: str) -> bool:
-    from ..core import schema
+    from ...core import schema
 
     kind = schema.KINDS_BY_KEY.get(kind_key)
     if kind is None or name not in kind.names:

@@ -2,7 +2,7 @@
 
 ``write_report(result, path)`` writes the sheets of ``SHEETS`` to a temporary file beside the target
 and moves it into place, so an existing report survives any failure. Text from input files is always
-stored as string cells (see io/safe_text.py). The Model sheet (io/report_model.py) recalculates the
+stored as string cells (see io/safe_text.py). The Model sheet (io/report/model_sheet.py) recalculates the
 engine in Excel formulas and reconciles itself with the engine's values.
 """
 
@@ -22,15 +22,15 @@ from openpyxl.chart.title import Title
 from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
 from openpyxl.worksheet.pagebreak import Break
 
-from .. import __version__
-from ..core.inputs import fy_label
-from ..core.schema import KINDS_BY_KEY, MODELLED_FORMS
-from ..core.scenario import (RATING_BAND_SETTINGS, SERVICE_LINE_SETTINGS, SETTINGS, UNCERTAIN_PARAMETERS,
+from ... import __version__
+from ...core.inputs import fy_label
+from ...core.schema import KINDS_BY_KEY, MODELLED_FORMS
+from ...core.scenario import (RATING_BAND_SETTINGS, SERVICE_LINE_SETTINGS, SETTINGS, UNCERTAIN_PARAMETERS,
                              distribution_mode)
-from .atomic import TargetNotWritable, atomic_path
-from .matching import CONFIDENT
-from .report_model import write_model_sheet
-from .report_style import RAG_WORDS, SheetWriter, Styles, col
+from ..atomic import TargetNotWritable, atomic_path
+from ..spreadsheets.matching import CONFIDENT
+from .model_sheet import write_model_sheet
+from .styles import RAG_WORDS, SheetWriter, Styles, col
 
 SHEETS = ("Summary", "Assumptions", "Results", "Comparison", "Sensitivity", "Monte Carlo", "Inputs", "Model")
 FORM_LABELS = {"acute_only": "Acute-only", "integrated": "Integrated", "community_only": "Community-only"}
@@ -136,14 +136,14 @@ def _fill_workbook(wb, result, tmp: Path, imported, step, cancel) -> None:
 
 
 def _compute_tornado(result):
-    from ..core.simulation import tornado as compute_tornado
+    from ...core.simulation import tornado as compute_tornado
 
     return compute_tornado(result.system, result.scenario)
 
 
 def _check_cancel(cancel) -> None:
     if cancel is not None and cancel():
-        from ..core.results import RunCancelled
+        from ...core.results import RunCancelled
 
         raise RunCancelled()
 

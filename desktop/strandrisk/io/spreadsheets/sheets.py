@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..core import schema
-from ..core.problems import ERROR, NOTE, WARNING, Problem, column_letter
+from ...core import schema
+from ...core.problems import ERROR, NOTE, WARNING, Problem, column_letter
 from . import mapping as mp
 from . import matching
 from .values import CellError, month_header_period_end, parse_column
@@ -293,7 +293,7 @@ def _default_notes(file, sheet, kind, names, n_rows, problems):
     """Every optional column that feeds the model and has no column: which default, for how many rows."""
     if not n_rows:
         return
-    from ..core.vocabulary import MODEL_DEFAULTS_NOTED
+    from ...core.vocabulary import MODEL_DEFAULTS_NOTED
 
     rows = ROW_WORDS.get(kind.key, "rows")
     for col in kind.columns:

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core import schema
-from ..core.inputs import FLOAT_TYPES, ModelInputs, SourceFile, Table
-from ..core.schema import DATE
-from .atomic import atomic_path
+from ...core import schema
+from ...core.inputs import FLOAT_TYPES, ModelInputs, SourceFile, Table
+from ...core.schema import DATE
+from ..atomic import atomic_path
 
 FORMAT_VERSION = 1
 SUFFIX = ".strandrisk"
@@ -194,7 +194,7 @@ def load_project(path: str | Path) -> Project:
 
 
 def autosave_dir() -> Path:
-    from ..logs import user_data_dir
+    from ...logs import user_data_dir
 
     return user_data_dir() / "autosave"
 

@@ -15,7 +15,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from .safe_text import xlsx_text
+from ..safe_text import xlsx_text
 
 NHS_BLUE = "005EB8"
 DARK_BLUE = "003087"

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core import schema
+from ...core import schema
 from . import matching
 
 IGNORE = "ignore"
@@ -195,7 +195,7 @@ def read_mapping_file(path) -> Mapping:
 
 
 def write_mapping_file(path, mapping: Mapping) -> None:
-    from .atomic import atomic_path
+    from ..atomic import atomic_path
 
     with atomic_path(Path(path)) as tmp:
         Path(tmp).write_text(json.dumps(mapping.to_dict(), indent=2) + "\n", encoding="utf-8")

@@ -91,7 +91,7 @@ def _process(path, display_name, mapping):
         if data is not None:
             datas.append((raw.name, data))
         raw.rows = []
-    from ..core.problems import NOTE, WARNING, Problem
+    from ...core.problems import NOTE, WARNING, Problem
 
     problems[:0] = [Problem(NOTE, note, display_name) for note in book.notes]
     problems[:0] = [Problem(WARNING, loss, display_name, raw.name) for raw in losses for loss in raw.losses]

@@ -13,11 +13,11 @@ from typing import Iterable
 
 import numpy as np
 
-from ..core import schema
-from ..core.inputs import ModelInputs, SourceFile, Table
-from ..core.problems import ERROR, Problem, column_letter
-from ..core.validation import validate_inputs
-from .failures import CancelFn, ImportCancelled, ImportFailure, ProgressFn
+from ...core import schema
+from ...core.inputs import ModelInputs, SourceFile, Table
+from ...core.problems import ERROR, Problem, column_letter
+from ...core.validation import validate_inputs
+from ..failures import CancelFn, ImportCancelled, ImportFailure, ProgressFn
 from .sheets import SheetReport
 
 __all__ = ["ImportCancelled", "ImportFailure", "ImportResult", "SheetReport", "load_inputs", "load_sample",
@@ -98,7 +98,7 @@ def load_inputs(paths: Iterable[str | Path], mapping=None, progress: ProgressFn 
             raise ImportFailure(f"{path.name}: cannot be opened ({exc.strerror or exc})") from None
         if path in tac_paths:
             if path == tac_paths[0]:  # all TAC files are read together: years and sectors combine
-                from .tac import read_tac
+                from ..tac.reader import read_tac
 
                 tac_result = read_tac(tac_paths, selection=tac_selection, progress=progress, cancel=cancel)
                 for key, table in tac_result.tables.items():
@@ -178,7 +178,7 @@ def _is_tac(path: Path) -> bool:
     """TAC (trust accounts consolidation) workbooks are read by io.tac, all of them in one call."""
     if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
         return False
-    from . import tac
+    from ..tac import reader as tac
 
     try:
         with open(path, "rb") as fh:

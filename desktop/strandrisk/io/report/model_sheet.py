@@ -18,9 +18,9 @@ import math
 import numpy as np
 from openpyxl.workbook.defined_name import DefinedName
 
-from ..core.engine import form_rules
-from ..core.schema import CONTRACT_PAYMENT_TYPES, SERVICE_LINES
-from .report_style import SheetWriter, col
+from ...core.engine import form_rules
+from ...core.schema import CONTRACT_PAYMENT_TYPES, SERVICE_LINES
+from .styles import SheetWriter, col
 
 RESULT_ROWS = (("income_gbp_k", "Income"), ("cost_gbp_k", "Cost"), ("stranded_cost_gbp_k", "Stranded cost"),
                ("surplus_gbp_k", "Surplus"), ("cash_gbp_k", "Cash"))
@@ -201,7 +201,7 @@ def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> None:
             cells += [None] * t_from + [w.formula(row_formula(i, t), style) for t in range(t_from, H + 1)]
             w.append(cells)
         if cancel is not None and cancel():
-            from ..core.results import RunCancelled
+            from ...core.results import RunCancelled
 
             raise RunCancelled()
         return first
@@ -424,14 +424,14 @@ def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> None:
         if progress is not None and P:
             progress((p + 1) / P, "Writing the Model sheet")
         if cancel is not None and cancel():
-            from ..core.results import RunCancelled
+            from ...core.results import RunCancelled
 
             raise RunCancelled()
     assert w.row == layout.last_row, (w.row, layout.last_row)
 
 
 def _fy(start_year: int) -> str:
-    from ..core.inputs import fy_label
+    from ...core.inputs import fy_label
 
     return fy_label(start_year)
 

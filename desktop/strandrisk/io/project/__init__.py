@@ -1,0 +1,1 @@
+"""The .strandrisk project file and the app's autosave."""
