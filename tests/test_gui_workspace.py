@@ -65,3 +65,14 @@ def test_undo_menu_follows_the_workspace_stack(window):
     redo.trigger()
     window.rerun_now()
     assert window.result.system.horizon == 7
+
+
+def test_month_columns_of_wide_cash_show_what_they_are_read_as(window, tmp_path):
+    import tests.fixtures_messy as fm
+
+    paths = fm.write_messier_set(tmp_path)
+    window.import_files([p for p in paths if "cash" in p.name], wait=True)
+    pane = window.data_pane
+    texts = {pane.mapping.item(r, 0).text(): pane.mapping.item(r, 1) for r in range(pane.mapping.rowCount())}
+    assert texts["Apr-24"] is not None and texts["Apr-24"].text() == "Cash balance at 30 Apr 2024 (month column)"
+    assert pane.mapping.cellWidget(0, 1).currentData() == "provider_code"  # the code column keeps its choice

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QLin
 
 from ..core import schema
 from ..core.problems import SEVERITIES
+from ..io.spreadsheets.sheets import WIDE_CASH_TARGET
 
 IGNORE = "(not used)"
 MAX_SHOWN = 2000
@@ -180,6 +181,9 @@ class DataPane(QWidget):
         confidence = getattr(rep, "confidence", {}) or {}
         for r, (source, target) in enumerate(headers):
             self.mapping.setItem(r, 0, QTableWidgetItem(str(source)))
+            if isinstance(target, str) and target.startswith(WIDE_CASH_TARGET):
+                self._show_month_column(r, target)
+                continue
             self.mapping.setItem(r, 2, _confidence_item(confidence.get(source), target))
             combo = QComboBox()
             combo.addItem(IGNORE, None)
@@ -199,6 +203,17 @@ class DataPane(QWidget):
             for r, row in enumerate(rows):
                 for c, v in enumerate(row):
                     self.preview.setItem(r, c, QTableWidgetItem("" if v is None else str(v)))
+
+    def _show_month_column(self, r: int, target: str):
+        """A month column of cash laid out as months across: read as that month-end's balance."""
+        import datetime as dt
+
+        end = dt.date.fromisoformat(target[len(WIDE_CASH_TARGET):])
+        item = QTableWidgetItem(f"Cash balance at {end.day} {end:%b %Y} (month column)")
+        item.setToolTip("Cash laid out with months across: each month column is read as the balance at that "
+                        "month end, one row per provider and month.")
+        self.mapping.setItem(r, 1, item)
+        self.mapping.setItem(r, 2, QTableWidgetItem("month"))
 
     def _fill_values(self, rep, kind):
         """Per distinct value with no meaning (and each the user already chose), a drop-down of the

@@ -18,7 +18,7 @@ from ...core.inputs import ModelInputs, SourceFile, Table
 from ...core.problems import ERROR, Problem, column_letter
 from ...core.validation import validate_inputs
 from ..failures import CancelFn, ImportCancelled, ImportFailure, ProgressFn
-from .sheets import SheetReport
+from .sheets import WIDE_CASH_TARGET, SheetReport
 
 __all__ = ["ImportCancelled", "ImportFailure", "ImportResult", "SheetReport", "load_inputs", "load_sample",
            "sample_dir", "sample_paths", "sha256_of"]
@@ -169,7 +169,7 @@ def _column_letters(report: SheetReport) -> dict[str, str]:
     header = report.preview[report.header_row - 1] if report.header_row - 1 < len(report.preview) else []
     for j, text in enumerate(header):
         name = report.mapping.get(text.strip())
-        if name and not name.startswith("cash_gbp_k at"):
+        if name and not name.startswith(WIDE_CASH_TARGET):
             out.setdefault(name, column_letter(j))
     return out
 

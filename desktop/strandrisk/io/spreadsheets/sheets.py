@@ -18,6 +18,7 @@ from . import matching
 from .values import CellError, month_header_period_end, parse_column
 
 HEADER_SEARCH_ROWS = 30
+WIDE_CASH_TARGET = "cash_gbp_k at "  # a month column of cash laid out as months across, then its month end
 PREVIEW_ROWS = 30
 PREVIEW_COLUMNS = 40
 HEAD_TABLE_ROWS = 60  # rows looked at to tell whether an unrecognised sheet holds a table
@@ -662,7 +663,7 @@ def _unpivot(file, sheet, cols, idx, rows0, matched, wide, problems, date1904, h
     report.notes.append(f"wide cash unpivoted: {len(month_cols)} month columns, {len(idx)} providers, "
                         f"{len(values)} balances")
     for j, end in month_cols:
-        report.mapping[display(header[j]).strip()] = f"cash_gbp_k at {end.isoformat()}"
+        report.mapping[display(header[j]).strip()] = f"{WIDE_CASH_TARGET}{end.isoformat()}"
     columns = {"provider_code": code_arr, "cash_gbp_k": cash,
                "period_end": np.array(ends, dtype="datetime64[D]")}
     return SheetData(kind.key, columns, np.array(src_rows, dtype=np.int64) + 1)
