@@ -10,6 +10,20 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
 
+@pytest.fixture
+def sample_copy(tmp_path):
+    """The sample workbook copied into the test's own folder, as a user's spreadsheets (paths that exist)."""
+    import shutil
+
+    from strandrisk.io.spreadsheets.load import sample_paths
+
+    paths = []
+    for p in sample_paths():
+        paths.append(tmp_path / p.name)
+        shutil.copy(p, paths[-1])
+    return paths
+
+
 @pytest.fixture(autouse=True)
 def _isolated_user_data(tmp_path_factory, monkeypatch):
     """Logs, settings, recent files and autosaves of tests go to a temporary folder, never the user's."""

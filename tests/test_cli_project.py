@@ -1,23 +1,17 @@
 """`strandrisk run PROJECT.strandrisk`: the month-end refresh of a project set up in the app."""
 
 import json
-import shutil
 
 import pytest
 
 from strandrisk.cli import main
-from strandrisk.io.spreadsheets.load import sample_paths
 from strandrisk.workspace import Workspace
 
 
 @pytest.fixture
-def project(tmp_path):
+def project(tmp_path, sample_copy):
     """A project saved from the workspace (as the app saves it) over spreadsheets in the user's folder."""
-    paths = []
-    for p in sample_paths():
-        target = tmp_path / p.name
-        shutil.copy(p, target)
-        paths.append(target)
+    paths = sample_copy
     ws = Workspace()
     ws.import_task(paths).run()
     ws.edit_scenario(dict(ws.scenario_dict(), simulations=200), "Change simulations")

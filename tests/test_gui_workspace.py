@@ -2,7 +2,6 @@
 match `strandrisk run PROJECT` (pytest-qt, offscreen)."""
 
 import json
-import shutil
 
 import pytest
 
@@ -16,7 +15,6 @@ from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from strandrisk.cli import main  # noqa: E402
-from strandrisk.io.spreadsheets.load import sample_paths  # noqa: E402
 from strandrisk.ui.main_window import MainWindow  # noqa: E402
 
 
@@ -31,12 +29,8 @@ def window(qtbot, tmp_path):
         w.cancel_job(wait=True)
 
 
-def test_app_export_of_a_project_equals_the_command_line(window, tmp_path):
-    paths = []
-    for p in sample_paths():
-        paths.append(tmp_path / p.name)
-        shutil.copy(p, paths[-1])
-    window.import_files(paths, wait=True)
+def test_app_export_of_a_project_equals_the_command_line(window, tmp_path, sample_copy):
+    window.import_files(sample_copy, wait=True)
     window.assumptions_pane.set_value("simulations", "300")
     window.rerun_now()
     project = window.save_project(tmp_path / "month end")

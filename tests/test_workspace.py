@@ -1,24 +1,11 @@
 """The Qt-free workspace: every operation the app offers, undo and redo, results invalidated by edits, saving."""
 
 import json
-import shutil
 import sys
 
 import pytest
 
-from strandrisk.io.spreadsheets.load import sample_paths
 from strandrisk.workspace import DATA, RESULTS, SCENARIOS, CommandStack, Workspace, WorkspaceError
-
-
-@pytest.fixture
-def sample_copy(tmp_path):
-    """The sample workbook copied to a folder of the test's own, as a user's spreadsheet."""
-    paths = []
-    for p in sample_paths():
-        target = tmp_path / p.name
-        shutil.copy(p, target)
-        paths.append(target)
-    return paths
 
 
 @pytest.fixture
