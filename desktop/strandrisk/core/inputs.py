@@ -187,8 +187,11 @@ def cash_period_ends(table: Table) -> np.ndarray:
     fy = table["financial_year"]
     month = table["month"]
     missing = np.isnat(ends) & ~np.isnan(fy) & ~np.isnan(month)
-    for i in np.flatnonzero(missing):
-        ends[i] = np.datetime64(fy_month_end(int(fy[i]), int(month[i])), "D")
+    if missing.any():
+        # M1 is April of the start year: calendar months since year 0 of month M, then its last day
+        months = fy[missing].astype(np.int64) * 12 + month[missing].astype(np.int64) + 2
+        first_of_next = (months + 1 - 1970 * 12).astype("datetime64[M]").astype("datetime64[D]")
+        ends[missing] = first_of_next - np.timedelta64(1, "D")
     return ends
 
 
