@@ -223,3 +223,22 @@ def test_value_mapping_is_kept_and_rereads(ws):
     assert ws.mapping["values"] == {"vehicle": {"Subsidiary company": "new_entity"}} and ws.dirty
     task.run()
     assert ws.imported is not None and not ws.imported.has_errors
+
+
+def test_opening_runs_each_scenario_once(monkeypatch, ws, tmp_path):
+    import strandrisk.core.results as results
+
+    calls = []
+    real = results.run_deterministic
+    monkeypatch.setattr(results, "run_deterministic", lambda *a, **k: calls.append(1) or real(*a, **k))
+    sample = Workspace()
+    sample.subscribe(lambda _event: sample.result)  # as the window does: it shows results after each change
+    sample.sample_task().run()
+    for _ in range(3):
+        assert sample.result is not None
+    assert len(calls) == 1
+    path = ws.save(tmp_path / "p.strandrisk")
+    other = Workspace()
+    other.subscribe(lambda _event: other.result)
+    other.open(path)
+    assert len(calls) == 2

@@ -245,7 +245,7 @@ class Workspace:
         self.tac_selection = None
         self.set_data(None, [])
         self.data_dirty = False
-        self._changed(SCENARIOS)
+        self._emit(SCENARIOS)  # set before set_data's new revision: results run once
 
     def sample_task(self) -> Task:
         """The built-in fictional sample with the scenarios shipped beside it (so Compare has two to show)."""
@@ -261,7 +261,7 @@ class Workspace:
             self.set_data(imported, [], is_sample=True)
             self.data_dirty = False
             self.commands.set_clean()
-            self._changed(SCENARIOS)
+            self._emit(SCENARIOS)  # set before set_data's new revision: results run once
             return imported
 
         return Task("import", "Reading the sample", lambda progress, cancel: load_sample(progress, cancel), finish)
@@ -463,7 +463,7 @@ class Workspace:
         self.set_data(ImportResult(project.inputs) if has_data else None, project.source_paths,
                       mapping=project.mapping)
         self.is_sample = False
-        self._changed(SCENARIOS)
+        self._emit(SCENARIOS)  # set before set_data's new revision: results run once
 
     def autosave(self) -> Path | None:
         """Write the recovery file when there are unsaved changes."""
