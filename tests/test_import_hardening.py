@@ -447,3 +447,61 @@ def test_limits_are_shown_in_the_help_and_the_template_from_the_schema(tmp_path)
     assert "Operating income" in wb["Providers"]["E1"].value and "Plausible values: £0 to £50bn" in comment
     cells = [c.value for row in wb["Instructions"].iter_rows() for c in row]
     assert "Plausible values" in cells and schema.PLAUSIBLE[schema.DATE].words in cells
+
+
+# TAC workbooks (the largest files read) go through the same guarded reader process -------------------
+
+def _tac_file(tmp_path):
+    from tests.tac_fixtures import TrustSpec, default_values, write_tac_workbook
+
+    trusts = [TrustSpec("RXA", "Alpha NHS Foundation Trust", "London", "foundation_trust", default_values(1, 2023))]
+    return write_tac_workbook(tmp_path / "tac_2023-24.xlsx", 2023, trusts)
+
+
+def test_tac_read_reports_progress_from_its_reader_process(tmp_path):
+    seen = []
+    result = load_inputs([_tac_file(tmp_path)], progress=lambda f, m="": seen.append(m))
+    assert result.inputs.providers.n_rows == 1 and not [p for p in result.problems if p.severity == "error"]
+    assert any(m.startswith("Reading TAC data") for m in seen)
+
+
+def test_tac_reader_failure_or_panic_is_one_plain_line(tmp_path, monkeypatch):
+    from strandrisk.io.failures import ImportFailure
+    from strandrisk.io.tac import reader
+
+    class PanicException(BaseException):  # what python-calamine raises when its Rust code panics
+        pass
+
+    def panics(*args, **kwargs):
+        raise PanicException("index out of bounds")
+
+    monkeypatch.setattr(reader, "read_tac", panics)  # the forked reader process runs the patched function
+    with pytest.raises(ImportFailure) as info:
+        load_inputs([_tac_file(tmp_path)])
+    message = str(info.value)
+    assert message.startswith("tac_2023-24.xlsx: could not be read") and "PanicException" not in message
+
+
+def test_tac_reader_memory_is_limited(tmp_path, monkeypatch):
+    from strandrisk.io.failures import ImportFailure
+    from strandrisk.io.tac import reader
+
+    def greedy(*args, **kwargs):
+        return bytearray(3 << 30)  # twice the reader's limit
+
+    monkeypatch.setattr(reader, "read_tac", greedy)
+    with pytest.raises(ImportFailure, match="too large or damaged"):
+        load_inputs([_tac_file(tmp_path)])
+
+
+def test_tac_read_can_be_cancelled(tmp_path, monkeypatch):
+    import time
+
+    from strandrisk.io.failures import ImportCancelled
+    from strandrisk.io.tac import reader
+
+    monkeypatch.setattr(reader, "read_tac", lambda *a, **k: time.sleep(60))
+    started = time.monotonic()
+    with pytest.raises(ImportCancelled):
+        load_inputs([_tac_file(tmp_path)], cancel=lambda: time.monotonic() - started > 0.3)
+    assert time.monotonic() - started < 30  # the reader process is stopped, not waited for

@@ -100,7 +100,9 @@ def load_inputs(paths: Iterable[str | Path], mapping=None, progress: ProgressFn 
             if path == tac_paths[0]:  # all TAC files are read together: years and sectors combine
                 from ..tac.reader import read_tac
 
-                tac_result = read_tac(tac_paths, selection=tac_selection, progress=progress, cancel=cancel)
+                names = ", ".join(p.name for p in tac_paths)
+                tac_result = worker.run_guarded(read_tac, (tac_paths,), {"selection": tac_selection}, names,
+                                                progress, cancel, seconds=worker.TIME_LIMIT_SECONDS * len(tac_paths))
                 for key, table in tac_result.tables.items():
                     parts[key].append(table)
                 problems.extend(tac_result.problems)

@@ -99,23 +99,7 @@ def _process(path, display_name, mapping):
 
 
 def _child(conn, path, display_name, mapping_dict):
-    try:  # a native reader's panic or abort must not reach the user's terminal as a backtrace
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 2)
-        import faulthandler
-
-        faulthandler.disable()
-    except OSError:
-        pass
-    try:
-        if sys.platform == "win32":
-            limit_memory_windows(MEMORY_LIMIT_BYTES)
-        else:
-            import resource
-
-            resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
-    except (ImportError, ValueError, OSError, AttributeError):
-        pass
+    _limit_this_process()
     from . import readers
     from .readers import UnreadableFile, _plain_detail
 
@@ -257,3 +241,108 @@ def run_isolated(path: str, display_name: str, mapping_dict: dict | None, cancel
 
 class _Cancelled(Exception):
     pass
+
+
+def _limit_this_process() -> None:
+    """The reader process's own limits: no native backtrace on the terminal, memory capped."""
+    try:  # a native reader's panic or abort must not reach the user's terminal as a backtrace
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        import faulthandler
+
+        faulthandler.disable()
+    except OSError:
+        pass
+    try:
+        if sys.platform == "win32":
+            limit_memory_windows(MEMORY_LIMIT_BYTES)
+        else:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
+    except (ImportError, ValueError, OSError, AttributeError):
+        pass
+
+
+def _guarded_child(conn, fn, args, kwargs):
+    _limit_this_process()
+    from ..failures import ImportFailure
+    from .readers import _plain_detail
+
+    last = [0.0]
+
+    def progress(fraction, message=""):
+        now = time.monotonic()
+        if fraction >= 1.0 or now - last[0] >= 0.1:
+            last[0] = now
+            conn.send(("progress", float(fraction), str(message)))
+
+    try:
+        result = ("ok", fn(*args, progress=progress, cancel=lambda: False, **kwargs))
+    except ImportFailure as exc:
+        result = ("failure", str(exc))
+    except MemoryError:
+        result = ("unreadable", OUT_OF_MEMORY)
+    except RecursionError:
+        result = ("unreadable", "is nested too deeply to read (damaged or hostile file)")
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - a parser bug or a native reader's panic is still one line
+        detail = _plain_detail(exc)
+        result = ("unreadable", "could not be read: the reader failed on its contents"
+                                + (f" ({detail})" if detail else "") + "; open it in Excel and save it again as .xlsx")
+    try:
+        conn.send(result)
+    except MemoryError:
+        conn.send(("unreadable", OUT_OF_MEMORY))
+    finally:
+        conn.close()
+
+
+def run_guarded(fn, args: tuple, kwargs: dict, name: str, progress=None, cancel=None, seconds: float | None = None):
+    """``fn(*args, progress=..., cancel=..., **kwargs)`` in a reader process with the same memory limit,
+    time limit and panic handling as a spreadsheet (TAC workbooks are the largest files read). Progress
+    comes back through the pipe; Cancel stops the process. An ImportFailure raised by ``fn`` comes back as
+    itself; anything else as ImportFailure("NAME: too large or damaged ...")."""
+    from ..failures import ImportCancelled, ImportFailure
+
+    if os.environ.get("STRANDRISK_IMPORT_INPROCESS") == "1":
+        return fn(*args, progress=progress, cancel=cancel, **kwargs)
+    ctx = _context()
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_guarded_child, args=(child, fn, args, kwargs), daemon=True)
+    proc.start()
+    child.close()
+    limit = seconds if seconds is not None else TIME_LIMIT_SECONDS
+    deadline = time.monotonic() + limit
+    try:
+        while True:
+            if parent.poll(0.05):
+                try:
+                    status, *payload = parent.recv()
+                except (EOFError, OSError):
+                    raise ImportFailure(f"{name}: {STOPPED}") from None
+                if status == "progress":
+                    if progress is not None:
+                        progress(*payload)
+                    continue
+                break
+            if cancel is not None and cancel():
+                raise ImportCancelled()
+            if not proc.is_alive() and not parent.poll(0):
+                raise ImportFailure(f"{name}: {STOPPED}")
+            if time.monotonic() > deadline:
+                raise ImportFailure(f"{name}: took longer than {limit:.0f} s to read and was stopped "
+                                    "(damaged, hostile or very large file)")
+    finally:
+        if proc.is_alive():
+            proc.join(0.5)
+        if proc.is_alive():
+            proc.kill()
+            proc.join(2)
+        parent.close()
+    if status == "ok":
+        return payload[0]
+    if status == "failure":
+        raise ImportFailure(payload[0])
+    raise ImportFailure(f"{name}: {payload[0]}")
