@@ -142,3 +142,30 @@ def test_parse_column_never_raises_and_keeps_length(cells):
         arr, bad = v.parse_column(col, cells)
         assert len(arr) == len(cells)
         assert all(0 <= i < len(cells) for i, _ in bad)
+
+
+@pytest.mark.parametrize("text, month", [("M-12", 12), ("Month 1 (Apr)", 1), ("M12 - March", 12), ("M 3", 3),
+                                         ("Period 01", 1), ("M10: January", 10)])
+def test_month_codes_with_their_names(text, month):
+    assert v.parse_month(text) == month
+
+
+def test_a_month_number_and_name_that_disagree_are_no_guess():
+    with pytest.raises(ValueError, match="disagree"):
+        v.parse_month("M12 - April")
+
+
+@pytest.mark.parametrize("text", ["2025-26 FY", "Year ending March 2026", "YE 31/03/2026", "year ended 31 March 2026",
+                                  "Y/E 31/03/26"])
+def test_financial_years_written_as_the_year_they_end(text):
+    assert v.parse_fy(text) == 2025
+
+
+@pytest.mark.parametrize("text", ["Year ending December 2026", "YE 2026", "FY FY", "Yesterday"])
+def test_years_ending_elsewhere_than_march_are_no_financial_year(text):
+    with pytest.raises(ValueError):
+        v.parse_fy(text)
+
+
+def test_a_date_with_the_year_first_and_slashes():
+    assert v.parse_date("2026/03/31") == dt.date(2026, 3, 31)

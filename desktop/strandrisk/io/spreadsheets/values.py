@@ -39,7 +39,12 @@ _FY_SINGLE = re.compile(r"^(?:fy\s*)?(\d{4})$", re.I)
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$")
 _UK_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})$")
 _NAMED_DATE = re.compile(r"^(?:(\d{1,2})[\s\-/]*)?([a-z]{3,9})[\s\-/,']*(\d{4}|\d{2})$", re.I)
-_MONTH_CODE = re.compile(r"^(?:m|month|p|period)\s*0?(\d{1,2})$", re.I)
+_MONTH_CODE = re.compile(r"^(?:m|month|p|period)\s*[-.]?\s*0?(\d{1,2})"
+                         r"(?:\s*(?:[-\u2013:(]\s*)?([a-z]{3,9})\.?\s*\)?)?$", re.I)  # 'M-12', 'Month 1 (Apr)'
+_ISO_SLASH_DATE = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")  # 2026/03/31: the year first is unambiguous
+_FY_SUFFIX = re.compile(r"^(.+?)\s*(?:fy|financial year)$", re.I)  # '2025-26 FY'
+_YEAR_ENDING = re.compile(r"^(?:year\s+end(?:ing|ed)?|y/e|ye\b)\s*:?\s*(.+)$", re.I)  # 'YE 31/03/2026'
+
 _MONTH_FY = re.compile(r"^(?:m|month|p|period)\s*0?(\d{1,2})\s*[,\- ]?\s*(.+)$", re.I)
 
 EXCEL_1900 = dt.date(1899, 12, 30)
@@ -153,6 +158,22 @@ def parse_fy(raw, date1904: bool = False):
     m = _FY_SINGLE.match(text)
     if m:
         return float(m.group(1))
+    m = _FY_SUFFIX.match(text)
+    if m and not _FY_SUFFIX.match(m.group(1)):
+        try:
+            return parse_fy(m.group(1), date1904)
+        except ValueError:
+            raise ValueError(f"'{raw}' is not a financial year like 2025/26") from None
+    m = _YEAR_ENDING.match(text)
+    if m:  # 'Year ending March 2026': a financial year ends on 31 March, any other end is no NHS year
+        try:
+            end = parse_date(m.group(1), date1904)
+        except ValueError:
+            end = None
+        if end is None or (end.month, end.day) != (3, 31):
+            raise ValueError(f"'{raw}' is not a financial year: a year ending on 31 March is, as in "
+                             "'Year ending March 2026' or 2025/26")
+        return float(fy_of_date(end))
     try:
         return float(fy_of_date(parse_date(text, date1904)))
     except ValueError:
@@ -193,6 +214,9 @@ def parse_date(raw, date1904: bool = False):
         m = _UK_DATE.match(text)
         if m:
             return dt.date(_year(m.group(3)), int(m.group(2)), int(m.group(1)))
+        m = _ISO_SLASH_DATE.match(text)
+        if m:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         m = _NAMED_DATE.match(text)
         if m and m.group(2).lower() in MONTHS:
             month = MONTHS[m.group(2).lower()]
@@ -218,9 +242,14 @@ def parse_month(raw):
         raise ValueError(f"'{raw}' is not a month: use M1 (April) to M12 (March)")
     if isinstance(raw, (dt.date, dt.datetime)):
         return float((raw.month - 4) % 12 + 1)
-    text = str(raw).strip()
+    text = _SPACES.sub(" ", str(raw)).strip()
     m = _MONTH_CODE.match(text)
     if m and 1 <= int(m.group(1)) <= 12:
+        named = m.group(2)
+        if named is not None:  # 'M12 - March': the name must agree with the number, or it is no guess
+            if named.lower() not in MONTHS or (MONTHS[named.lower()] - 4) % 12 + 1 != int(m.group(1)):
+                raise ValueError(f"'{raw}' is not a month: the month number and name disagree "
+                                 "(M1 is April, M12 is March)")
         return float(m.group(1))
     if text.isdigit() and 1 <= int(text) <= 12:
         return float(text)
