@@ -785,7 +785,10 @@ def _inputs(wb, styles, ctx: _Context) -> None:
     w.append([w.cell("Files", "subtitle")])
     _header(w, ["File", "Sheets used", "Rows used", "SHA-256"], "head_left")
     for s in r.sources:
-        w.append([w.text(s.file), w.text(", ".join(s.sheets)), w.cell(s.rows_used, "int"), w.text(s.sha256)])
+        sheets = ", ".join(s.sheets)
+        lines = max(1, -(-len(sheets) // 34))  # the Sheets used column holds about 34 characters a line
+        w.append([w.text(s.file, "text_wrap"), w.text(sheets, "text_wrap"), w.cell(s.rows_used, "int"),
+                  w.text(s.sha256, "text_wrap")], height=12.5 * lines if lines > 1 else None)
     if not r.sources:
         w.append([w.cell("No input files recorded.", "note")])
     w.blank()
