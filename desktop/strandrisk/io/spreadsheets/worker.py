@@ -101,7 +101,7 @@ def _process(path, display_name, mapping):
 def _child(conn, path, display_name, mapping_dict):
     _limit_this_process()
     from . import readers
-    from .readers import UnreadableFile, _plain_detail
+    from .readers import UnreadableFile
 
     def refuse_now(message: str) -> None:
         """A refusal found beside the reader: answer now, instead of waiting for the reader to finish."""
@@ -113,10 +113,19 @@ def _child(conn, path, display_name, mapping_dict):
 
     readers.REFUSE_NOW = refuse_now
 
+    _answer(conn, lambda: process_file(path, display_name, mapping_dict), {UnreadableFile: "unreadable"})
+
+
+def _answer(conn, work, answered) -> None:
+    """Run ``work`` in the reader process and send its one answer: ("ok", value), or (status, message) for an
+    exception class in ``answered`` (class -> status), or ("unreadable", a plain line) for anything else,
+    memory and a native reader's panic included."""
+    from .readers import _plain_detail
+
     try:
-        result = ("ok", process_file(path, display_name, mapping_dict))
-    except UnreadableFile as exc:
-        result = ("unreadable", str(exc))
+        result = ("ok", work())
+    except tuple(answered) as exc:
+        result = (next(status for cls, status in answered.items() if isinstance(exc, cls)), str(exc))
     except MemoryError:
         result = ("unreadable", OUT_OF_MEMORY)
     except RecursionError:
@@ -201,31 +210,46 @@ def _context():
 
 
 def run_isolated(path: str, display_name: str, mapping_dict: dict | None, cancel=None):
-    """process_file in a worker process; raises WorkerFailure or ImportCancelled-like KeyboardInterrupt."""
+    """process_file in a worker process; raises WorkerFailure, UnreadableFile or _Cancelled."""
     from .readers import UnreadableFile
 
     if os.environ.get("STRANDRISK_IMPORT_INPROCESS") == "1":
         return process_file(path, display_name, mapping_dict)
+    status, payload = _run_child(_child, (path, display_name, mapping_dict), TIME_LIMIT_SECONDS, cancel)
+    if status == "unreadable":
+        raise UnreadableFile(payload)
+    return payload
+
+
+def _run_child(target, args: tuple, seconds: float, cancel=None, progress=None):
+    """Start ``target(conn, *args)`` in a reader process and wait for its one answer (status, payload),
+    passing ("progress", fraction, message) messages on to ``progress``. Raises WorkerFailure when the
+    process dies or overruns ``seconds``, _Cancelled when ``cancel()`` says so; the process never outlives
+    the call."""
     ctx = _context()
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(child, path, display_name, mapping_dict), daemon=True)
+    proc = ctx.Process(target=target, args=(child, *args), daemon=True)
     proc.start()
     child.close()
-    deadline = time.monotonic() + TIME_LIMIT_SECONDS
+    deadline = time.monotonic() + seconds
     try:
         while True:
             if parent.poll(0.05):
                 try:
-                    status, payload = parent.recv()
+                    message = parent.recv()
                 except (EOFError, OSError):
                     raise WorkerFailure(STOPPED) from None
-                break
+                if message[0] == "progress":
+                    if progress is not None:
+                        progress(*message[1:])
+                    continue
+                return message
             if cancel is not None and cancel():
                 raise _Cancelled()
             if not proc.is_alive() and not parent.poll(0):
                 raise WorkerFailure(STOPPED)
             if time.monotonic() > deadline:
-                raise WorkerFailure(f"took longer than {TIME_LIMIT_SECONDS:.0f} s to read and was stopped "
+                raise WorkerFailure(f"took longer than {seconds:.0f} s to read and was stopped "
                                     "(damaged, hostile or very large file)")
     finally:
         if proc.is_alive():
@@ -234,9 +258,6 @@ def run_isolated(path: str, display_name: str, mapping_dict: dict | None, cancel
             proc.kill()
             proc.join(2)
         parent.close()
-    if status == "unreadable":
-        raise UnreadableFile(payload)
-    return payload
 
 
 class _Cancelled(Exception):
@@ -267,7 +288,6 @@ def _limit_this_process() -> None:
 def _guarded_child(conn, fn, args, kwargs):
     _limit_this_process()
     from ..failures import ImportFailure
-    from .readers import _plain_detail
 
     last = [0.0]
 
@@ -277,26 +297,7 @@ def _guarded_child(conn, fn, args, kwargs):
             last[0] = now
             conn.send(("progress", float(fraction), str(message)))
 
-    try:
-        result = ("ok", fn(*args, progress=progress, cancel=lambda: False, **kwargs))
-    except ImportFailure as exc:
-        result = ("failure", str(exc))
-    except MemoryError:
-        result = ("unreadable", OUT_OF_MEMORY)
-    except RecursionError:
-        result = ("unreadable", "is nested too deeply to read (damaged or hostile file)")
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException as exc:  # noqa: BLE001 - a parser bug or a native reader's panic is still one line
-        detail = _plain_detail(exc)
-        result = ("unreadable", "could not be read: the reader failed on its contents"
-                                + (f" ({detail})" if detail else "") + "; open it in Excel and save it again as .xlsx")
-    try:
-        conn.send(result)
-    except MemoryError:
-        conn.send(("unreadable", OUT_OF_MEMORY))
-    finally:
-        conn.close()
+    _answer(conn, lambda: fn(*args, progress=progress, cancel=lambda: False, **kwargs), {ImportFailure: "failure"})
 
 
 def run_guarded(fn, args: tuple, kwargs: dict, name: str, progress=None, cancel=None, seconds: float | None = None):
@@ -308,41 +309,15 @@ def run_guarded(fn, args: tuple, kwargs: dict, name: str, progress=None, cancel=
 
     if os.environ.get("STRANDRISK_IMPORT_INPROCESS") == "1":
         return fn(*args, progress=progress, cancel=cancel, **kwargs)
-    ctx = _context()
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_guarded_child, args=(child, fn, args, kwargs), daemon=True)
-    proc.start()
-    child.close()
-    limit = seconds if seconds is not None else TIME_LIMIT_SECONDS
-    deadline = time.monotonic() + limit
     try:
-        while True:
-            if parent.poll(0.05):
-                try:
-                    status, *payload = parent.recv()
-                except (EOFError, OSError):
-                    raise ImportFailure(f"{name}: {STOPPED}") from None
-                if status == "progress":
-                    if progress is not None:
-                        progress(*payload)
-                    continue
-                break
-            if cancel is not None and cancel():
-                raise ImportCancelled()
-            if not proc.is_alive() and not parent.poll(0):
-                raise ImportFailure(f"{name}: {STOPPED}")
-            if time.monotonic() > deadline:
-                raise ImportFailure(f"{name}: took longer than {limit:.0f} s to read and was stopped "
-                                    "(damaged, hostile or very large file)")
-    finally:
-        if proc.is_alive():
-            proc.join(0.5)
-        if proc.is_alive():
-            proc.kill()
-            proc.join(2)
-        parent.close()
+        status, payload = _run_child(_guarded_child, (fn, args, kwargs),
+                                     seconds if seconds is not None else TIME_LIMIT_SECONDS, cancel, progress)
+    except WorkerFailure as exc:
+        raise ImportFailure(f"{name}: {exc}") from None
+    except _Cancelled:
+        raise ImportCancelled() from None
     if status == "ok":
-        return payload[0]
+        return payload
     if status == "failure":
-        raise ImportFailure(payload[0])
-    raise ImportFailure(f"{name}: {payload[0]}")
+        raise ImportFailure(payload)
+    raise ImportFailure(f"{name}: {payload}")
