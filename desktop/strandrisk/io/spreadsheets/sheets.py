@@ -439,20 +439,10 @@ def _cell(j: int, row0: int) -> str:
     return f"{column_letter(j)}{row0 + 1}"
 
 
-def _check_column(file, sheet, col, arr, cells, problems):
-    """Ranges, vectorised; returns the blank mask. cells(i) names the cell of value i."""
+def _blank_mask(arr: np.ndarray) -> np.ndarray:
+    """Which values are blank. Ranges are checked once, by parse_column's plausibility limits."""
     if arr.dtype.kind == "f":
-        blank = np.isnan(arr)
-        if col.minimum is not None:
-            for i in np.flatnonzero(~blank & (arr < col.minimum))[:200]:
-                problems.append(Problem(ERROR, f"{col.label} {arr[i]:g} is below {col.minimum:g}: correct it",
-                                        file, sheet, cells(i)))
-        if col.maximum is not None:
-            extra = " (shares are fractions: 30% is 0.3)" if col.type == schema.SHARE else ""
-            for i in np.flatnonzero(~blank & (arr > col.maximum))[:200]:
-                problems.append(Problem(ERROR, f"{col.label} {arr[i]:g} is above {col.maximum:g}{extra}: "
-                                        "correct it", file, sheet, cells(i)))
-        return blank
+        return np.isnan(arr)
     if arr.dtype.kind == "M":
         return np.isnat(arr)
     return arr == None  # noqa: E711 - elementwise
@@ -611,7 +601,7 @@ def _typed(file, sheet, kind, cols, idx, rows0, matched, header, problems, date1
         if len(bad) > 500:
             problems.append(Problem(ERROR, f"{col.label}: {len(bad) - 500} more bad values in this column "
                                     "(check the column mapping)", file, sheet))
-        blank = _check_column(file, sheet, col, arr, lambda i, j=j: _cell(j, rows0[i]), problems)
+        blank = _blank_mask(arr)
         if col.required:
             if bad:
                 blank = blank.copy()
