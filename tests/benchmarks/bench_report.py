@@ -26,7 +26,7 @@ from synthetic_system import synthetic_inputs  # noqa: E402
 from strandrisk.core.results import run_deterministic  # noqa: E402
 from strandrisk.core.scenario import Scenario  # noqa: E402
 from strandrisk.core.simulation import run_monte_carlo, tornado  # noqa: E402
-from strandrisk.io import report_style  # noqa: E402
+from strandrisk.io.report import styles as report_style  # noqa: E402
 from strandrisk.io.report.workbook import write_report  # noqa: E402
 
 
