@@ -1,6 +1,7 @@
 """Issue 2 benchmark: 250 providers x 10 years, deterministic run plus the break-even grid, against a
 straightforward per-provider, per-line, per-year Python loop of MODEL.md section 4 (acute-only form),
-measured in the same run. Run: python -m pytest tests/benchmarks/bench_engine.py -s (or as a script)."""
+measured in the same run. Run: python -m pytest tests/benchmarks/bench_engine.py -s (or as a script;
+``--smoke``: 5 providers, the same code in a second, run by the default tests)."""
 
 from __future__ import annotations
 
@@ -140,4 +141,6 @@ def test_bench_engine():
 
 
 if __name__ == "__main__":
+    if "--smoke" in sys.argv[1:]:
+        PROVIDERS = 5
     run()

@@ -4,6 +4,7 @@ A 300,000-row cash balances .xlsx (against pandas.read_excel with openpyxl) and 
 (against pandas.read_csv). Each measurement runs in a fresh process so peak memory (max RSS, including
 the import worker) is its own. Data is generated into a temporary folder and deleted.
 Run: python tests/benchmarks/bench_import.py   (or python -m pytest tests/benchmarks/bench_import.py -s)
+``--smoke``: 2,000 rows each, one process per measurement, the same code in seconds (the default tests run it).
 Targets (issue 3): xlsx >= 8x faster than pandas+openpyxl, CSV within 3x of pandas.read_csv, < 1 GB.
 """
 
@@ -89,10 +90,11 @@ def write_csv(path: Path, n: int) -> None:
 REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
 
 
-def measure(kind: str, path: Path, repeats: int = REPEATS) -> dict:
-    """Best of `repeats` fresh processes (the machine is shared: the minimum is the least disturbed)."""
+def measure(kind: str, path: Path, repeats: int | None = None) -> dict:
+    """Best of `repeats` (default REPEATS) fresh processes (the machine is shared: the minimum is the least
+    disturbed)."""
     best = None
-    for _ in range(repeats):
+    for _ in range(repeats or REPEATS):
         out = subprocess.run([sys.executable, "-c", MEASURE, kind, str(path)], capture_output=True, text=True,
                              env=dict(os.environ), check=True)
         got = json.loads(out.stdout.strip().splitlines()[-1])
@@ -111,7 +113,7 @@ def run() -> list[dict]:
         for label, path, ours, base in ((f"{XLSX_ROWS:,}-row cash .xlsx", xlsx, "check", "pandas_excel"),
                                         (f"{CSV_ROWS:,}-row cash .csv", csv_path, "check", "pandas_csv")):
             a = measure(ours, path)
-            b = measure(base, path, repeats=2 if base == "pandas_excel" else REPEATS)
+            b = measure(base, path, repeats=min(2, REPEATS) if base == "pandas_excel" else REPEATS)
             rows.append({"file": label, "ours": a, "baseline": base, "base": b})
         rows.append({"file": f"{XLSX_ROWS:,}-row .xlsx, plain python-calamine read (no checks; reference)",
                      "ours": measure("calamine", xlsx),
@@ -132,4 +134,9 @@ def test_import_benchmark():
 
 
 if __name__ == "__main__":
-    run()
+    if "--smoke" in sys.argv[1:]:
+        XLSX_ROWS = CSV_ROWS = 2_000
+        REPEATS = 1
+    found = run()
+    wrong = [r["file"] for r in found[:2] if (r["ours"]["exit"], r["ours"]["other_errors"]) != (1, 0)]
+    raise SystemExit(f"check did not give the one expected error on: {', '.join(wrong)}" if wrong else 0)

@@ -6,6 +6,7 @@ exactly the same cells (values, types and number formats, captured from the repo
 (tracemalloc, allocations during the write only) for 62, 125 and 250 providers.
 
 Run: python tests/benchmarks/bench_report.py [--simulations N]   (or python -m pytest ... -s)
+``--smoke``: 2, 3 and 5 providers with 100 simulations, the same code in seconds (the default tests run it).
 Target: under 15 s, faster than (a), within 2x of (b), memory flat in providers.
 """
 
@@ -28,6 +29,8 @@ from strandrisk.core.scenario import Scenario  # noqa: E402
 from strandrisk.core.simulation import run_monte_carlo, tornado  # noqa: E402
 from strandrisk.io.report import styles as report_style  # noqa: E402
 from strandrisk.io.report.workbook import write_report  # noqa: E402
+
+PROVIDERS = (62, 125, 250)  # the memory table's sizes; the largest is also the timed report
 
 
 def build(n_providers: int, simulations: int):
@@ -135,7 +138,7 @@ def main(simulations: int = 10_000) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         t0 = time.perf_counter()
-        result = build(250, simulations)
+        result = build(PROVIDERS[-1], simulations)
         print(f"model run (not timed in the table): {time.perf_counter() - t0:.1f} s", flush=True)
         sheets = capture_cells(result, folder)
         n_cells = sum(sum(1 for c in row if c is not None) for rows in sheets.values() for row in rows)
@@ -143,7 +146,7 @@ def main(simulations: int = 10_000) -> str:
         normal_s = timed(openpyxl_normal, sheets, folder / "normal.xlsx")
         xw_s = timed(xlsxwriter_baseline, sheets, folder / "xlsxwriter.xlsx")
         size_mb = (folder / "report.xlsx").stat().st_size / 1e6
-        lines.append(f"250 providers x 10 years, {simulations:,} simulations: {n_cells:,} cells, "
+        lines.append(f"{PROVIDERS[-1]} providers x 10 years, {simulations:,} simulations: {n_cells:,} cells, "
                      f"report {size_mb:.1f} MB")
         lines.append("")
         lines.append("| writer | time s | ratio vs StrandRisk report |")
@@ -154,8 +157,8 @@ def main(simulations: int = 10_000) -> str:
         lines.append("")
         lines.append("| providers | peak memory of the report writer MB | MB per provider |")
         lines.append("|---|---|---|")
-        for n in (62, 125, 250):
-            small = result if n == 250 else build(n, 200)
+        for n in PROVIDERS:
+            small = result if n == PROVIDERS[-1] else build(n, 200)
             mb = peak_mb(write_report, small, folder / f"mem{n}.xlsx")
             lines.append(f"| {n} | {mb:.1f} | {mb / n:.3f} |")
     text = "\n".join(lines)
@@ -169,5 +172,9 @@ def test_bench_report():
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("--simulations", type=int, default=10_000)
-    main(parser.parse_args().simulations)
+    parser.add_argument("--simulations", type=int, default=None)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the benchmark still runs")
+    args = parser.parse_args()
+    if args.smoke:
+        PROVIDERS = (2, 3, 5)
+    main(args.simulations or (100 if args.smoke else 10_000))

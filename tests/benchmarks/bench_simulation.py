@@ -1,6 +1,7 @@
 """Issue 6 benchmark: 10,000 draws x 250 providers x 10 years, both modelled forms: time, peak memory
 and provider-year-draws per second, against a per-draw loop that calls the deterministic engine once
-per draw (on a subset of draws, same run). Run: python -m pytest tests/benchmarks/bench_simulation.py -s"""
+per draw (on a subset of draws, same run). Run: python -m pytest tests/benchmarks/bench_simulation.py -s
+(or as a script: [DRAWS]; ``--smoke``: 200 draws x 5 providers, the same code in seconds, run by the default tests)."""
 
 from __future__ import annotations
 
@@ -95,4 +96,8 @@ def test_bench_simulation():
 
 
 if __name__ == "__main__":
-    run(int(sys.argv[1]) if len(sys.argv) > 1 else DRAWS)
+    if "--smoke" in sys.argv[1:]:
+        PROVIDERS, LOOP_DRAWS = 5, 5
+        run(200)
+    else:
+        run(int(sys.argv[1]) if len(sys.argv) > 1 else DRAWS)

@@ -8,6 +8,7 @@ Baselines: pandas.read_excel of the two All data sheets with the calamine engine
 engine) and with openpyxl (pandas' default; slow, so only with BENCH_TAC_OPENPYXL=1).
 Peak memory is the measuring process's VmHWM (its own address space's high-water mark).
 Run: python tests/benchmarks/bench_tac.py   (or python -m pytest tests/benchmarks/bench_tac.py -s)
+``--smoke``: 2 + 2 trusts of 200 rows, the same code in seconds (the default tests run it).
 Target (issue 8): both files of a year in under 10 s and 1 GB on 2 cores.
 """
 
@@ -117,4 +118,8 @@ def test_tac_benchmark():
 
 
 if __name__ == "__main__":
-    run()
+    if "--smoke" in sys.argv[1:]:
+        FT_TRUSTS, NHS_TRUSTS, ROWS_PER_TRUST = 2, 2, 200
+    found = run()[0][1]["rows"]
+    raise SystemExit(0 if found == FT_TRUSTS + NHS_TRUSTS else
+                     f"read_tac found {found} trusts, expected {FT_TRUSTS + NHS_TRUSTS}")

@@ -1,7 +1,9 @@
 """The longer fuzzing campaign of issue 14: many seeded mutations through `strandrisk check`, plus the
 heavy files the first fuzzing run found, each measured in a fresh process.
 
-Run: python tests/benchmarks/fuzz_campaign.py [--cases 3000] [--seed 2014]
+Run: python tests/benchmarks/fuzz_campaign.py [--cases 3000] [--seed 2014] [--skip-heavy]
+``--smoke``: 20 cases and the heavy files a thousand times smaller, the same code in seconds (the default
+tests run it).
 Prints cases, outcomes (exit codes), failures (traceback, exception names, exit code, time limit),
 the slowest cases and the peak memory of the reader processes. Figures go in RESULTS.md.
 """
@@ -21,6 +23,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests import fuzzing, odsgen  # noqa: E402
+
+REPEATED_ROWS = 2_000_000  # the .ods row repeat and the blank rows before a row of the heavy files
+TEMPLATE_ROWS = 1_000_000  # example rows in the heavy template
 
 MEASURE = r"""
 import contextlib, io, json, resource, sys, time
@@ -47,10 +52,10 @@ def heavy_files(tmp: Path) -> dict[str, Path]:
     csv.write_text("Provider code,Provider name,Operating income,Operating expenditure\n"
                    f"ZX1,North{' ' * 40_000}moor,100,90\n", encoding="utf-8")
     files["CSV cell 'North' + 40,000 spaces + 'moor'"] = csv
-    files["ods: one row repeated 2,000,000 times"] = odsgen.write_ods(tmp / "rep.ods", {"Providers": [
-        odsgen.PROVIDER_HEADER, odsgen.provider_row("ZX1", 2_000_000)]})
-    files["ods: a row after 2,000,000 blank rows"] = odsgen.write_ods(tmp / "gap.ods", {"Providers": [
-        odsgen.PROVIDER_HEADER, odsgen.provider_row("RAA"), odsgen.blank_rows(2_000_000),
+    files[f"ods: one row repeated {REPEATED_ROWS:,} times"] = odsgen.write_ods(tmp / "rep.ods", {"Providers": [
+        odsgen.PROVIDER_HEADER, odsgen.provider_row("ZX1", REPEATED_ROWS)]})
+    files[f"ods: a row after {REPEATED_ROWS:,} blank rows"] = odsgen.write_ods(tmp / "gap.ods", {"Providers": [
+        odsgen.PROVIDER_HEADER, odsgen.provider_row("RAA"), odsgen.blank_rows(REPEATED_ROWS),
         odsgen.provider_row("RZZ")]})
     template = write_template(tmp / "template.xlsx")
     for ref, row in (("ZZZZ1", 1), ("XFD1048576", 1048576), ("A99999999", 99999999)):
@@ -64,11 +69,11 @@ def heavy_files(tmp: Path) -> dict[str, Path]:
     out = xlsxwriter.Workbook(str(big), {"constant_memory": True})
     sheet = out.add_worksheet("Providers")
     sheet.write_row(0, 0, [c.value for c in ws[1]])
-    for r in range(1, 1_000_001):
+    for r in range(1, TEMPLATE_ROWS + 1):
         sheet.write_row(r, 0, ["Example"] + [v if not isinstance(v, str) or k < 2 else v
                                              for k, v in enumerate(example[1:], start=1)])
     out.close()
-    files["template with 1,000,000 example rows"] = big
+    files[f"template with {TEMPLATE_ROWS:,} example rows"] = big
     xls = fuzzing.CORPUS / "calamine/issue444.xls"
     if xls.exists():
         data = xls.read_bytes()
@@ -97,11 +102,16 @@ def measure(path: Path) -> dict:
 
 
 def main() -> int:
+    global REPEATED_ROWS, TEMPLATE_ROWS
     parser = argparse.ArgumentParser()
-    parser.add_argument("--cases", type=int, default=3000)
+    parser.add_argument("--cases", type=int, default=None)
     parser.add_argument("--seed", type=int, default=2014)
     parser.add_argument("--skip-heavy", action="store_true")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the campaign still runs")
     args = parser.parse_args()
+    if args.smoke:
+        REPEATED_ROWS, TEMPLATE_ROWS = 2_000, 1_000
+    args.cases = args.cases or (20 if args.smoke else 3000)
     from strandrisk.io.spreadsheets import worker
 
     worker.TIME_LIMIT_SECONDS = 30.0
