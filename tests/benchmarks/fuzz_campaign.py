@@ -111,7 +111,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.smoke:
         REPEATED_ROWS, TEMPLATE_ROWS = 2_000, 1_000
-    args.cases = args.cases or (20 if args.smoke else 3000)
+    if args.cases is None:
+        args.cases = 20 if args.smoke else 3000
     from strandrisk.io.spreadsheets import worker
 
     worker.TIME_LIMIT_SECONDS = 30.0
