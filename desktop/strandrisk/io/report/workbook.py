@@ -69,9 +69,9 @@ def write_report(result, path: Path, *, imported=None, input_paths=(), progress=
     except PermissionError:
         raise ReportError(f"cannot write the report: {path.name} is open in another program (Excel?) or "
                           f"read-only: close it or choose another name") from None
-    except OSError as exc:
+    except OSError as exc:  # chained: describe_failure names the reason (disk full, read-only drive...)
         raise ReportError(f"cannot write the report to {path}: {exc.strerror or exc}: choose another "
-                          f"folder or free some space") from None
+                          f"folder or free some space") from exc
     step(1.0, "Report written")
 
 
@@ -132,7 +132,8 @@ def _fill_workbook(wb, result, tmp: Path, imported, step, cancel) -> None:
     _check_cancel(cancel)
     write_model_sheet(wb, styles, result, progress=lambda f, m: step(0.55 + 0.4 * f, m), cancel=cancel)
     step(0.97, "Saving")
-    wb.save(tmp)
+    with open(tmp, "wb") as fh:  # closed on a failure too (disk full), so the temporary file can be removed
+        wb.save(fh)
 
 
 def _compute_tornado(result):
