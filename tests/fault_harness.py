@@ -9,6 +9,9 @@ next start's sweep no temporary file is left beside it or in the temp folder. PO
 
 from __future__ import annotations
 
+import builtins
+import errno
+import io
 import json
 import multiprocessing
 import os
@@ -19,6 +22,8 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
 
 KINDS = ("project", "json", "report")
 TARGET_NAMES = {"project": "Project.strandrisk", "json": "results.json", "report": "Report.xlsx"}
@@ -169,3 +174,42 @@ def kill_during_saves(kind: str, workdir: Path, trials: int, rng: random.Random,
             out.stray_after_sweep += 1
             out.notes.append(f"left after the sweep: {stray}")
     return out
+
+
+# a full disk, stubbed -------------------------------------------------------------------------------
+
+class _FullDisk:
+    """A file whose writes fail with ENOSPC once ``room`` bytes are written, as on a full disk."""
+
+    def __init__(self, fh, room: int):
+        self._fh, self._room = fh, room
+
+    def write(self, data):
+        if len(data) > self._room:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self._room -= len(data)
+        return self._fh.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._fh, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._fh.close()
+
+
+@pytest.fixture
+def full_disk(monkeypatch):
+    """Writes to StrandRisk's temporary save files fail with ENOSPC after 2 kB."""
+    real_open = builtins.open
+
+    def fake_open(file, mode="r", *args, **kwargs):
+        fh = real_open(file, mode, *args, **kwargs)
+        if any(c in mode for c in "wax+") and Path(str(file)).name.startswith(".~"):
+            return _FullDisk(fh, 2048)
+        return fh
+
+    monkeypatch.setattr(builtins, "open", fake_open)
+    monkeypatch.setattr(io, "open", fake_open)

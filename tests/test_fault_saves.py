@@ -4,9 +4,7 @@ and stubbed, answered in one plain line. The bigger campaign is tests/benchmarks
 
 from __future__ import annotations
 
-import builtins
 import errno
-import io
 import os
 import random
 import shutil
@@ -24,6 +22,7 @@ from strandrisk.io.atomic import (TargetNotWritable, atomic_path, sweep_private_
                                   write_bytes_atomic)
 from strandrisk.io.failures import describe_failure
 from tests import fault_harness
+from tests.fault_harness import full_disk  # noqa: F401 - a fixture
 
 POSIX = os.name == "posix"
 
@@ -108,43 +107,6 @@ def test_a_missing_folder_is_one_plain_line(tmp_path):
 
 # full disks ---------------------------------------------------------------------------------------------
 
-class _FullDisk:
-    """A file whose writes fail with ENOSPC once ``room`` bytes are written, as on a full disk."""
-
-    def __init__(self, fh, room: int):
-        self._fh, self._room = fh, room
-
-    def write(self, data):
-        if len(data) > self._room:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        self._room -= len(data)
-        return self._fh.write(data)
-
-    def __getattr__(self, name):
-        return getattr(self._fh, name)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self._fh.close()
-
-
-@pytest.fixture
-def full_disk(monkeypatch):
-    """Writes to StrandRisk's temporary save files fail with ENOSPC after 2 kB."""
-    real_open = builtins.open
-
-    def fake_open(file, mode="r", *args, **kwargs):
-        fh = real_open(file, mode, *args, **kwargs)
-        if any(c in mode for c in "wax+") and Path(str(file)).name.startswith(".~"):
-            return _FullDisk(fh, 2048)
-        return fh
-
-    monkeypatch.setattr(builtins, "open", fake_open)
-    monkeypatch.setattr(io, "open", fake_open)
-
-
 def _writers(tmp_path):
     from strandrisk.io.project.project_file import save_project
     from strandrisk.io.report.results_json import write_json
@@ -161,7 +123,6 @@ def _writers(tmp_path):
     }
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # openpyxl's zip, closed by GC
 def test_full_disk_stub_keeps_every_old_file_and_says_so(tmp_path, full_disk):
     for name, write in _writers(tmp_path).items():
         target = tmp_path / name
@@ -191,7 +152,6 @@ def small_tmpfs(tmp_path):
         subprocess.run(["umount", "-l", str(mount_point)], capture_output=True)
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # openpyxl's zip, closed by GC
 def test_a_real_full_disk_keeps_the_old_file(small_tmpfs):
     writers = _writers(small_tmpfs)
     for name in ("P.strandrisk", "Report.xlsx", "results.json"):

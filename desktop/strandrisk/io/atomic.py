@@ -247,3 +247,18 @@ def use_private_temp_dir() -> Path:
     folder = private_temp_dir()
     tempfile.tempdir = str(folder)
     return folder
+
+
+def save_workbook(wb, path: Path) -> None:
+    """Save an openpyxl workbook (as ``wb.save``) so that a failure (disk full) closes its zip at once: left
+    to the garbage collector, it prints a traceback at exit and, on Windows, keeps the temporary file open."""
+    import datetime as dt
+    import zipfile
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    if wb.write_only and not wb.worksheets:
+        wb.create_sheet()
+    with open(path, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        wb.properties.modified = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None)
+        ExcelWriter(wb, archive).write_data()

@@ -27,7 +27,7 @@ from ...core.inputs import fy_label
 from ...core.schema import KINDS_BY_KEY, MODELLED_FORMS
 from ...core.scenario import (RATING_BAND_SETTINGS, SERVICE_LINE_SETTINGS, SETTINGS, UNCERTAIN_PARAMETERS,
                              distribution_mode)
-from ..atomic import TargetNotWritable, atomic_path
+from ..atomic import TargetNotWritable, atomic_path, save_workbook
 from ..spreadsheets.matching import CONFIDENT
 from .model_sheet import write_model_sheet
 from .styles import RAG_WORDS, SheetWriter, Styles, col
@@ -132,8 +132,7 @@ def _fill_workbook(wb, result, tmp: Path, imported, step, cancel) -> None:
     _check_cancel(cancel)
     write_model_sheet(wb, styles, result, progress=lambda f, m: step(0.55 + 0.4 * f, m), cancel=cancel)
     step(0.97, "Saving")
-    with open(tmp, "wb") as fh:  # closed on a failure too (disk full), so the temporary file can be removed
-        wb.save(fh)
+    save_workbook(wb, tmp)
 
 
 def _compute_tornado(result):
