@@ -83,3 +83,11 @@ def test_cancelled():
     from strandrisk.core.results import RunCancelled
 
     assert describe_failure(RunCancelled(), "running the simulation") == "Running the simulation was cancelled."
+
+
+def test_a_folder_that_cannot_be_written_is_named_not_the_temporary_file():
+    exc = PermissionError(errno.EACCES, "Permission denied", "/shared/board/.~P-abcdef-12-0123abcd.strandrisk.tmp")
+    text = describe_failure(TargetNotWritable("cannot write in /shared/board"), "saving P.strandrisk")
+    assert "cannot write in /shared/board" in text
+    text = describe_failure(exc, "saving P.strandrisk")
+    assert "the folder /shared/board cannot be written" in text and ".~" not in text

@@ -70,6 +70,11 @@ def _os_reason(exc: OSError) -> str | None:
     """A plain reason for an operating-system failure, or None when the error number says nothing known."""
     code = exc.errno
     name = _name(exc.filename)
+    if name.startswith(".~"):  # a save's own temporary file: the user knows the folder, not this name
+        folder = Path(str(exc.filename)).parent
+        if code in _NO_PERMISSION:
+            return f"the folder {folder} cannot be written (read-only, or you do not have permission): choose another folder"
+        name = ""
     if getattr(exc, "winerror", None) in _WINERROR_IN_USE:
         return f"{name or 'the file'} is open in another program (Excel?): close it there and try again"
     if code in _DISK_FULL:
