@@ -254,3 +254,14 @@ def test_fingerprint_is_of_the_bytes_read_when_the_file_is_replaced_during_the_i
     fresh = Workspace()
     fresh.import_task(sample_copy).run()  # the changed file, read when nothing moves
     assert ws.result.to_document() == fresh.result.to_document()
+
+
+def test_a_lock_that_cannot_be_written_leaves_no_empty_lock_file(tmp_path, monkeypatch):
+    import errno
+
+    def full(_fd, _data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(locks.os, "write", full)
+    lock = locks.acquire(tmp_path / "board.strandrisk")
+    assert lock.path is None and list(tmp_path.iterdir()) == []

@@ -196,9 +196,16 @@ def acquire(project: Path) -> ProjectLock:
         except OSError:
             break  # a folder that takes no lock file (read-only, missing): open without one
         try:
-            os.write(fd, line.encode("utf-8"))
-        finally:
-            os.close(fd)
+            try:
+                os.write(fd, line.encode("utf-8"))
+            finally:
+                os.close(fd)
+        except OSError:  # a full disk: no lock rather than an empty one nobody can read
+            try:
+                path.unlink()
+            except OSError:
+                pass
+            break
         _held[_key(project)] = token
         return ProjectLock(project, path, token)
     return ProjectLock(project, None, token)
