@@ -223,24 +223,26 @@ def test_saving_over_a_file_changed_on_disk_asks_first(ws, tmp_path):
 # ---------------------------------------------------------------------------------- fingerprints
 def test_fingerprint_is_of_the_bytes_read_when_the_file_is_replaced_during_the_import(sample_copy, tmp_path,
                                                                                     monkeypatch):
-    """A save landing between the fingerprint and the read: the file is read again."""
+    """A save landing between the fingerprint and the read of the data: both are of the same bytes."""
+    import shutil
+
     import openpyxl
 
     from strandrisk.io.spreadsheets import load
 
     target = sample_copy[0]
+    before = tmp_path / "before.xlsx"
+    shutil.copy(target, before)
     wb = openpyxl.load_workbook(target)
-    ws_ = wb["Providers"]
+    wb["Providers"]["D2"].value += 1
     changed = tmp_path / "changed.xlsx"
-    cell = next(c for row in ws_.iter_rows(min_row=2) for c in row if isinstance(c.value, (int, float)))
-    cell.value = cell.value + 1
     wb.save(changed)
     real = load.sha256_of
     swapped = []
 
     def sha_then_save(path):
         digest = real(path)
-        if Path(path) == target and not swapped:
+        if Path(path).name == target.name and not swapped:
             os.replace(changed, target)  # Excel saves the file just after its fingerprint was taken
             swapped.append(digest)
         return digest
@@ -250,10 +252,11 @@ def test_fingerprint_is_of_the_bytes_read_when_the_file_is_replaced_during_the_i
     ws.import_task(sample_copy).run()
     assert swapped
     stored = {s.file: s.sha256 for s in ws.inputs.sources}[target.name]
-    assert stored == real(target) != swapped[0]
+    os.replace(before, target)
     fresh = Workspace()
-    fresh.import_task(sample_copy).run()  # the changed file, read when nothing moves
-    assert ws.result.to_document() == fresh.result.to_document()
+    fresh.import_task(sample_copy).run()  # the file as it was when the import began, read when nothing moves
+    assert stored == real(target) and ws.result.to_document() == fresh.result.to_document()
+    assert fresh.inputs.sources[0].sha256 == stored
 
 
 def test_a_lock_that_cannot_be_written_leaves_no_empty_lock_file(tmp_path, monkeypatch):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import copy
 import secrets
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -300,19 +302,11 @@ class Workspace:
         reread = {p.name for p in all_paths}
 
         def work(progress, cancel):
-            # A file replaced while it is read (saved by Excel meanwhile) is read again, so the fingerprint
-            # kept with the data is the one of the bytes read.
-            for _attempt in range(READ_ATTEMPTS):
-                result = load_inputs(all_paths, mapping=mapping, progress=progress, cancel=cancel,
-                                     tac_selection=selection)
-                moved = changed_since_read(all_paths, result.inputs.sources)
-                if not moved:
-                    break
-            else:
-                from ..io.failures import ImportFailure
-
-                raise ImportFailure(f"{moved[0].name} kept changing while it was read (is it being saved?): "
-                                    "try again when it has been saved")
+            # Each file is read from a private copy taken in one read, so the fingerprint kept with the data
+            # is the one of the bytes read even when the file is saved over meanwhile (Excel, another window).
+            with tempfile.TemporaryDirectory(prefix="strandrisk-import-") as folder:
+                result = load_inputs(snapshot_files(all_paths, Path(folder)), mapping=mapping, progress=progress,
+                                     cancel=cancel, tac_selection=selection)
             if old_inputs is not None:
                 result.inputs = merge_inputs(old_inputs, result.inputs, reread)
             return result
@@ -644,23 +638,19 @@ class Workspace:
         return task
 
 
-READ_ATTEMPTS = 3
-
-
-def changed_since_read(paths, sources) -> list[Path]:
-    """The files whose contents now differ from the fingerprint taken when they were read."""
-    from ..io.spreadsheets.load import sha256_of
-
-    digests = {s.file: s.sha256 for s in sources}
-    changed = []
-    for path in paths:
-        path = Path(path)
+def snapshot_files(paths, folder: Path) -> list[Path]:
+    """Copies of the files (same names) in ``folder``; a file that cannot be copied is left to the reader,
+    which says why it cannot be read."""
+    copies = []
+    for i, path in enumerate(Path(p) for p in paths):
+        target = folder / str(i) / path.name
         try:
-            if path.name in digests and sha256_of(path) != digests[path.name]:
-                changed.append(path)
+            target.parent.mkdir()
+            shutil.copyfile(path, target)
         except OSError:
-            changed.append(path)
-    return changed
+            target = path
+        copies.append(target)
+    return copies
 
 
 def _fingerprint(path: Path) -> str | None:
