@@ -24,7 +24,7 @@ def make_window(qtbot, tmp_path):
         settings = QSettings(str(tmp_path / f"settings{len(windows)}.ini"), QSettings.Format.IniFormat)
         w = MainWindow(settings)
         w.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
-        w.ask = lambda _title, _text, _choices, default: default  # the suggested answer to every question
+        w.ask = lambda _title, _text, _choices, default, warn=False: default  # the suggested answer, always
         qtbot.addWidget(w)
         w.show()
         windows.append(w)

@@ -61,7 +61,7 @@ def show_unexpected_error(exc: BaseException):
     held until the user closes it. Returns the dialog."""
     from ..io.failures import describe_failure
 
-    text = (f"{describe_failure(exc, 'What you just did')}\n\nYour work is still open: save it (under a new "
+    text = (f"{describe_failure(exc, 'The last action')}\n\nYour work is still open: save it (under a new "
             "name if unsure). Please send the log to your StrandRisk support contact (Help > Open log folder).")
     parent = QApplication.activeWindow() or next(
         (w for w in QApplication.topLevelWidgets() if w.isVisible() and w.inherits("QMainWindow")), None)
@@ -153,10 +153,10 @@ def _offer_recovery(window, rec) -> str:
     if rec.damaged:
         return window.ask(
             "Recovery file damaged",
-            f"StrandRisk did not close normally last time, and the work it saved for recovery cannot be read: "
-            f"{rec.problem}\n\nDiscard it, or keep it aside (moved to the 'damaged' folder of StrandRisk's "
-            "data folder, for your support contact)?",
-            [("keep", "Keep it aside"), ("discard", "Discard it")], "keep")
+            f"StrandRisk did not close normally last time, and the unsaved work it kept of {rec.title} cannot be "
+            f"read.\n\n{rec.problem}\n\nYour saved projects are not affected. Keep the damaged recovery file "
+            "aside (in the 'damaged' folder of StrandRisk's data folder, for your support contact) or discard it?",
+            [("keep", "Keep it aside"), ("discard", "Discard it")], "keep", warn=True)
     return window.ask(
         "Recover unsaved work",
         f"StrandRisk did not close normally last time. Unsaved work was kept for recovery:\n\n{rec.describe()}"

@@ -72,7 +72,7 @@ class FileActions:
                               f"{exc} (another StrandRisk window, a colleague or a sync tool saved it). Saving "
                               "now replaces their version with yours.",
                               [("save_as", "Save As..."), ("overwrite", "Replace it"), ("cancel", "Cancel")],
-                              "save_as")
+                              "save_as", warn=True)
             if answer == "overwrite":
                 return self._guarded_save(path, overwrite_changed=True)
             return self.save_as() if answer == "save_as" else False

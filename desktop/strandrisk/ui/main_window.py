@@ -102,6 +102,13 @@ class MainWindow(file_actions.FileActions, QMainWindow):
                                   "padding: 6px; color: #4a3b00; }")
         self.banner.setVisible(False)
         outer.addWidget(self.banner)
+        self.read_only_banner = QLabel("")
+        self.read_only_banner.setObjectName("readOnlyBanner")
+        self.read_only_banner.setWordWrap(True)
+        self.read_only_banner.setStyleSheet("QLabel#readOnlyBanner { background: #e3ecfa; border: 1px solid #8aa8d8; "
+                                            "padding: 6px; color: #123a6b; }")
+        self.read_only_banner.setVisible(False)
+        outer.addWidget(self.read_only_banner)
         self.problem_banner = QLabel("")
         self.problem_banner.setWordWrap(True)
         self.problem_banner.setStyleSheet("background: #fde2e2; border: 1px solid #d08080; padding: 6px;")
@@ -189,6 +196,12 @@ class MainWindow(file_actions.FileActions, QMainWindow):
         self.setWindowTitle(f"StrandRisk - {self.workspace.project_name}{read_only}[*]")
         self.setWindowModified(self.workspace.dirty)
         self.banner.setVisible(self.workspace.is_sample)
+        if self.workspace.read_only:
+            self.read_only_banner.setText(
+                f"<b>Read-only</b> - {self.workspace.project_name} is open elsewhere (another StrandRisk window, or "
+                "a colleague), so it cannot be saved here. Use <b>Save project as...</b> to keep your changes "
+                "under another name.")
+        self.read_only_banner.setVisible(self.workspace.read_only)
 
     def _update_undo_actions(self):
         stack = self.workspace.commands
@@ -445,11 +458,12 @@ class MainWindow(file_actions.FileActions, QMainWindow):
         box.open()
         return box
 
-    def ask(self, title: str, text: str, choices: list[tuple[str, str]], default: str) -> str:
+    def ask(self, title: str, text: str, choices: list[tuple[str, str]], default: str, warn: bool = False) -> str:
         """A question with named answers (``choices``: (key, button text), the first is the accepting
-        one, the last the escape); returns the key chosen."""
+        one, the last the escape); ``warn`` when something is wrong. Returns the key chosen."""
         self.shown_messages.append((title, text))
-        box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, self)
+        icon = QMessageBox.Icon.Warning if warn else QMessageBox.Icon.Question
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.NoButton, self)
         buttons = {}
         for i, (key, label) in enumerate(choices):
             role = (QMessageBox.ButtonRole.AcceptRole if i == 0 else QMessageBox.ButtonRole.RejectRole

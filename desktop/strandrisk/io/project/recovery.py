@@ -212,7 +212,7 @@ def _read(path: Path) -> Recovery:
         from ..failures import describe_failure
 
         rec.project = None
-        rec.problem = describe_failure(exc, f"reading the recovery file {path.name}")
+        rec.problem = describe_failure(exc, f"reading the recovery file of {rec.title}")
     return rec
 
 
