@@ -130,7 +130,7 @@ def describe_failure(exc: BaseException, doing: str) -> str:
     head = doing[:1].upper() + doing[1:]
     reason = _reason(exc)
     if reason is not None:
-        log.warning("%s failed: %s", doing, reason)
+        log.info("%s failed: %s", doing, reason)
         return f"{head} failed: {reason}."
     log.error("%s failed unexpectedly", doing, exc_info=(type(exc), exc, exc.__traceback__))
     return f"{head} failed because of an unexpected problem; the details are in the StrandRisk log ({_log_file()})."
