@@ -346,7 +346,7 @@ def test_a_live_windows_recovery_file_is_never_offered_nor_deleted(window, boxes
     assert not Path(other.line).exists() and mine.exists()  # "Discard it" removed only that one
 
 
-def test_autosave_failure_is_shown_at_once_and_once(window, boxes, monkeypatch, caplog):
+def test_autosave_failure_is_shown_at_once_and_once(window, boxes, monkeypatch):
     w = window()
     w.open_sample(wait=True)
     w.assumptions_pane.set_value("price_uplift", "0.03")
@@ -356,12 +356,18 @@ def test_autosave_failure_is_shown_at_once_and_once(window, boxes, monkeypatch, 
         raise _os_error(errno.ENOSPC, recovery.autosave_dir() / "x.strandrisk")
 
     monkeypatch.setattr(recovery, "write_autosave", full)
-    with caplog.at_level(logging.WARNING, logger="strandrisk"):
+    records = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append
+    logging.getLogger("strandrisk").addHandler(handler)
+    try:
         assert w.autosave_now() is None
         assert w.autosave_now() is None
+    finally:
+        logging.getLogger("strandrisk").removeHandler(handler)
     assert [t for t, _ in boxes].count("Autosave failed") == 1
     assert "disk is full" in w.status_label.text()
-    assert any("disk is full" in r.getMessage() for r in caplog.records)  # logged too
+    assert any("disk is full" in r.getMessage() for r in records)  # logged too
     monkeypatch.setattr(recovery, "write_autosave", real)
     assert w.autosave_now() is not None and "works again" in w.status_label.text()
     monkeypatch.setattr(recovery, "write_autosave", full)

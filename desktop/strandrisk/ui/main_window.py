@@ -425,6 +425,7 @@ class MainWindow(file_actions.FileActions, QMainWindow):
             written = self.workspace.autosave()
         except Exception as exc:  # noqa: BLE001 - autosave must never interrupt work, but it must be seen
             message = failure_message(exc, "Autosaving your unsaved work")
+            log.warning("%s", message)
             self.status(message)
             if self._autosave_problem is None:
                 self.show_error("Autosave failed", f"{message} Save the project now to keep your changes.")

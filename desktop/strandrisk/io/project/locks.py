@@ -15,9 +15,10 @@ import getpass
 import os
 import platform
 import secrets
-import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..atomic import pid_alive
 
 APP = "StrandRisk"
 PREFIX = ".~lock."
@@ -42,36 +43,6 @@ def this_user() -> str:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no user name known: the lock still works without one
         return "someone"
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this id runs on this computer."""
-    if pid <= 0:
-        return False
-    if pid == os.getpid():
-        return True
-    if sys.platform == "win32":
-        import ctypes
-
-        kernel32 = ctypes.windll.kernel32
-        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-        if not handle:
-            return False
-        try:
-            code = ctypes.c_ulong()
-            ok = kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
-            return bool(ok) and code.value == 259  # STILL_ACTIVE
-        finally:
-            kernel32.CloseHandle(handle)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    except OSError:
-        return False
-    return True
 
 
 @dataclass(frozen=True)
