@@ -301,7 +301,10 @@ class MainWindow(file_actions.FileActions, QMainWindow):
         projects = [p for p in paths if p.suffix.lower() == file_actions.PROJECT_SUFFIX]
         sheets = [p for p in paths if p.suffix.lower() != file_actions.PROJECT_SUFFIX]
         if projects:
-            self.open_project(projects[0])
+            if wait:
+                self.open_project(projects[0])
+            elif not self.open_project_asking(projects[0]):
+                return None
         if not sheets:
             return None
         if tac_selection is None and not wait:
