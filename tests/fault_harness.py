@@ -35,7 +35,8 @@ class Outcome:
     trials: int = 0
     old_or_new: int = 0          # the target opened and was one of the two versions written
     corrupt: int = 0             # the target did not open, or was neither version
-    left_before_sweep: int = 0   # kills that left a temp file beside the target or a scratch folder
+    left_before_sweep: int = 0   # kills that left a temp file beside the target (the child was mid-save)
+    scratch_left: int = 0        # kills that left the child's scratch folder with files in it
     stray_after_sweep: int = 0   # temp files or scratch folders still there after the next start's sweep
     notes: list[str] = field(default_factory=list)
 
@@ -164,8 +165,10 @@ def kill_during_saves(kind: str, workdir: Path, trials: int, rng: random.Random,
         else:
             out.corrupt += 1
             out.notes.append(problem)
-        if _leftovers(folder, scratch):
+        if any(p.name.startswith(".~") for p in folder.iterdir()):
             out.left_before_sweep += 1
+        if any(any(d.iterdir()) for d in scratch.iterdir() if d.is_dir()):
+            out.scratch_left += 1
         # the next start: __main__ sweeps the scratch folders of dead processes and the target's folder
         sweep_private_temp_dirs(scratch)
         sweep_temp_files(folder)

@@ -231,3 +231,24 @@ def test_private_temp_dir_is_per_process(tmp_path, monkeypatch):
     assert folder == tmp_path / f"strandrisk-{os.getpid()}" and folder.is_dir()
     atomic._remove_private()
     assert not folder.exists()
+
+
+def test_a_read_only_drive_is_one_plain_line(tmp_path):
+    """A real read-only file system (tmpfs mounted ro; needs mount): every writer says the drive is read-only."""
+    mount_point = tmp_path / "ro"
+    mount_point.mkdir()
+    if not POSIX or shutil.which("mount") is None:
+        pytest.skip("no mount command here")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,ro", "tmpfs", str(mount_point)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"mount is not permitted here: {done.stderr.strip() or done.returncode}")
+    try:
+        for name, write in _writers(mount_point).items():
+            with pytest.raises(Exception) as info:
+                write(mount_point / name)
+            text = describe_failure(info.value, f"saving {name}")
+            assert "read-only" in text and ".~" not in text, text
+        assert list(mount_point.iterdir()) == []
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True)

@@ -373,6 +373,11 @@ def _refuse_target(option: str, target: Path, what: str, read, suffixes=None, no
         if p and Path(p).exists() and _same_file(Path(p), target):
             raise CliError(f"refusing to write {what} over {target.name}, a file this command reads; "
                            "choose another name (nothing was written)", EXIT_UNREADABLE)
+    from .io.atomic import is_read_only
+
+    if target.exists() and is_read_only(target):
+        raise CliError(f"{target.name} is read-only: choose another name, or make it writable first "
+                       "(nothing was written)", EXIT_UNREADABLE)
 
 
 def check_targets(args, read) -> None:

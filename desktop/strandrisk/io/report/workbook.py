@@ -65,7 +65,7 @@ def write_report(result, path: Path, *, imported=None, input_paths=(), progress=
         with atomic_path(path) as tmp:
             _write_workbook(result, tmp, imported, step, cancel)
     except TargetNotWritable as exc:
-        raise ReportError(f"cannot write the report: {exc}") from None
+        raise ReportError(f"cannot write the report: {exc}") from exc
     except PermissionError:
         raise ReportError(f"cannot write the report: {path.name} is open in another program (Excel?) or "
                           f"read-only: close it or choose another name") from None
