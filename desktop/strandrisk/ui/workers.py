@@ -88,6 +88,8 @@ def wait_for(job: Job, timeout_s: float = 600.0) -> None:
 class JobFailed(Exception):
     """A background job failed; raised by the ``wait=True`` API calls. The message is for the user."""
 
+    user_facing = True  # io.failures.describe_failure shows its words
+
 
 class JobRunner(QObject):
     """Runs at most one workspace Task at a time on a Job, with the window's progress bar and Cancel.

@@ -37,6 +37,8 @@ STATE = "state"  # project path, sample flag or unsaved-changes state changed
 class WorkspaceError(Exception):
     """An operation that cannot be done now; the message is one line for the user, saying what to do."""
 
+    user_facing = True  # io.failures.describe_failure shows its words
+
 
 class ProjectInUse(WorkspaceError):
     """The project is open in another StrandRisk window or process (its lock file says who)."""
