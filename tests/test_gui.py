@@ -24,6 +24,7 @@ def make_window(qtbot, tmp_path):
         settings = QSettings(str(tmp_path / f"settings{len(windows)}.ini"), QSettings.Format.IniFormat)
         w = MainWindow(settings)
         w.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
+        w.ask = lambda _title, _text, _choices, default, warn=False: default  # the suggested answer, always
         qtbot.addWidget(w)
         w.show()
         windows.append(w)
@@ -179,7 +180,8 @@ def test_save_reopen_compare(sample_window, make_window, tmp_path):
     assert str(path) in w.recent_files()
 
     other = make_window()
-    other.open_project(path)
+    other.open_project(path, read_only_if_locked=True)  # still open in the first window
+    assert other.workspace.read_only and other.windowTitle().startswith("StrandRisk - board (read-only)")
     assert list(other.workspace.scenarios) == ["Base case", "Faster shift", "Base case copy"]
     assert other.result.system.horizon == 7
     assert not other.banner.isVisible()
@@ -213,25 +215,39 @@ def test_newer_project_is_refused_with_a_dialog(make_window, tmp_path, sample_wi
     assert w.result is None
 
 
-def test_recover_from_autosave(sample_window, make_window):
+def test_recover_from_autosave(sample_window, make_window, tmp_path):
+    from strandrisk.io.project import recovery
     from strandrisk.ui.app import start_window
 
     w = sample_window
+    w.save_project(tmp_path / "board")
     w.assumptions_pane.set_value("price_uplift", "0.03")
     written = w.autosave_now()
-    assert written is not None and written.exists()
-    # a crash: the window never closes; the next start offers the recovery file
+    assert written is not None and written.exists() and written.name.startswith("board~")
+    # a crash: the window's process is gone (pretended here by renaming its file to a dead process id)
+    w.workspace.lock.release()
+    crashed = written.with_name(written.name.replace(f"~{__import__('os').getpid()}.", "~999999."))
+    written.rename(crashed)
+    w.workspace.recovery_file = None
     offered = []
-    w2 = start_window(settings=QSettings(str(written.parent / "s.ini"), QSettings.Format.IniFormat),
-                      offer_recovery=lambda win: offered.append(win) or win.recover_autosave())
+
+    def offer(win, rec):
+        offered.append(rec)
+        return "recover"
+
+    w2 = start_window(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), offer_recovery=offer)
     w2.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
     try:
-        assert offered == [w2]
+        assert [r.path for r in offered] == [crashed]
         assert w2.result is not None and w2.result.scenario.price_uplift == 0.03
         assert w2.isWindowModified()
+        assert w2.workspace.project_path == tmp_path / "board.strandrisk"  # its name, not "Untitled"
+        assert w2.windowTitle().startswith("StrandRisk - board")
+        own = w2.workspace.recovery_file
+        assert own is not None and own.exists() and not crashed.exists()  # taken over by the new window
     finally:
         w2.close()
-    assert not written.exists()  # a clean close removes the recovery file
+    assert not own.exists() and recovery.orphaned() == []  # a clean close removes the recovery file
 
 
 def test_closing_mid_run_stops_the_worker(make_window, qtbot):
@@ -326,10 +342,13 @@ def test_unexpected_exception_is_logged_and_shown(qtbot, tmp_path, monkeypatch):
     import logging
     import sys
 
+    from strandrisk.ui import app
     from strandrisk.ui.app import install_excepthook
 
-    shown = []
-    monkeypatch.setattr(QMessageBox, "open", lambda self: shown.append(self.text()))
+    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
     records = []
     handler = logging.Handler()
     handler.emit = records.append
@@ -344,8 +363,17 @@ def test_unexpected_exception_is_logged_and_shown(qtbot, tmp_path, monkeypatch):
     finally:
         sys.excepthook = old
         logging.getLogger("strandrisk.ui").removeHandler(handler)
-    assert shown and "ZeroDivisionError: boom" in shown[0] and "log" in shown[0]
-    assert any("ZeroDivisionError" in r.getMessage() for r in records)
+    import gc
+
+    gc.collect()
+    qtbot.wait(50)
+    boxes = [b for b in app._open_dialogs if b.isVisible()]
+    assert len(boxes) == 1 and boxes[0].windowTitle() == "Unexpected error"  # shown, and it stays
+    text = boxes[0].text()
+    assert "log" in text and "ZeroDivisionError" not in text and "Traceback" not in text
+    assert any("ZeroDivisionError" in r.getMessage() for r in records)  # the details are in the log
+    boxes[0].done(0)
+    assert app._open_dialogs == []
 
 
 def test_simulations_box_follows_the_scenario(sample_window):

@@ -1,4 +1,4 @@
-"""The .strandrisk project file: round trip, newer versions refused, damaged files, autosave."""
+"""The .strandrisk project file: round trip, newer versions refused, damaged files."""
 
 import json
 import zipfile
@@ -89,10 +89,3 @@ def test_failed_save_keeps_the_old_file(sample, tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["keep.strandrisk"]
 
 
-def test_autosave_goes_to_the_user_data_folder(sample, tmp_path, monkeypatch):
-    monkeypatch.setenv("STRANDRISK_DATA_DIR", str(tmp_path / "data"))
-    written = pj.write_autosave(_project(sample))
-    assert written == tmp_path / "data" / "autosave" / "recovery.strandrisk"
-    assert pj.load_project(written).current_scenario == "Fast shift"
-    pj.clear_autosave()
-    assert not written.exists()

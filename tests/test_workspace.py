@@ -1,6 +1,7 @@
 """The Qt-free workspace: every operation the app offers, undo and redo, results invalidated by edits, saving."""
 
 import json
+import os
 import sys
 
 import pytest
@@ -135,10 +136,17 @@ def test_save_open_round_trip(ws, tmp_path):
 
 
 def test_autosave_and_recover(ws, tmp_path):
+    from strandrisk.io.project import recovery
+
     path = ws.autosave()
     assert path is not None and path.exists()
+    assert recovery.orphaned() == []  # this process is alive: its file is not a crash
+    crashed = path.with_name(path.name.replace(f"~{os.getpid()}.", "~999999."))
+    path.rename(crashed)
+    (rec,) = recovery.orphaned()
     other = Workspace()
-    assert other.recover() and other.dirty
+    other.recover(rec)
+    assert other.dirty and other.project_name == "Untitled"
     assert other.result.to_document() == ws.result.to_document()
     ws.save(tmp_path / "saved")
     assert ws.autosave() is None  # nothing unsaved

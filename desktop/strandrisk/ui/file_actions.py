@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from ..workspace import ChangedOnDisk, ProjectInUse, ReadOnlyProject
 from ..workspace.workspace import PROJECT_SUFFIX
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
@@ -42,25 +43,45 @@ class FileActions:
     def save(self):
         if self.workspace.project_path is None:
             return self.save_as()
+        if self.workspace.read_only:
+            return self._save_read_only()
         return self._guarded_save(self.workspace.project_path)
+
+    def _save_read_only(self) -> bool:
+        answer = self.ask("Save project",
+                          f"{self.workspace.project_name} is open read-only here because it is open elsewhere "
+                          "(another StrandRisk window, or a colleague). Save your changes under another name?",
+                          [("save_as", "Save As..."), ("cancel", "Cancel")], "save_as")
+        return self.save_as() if answer == "save_as" else False
 
     def save_as(self):
         path = self._ask_save_path("Save project", f"{self.workspace.project_name}{PROJECT_SUFFIX}",
                                    f"StrandRisk project (*{PROJECT_SUFFIX})", PROJECT_SUFFIX)
         return False if path is None else self._guarded_save(path)
 
-    def _guarded_save(self, path) -> bool:
-        from ..io.atomic import TargetNotWritable
-        from ..io.project.project_file import ProjectError
+    def _guarded_save(self, path, overwrite_changed: bool = False) -> bool:
+        """Save, asking first when the file changed on disk since it was opened; every failure a dialog."""
+        from .main_window import failure_message
 
+        path = Path(path)
         try:
-            self.save_project(path)
+            self.save_project(path, overwrite_changed)
             return True
-        except (ProjectError, TargetNotWritable) as exc:
-            self.show_error("Save project", f"The project was not saved: {exc}.")
-        except OSError as exc:
-            self.show_error("Save project", f"The project was not saved: {exc.strerror or exc}. "
-                            "Choose another folder.")
+        except ChangedOnDisk as exc:
+            answer = self.ask("File changed on disk",
+                              f"{exc} (another StrandRisk window, a colleague or a sync tool saved it). Saving "
+                              "now replaces their version with yours.",
+                              [("save_as", "Save As..."), ("overwrite", "Replace it"), ("cancel", "Cancel")],
+                              "save_as", warn=True)
+            if answer == "overwrite":
+                return self._guarded_save(path, overwrite_changed=True)
+            return self.save_as() if answer == "save_as" else False
+        except ReadOnlyProject:
+            return self._save_read_only()
+        except Exception as exc:  # noqa: BLE001 - every failure reaches the user in words
+            message = failure_message(exc, f"Saving {path.name}")
+            self.status(message)
+            self.show_error("Save project", f"{message} The project was not saved.")
         return False
 
     def open_dialog(self):
@@ -77,21 +98,39 @@ class FileActions:
 
     def open_paths(self, paths):
         """Open from a dialog, drop or recent list: every failure becomes a dialog."""
-        from ..io.project.project_file import ProjectError
-
         paths = [Path(p) for p in paths]
         projects = [p for p in paths if p.suffix.lower() == PROJECT_SUFFIX]
         sheets = [p for p in paths if p.suffix.lower() != PROJECT_SUFFIX]
         if projects:
             if not self._confirm_discard():
                 return
-            try:
-                self.open_project(projects[0])
-            except ProjectError as exc:
-                self.show_error("Open project", f"{exc}.")
+            if not self.open_project_asking(projects[0]):
                 return
         if sheets:
             self.import_files(sheets)
+
+    def open_project_asking(self, path) -> bool:
+        """Open a project; when it is open elsewhere offer it read-only; a failure is a dialog."""
+        from .main_window import failure_message
+
+        path = Path(path)
+        try:
+            try:
+                self.open_project(path)
+            except ProjectInUse as exc:
+                answer = self.ask("Project already open",
+                                  f"{exc}. Open it read-only here? (You can still save your changes under "
+                                  "another name.)", [("read_only", "Open read-only"), ("cancel", "Cancel")],
+                                  "read_only")
+                if answer != "read_only":
+                    return False
+                self.open_project(path, read_only_if_locked=True)
+            return True
+        except Exception as exc:  # noqa: BLE001 - a damaged or unreadable project is a dialog, never silence
+            message = failure_message(exc, f"Opening {path.name}")
+            self.status(message)
+            self.show_error("Open project", message)
+            return False
 
     def _ask_tac_trusts(self, paths):
         """None when no file is a TAC file; False when the user cancelled; else the TacSelection."""
@@ -147,9 +186,9 @@ class FileActions:
             write_template(path)
             self.status(f"Template saved: {path}")
         except Exception as exc:  # noqa: BLE001 - one line for the user
-            from .main_window import _user_message
+            from .main_window import failure_message
 
-            self.show_error("Save template", f"The template was not saved: {_user_message(exc)}")
+            self.show_error("Save template", failure_message(exc, f"Saving the template {path.name}"))
 
     def save_mapping_dialog(self):
         from ..io.spreadsheets.mapping import write_mapping_file
@@ -166,22 +205,25 @@ class FileActions:
                 write_mapping_file(Path(path), mapping)
                 self.status(f"Mapping saved: {path}")
             except Exception as exc:  # noqa: BLE001 - one line for the user
-                from .main_window import _user_message
+                from .main_window import failure_message
 
-                self.show_error("Save mapping", f"The mapping was not saved: {_user_message(exc)}")
+                self.show_error("Save mapping", failure_message(exc, f"Saving the mapping {Path(path).name}"))
 
     def load_mapping_dialog(self):
-        from ..io.spreadsheets.mapping import MappingError, read_mapping_file
+        from ..io.spreadsheets.mapping import read_mapping_file
         from ..workspace import WorkspaceError
+        from .main_window import failure_message
 
         path, _ = QFileDialog.getOpenFileName(self, "Load mapping", str(Path.home()), "Mapping (*.json)")
         if not path:
             return
         try:
-            task = self.workspace.set_mapping(read_mapping_file(Path(path)).to_dict())
-        except MappingError as exc:
-            self.show_error("Load mapping", str(exc))
+            mapping = read_mapping_file(Path(path)).to_dict()
+        except Exception as exc:  # noqa: BLE001 - one line for the user
+            self.show_error("Load mapping", failure_message(exc, f"Reading the mapping {Path(path).name}"))
             return
+        try:
+            task = self.workspace.set_mapping(mapping)
         except WorkspaceError:
             return  # nothing to re-read: the mapping applies to the next files added
         self._import(task)
@@ -210,7 +252,7 @@ class FileActions:
     # ------------------------------------------------------------------------------ unsaved changes, drops
     def _confirm_discard(self) -> bool:
         """Ask to save unsaved changes. True when it is fine to go on."""
-        if not self.workspace.dirty or self.workspace.inputs is None:
+        if not self.workspace.dirty:
             return True
         answer = self.ask_save_changes()
         if answer == QMessageBox.StandardButton.Save:

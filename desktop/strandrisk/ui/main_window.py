@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QMainWindow, QM
                                QPushButton, QStackedWidget, QVBoxLayout, QWidget)
 
 from .. import __version__
+from ..io.failures import describe_failure
 from ..workspace import DATA, RESULTS, SCENARIOS, STATE, Workspace, WorkspaceError
 from . import file_actions
 from .assumptions_pane import AssumptionsPane
@@ -68,7 +69,9 @@ class MainWindow(file_actions.FileActions, QMainWindow):
         self.settings = settings if settings is not None else app_settings()
         self.workspace = workspace if workspace is not None else Workspace()
         self.last_error: str | None = None
-        self.jobs = JobRunner(self, self._job_state, self._job_progress, self.show_error, _user_message, _expected)
+        self.shown_messages: list[tuple[str, str]] = []  # (title, text) of every message shown, newest last
+        self._autosave_problem: str | None = None  # the autosave failure shown, until an autosave works again
+        self.jobs = JobRunner(self, self._job_state, self._job_progress, self.show_error, failure_message)
         self.setAcceptDrops(True)
         self.setMinimumSize(900, 600)
         self._build()
@@ -99,6 +102,13 @@ class MainWindow(file_actions.FileActions, QMainWindow):
                                   "padding: 6px; color: #4a3b00; }")
         self.banner.setVisible(False)
         outer.addWidget(self.banner)
+        self.read_only_banner = QLabel("")
+        self.read_only_banner.setObjectName("readOnlyBanner")
+        self.read_only_banner.setWordWrap(True)
+        self.read_only_banner.setStyleSheet("QLabel#readOnlyBanner { background: #e3ecfa; border: 1px solid #8aa8d8; "
+                                            "padding: 6px; color: #123a6b; }")
+        self.read_only_banner.setVisible(False)
+        outer.addWidget(self.read_only_banner)
         self.problem_banner = QLabel("")
         self.problem_banner.setWordWrap(True)
         self.problem_banner.setStyleSheet("background: #fde2e2; border: 1px solid #d08080; padding: 6px;")
@@ -182,9 +192,16 @@ class MainWindow(file_actions.FileActions, QMainWindow):
             self._update_undo_actions()
 
     def _update_title(self):
-        self.setWindowTitle(f"StrandRisk - {self.workspace.project_name}[*]")
+        read_only = " (read-only)" if self.workspace.read_only else ""
+        self.setWindowTitle(f"StrandRisk - {self.workspace.project_name}{read_only}[*]")
         self.setWindowModified(self.workspace.dirty)
         self.banner.setVisible(self.workspace.is_sample)
+        if self.workspace.read_only:
+            self.read_only_banner.setText(
+                f"<b>Read-only</b> - {self.workspace.project_name} is open elsewhere (another StrandRisk window, or "
+                "a colleague), so it cannot be saved here. Use <b>Save project as...</b> to keep your changes "
+                "under another name.")
+        self.read_only_banner.setVisible(self.workspace.read_only)
 
     def _update_undo_actions(self):
         stack = self.workspace.commands
@@ -265,7 +282,7 @@ class MainWindow(file_actions.FileActions, QMainWindow):
         except WorkspaceError as exc:
             if wait:
                 raise JobFailed(str(exc)) from None
-            self.show_error(title, str(exc))
+            self.show_error(title, failure_message(exc, title))
             return None
 
     # ---------------------------------------------------------------------------------- data
@@ -284,7 +301,10 @@ class MainWindow(file_actions.FileActions, QMainWindow):
         projects = [p for p in paths if p.suffix.lower() == file_actions.PROJECT_SUFFIX]
         sheets = [p for p in paths if p.suffix.lower() != file_actions.PROJECT_SUFFIX]
         if projects:
-            self.open_project(projects[0])
+            if wait:
+                self.open_project(projects[0])
+            elif not self.open_project_asking(projects[0]):
+                return None
         if not sheets:
             return None
         if tac_selection is None and not wait:
@@ -368,59 +388,97 @@ class MainWindow(file_actions.FileActions, QMainWindow):
         return self.run_task(task, done, wait)
 
     def export_json(self, path):
-        """Write the machine-readable results (the same document as `strandrisk run --json`)."""
+        """Write the machine-readable results (the same document as `strandrisk run --json`); any failure
+        (full disk, read-only folder) is a dialog."""
         self._results_ready()
-        written = self._workspace_call("Export results", lambda: self.workspace.export_json(path), False)
-        if written is not None:
-            self.status(f"Results written: {written}")
+        try:
+            written = self.workspace.export_json(path)
+        except Exception as exc:  # noqa: BLE001 - every failure reaches the user in words
+            message = failure_message(exc, f"Writing {Path(path).name}")
+            self.status(message)
+            self.show_error("Export results", message)
+            return None
+        self.status(f"Results written: {written}")
         return written
 
     # ---------------------------------------------------------------------------------- projects
-    def save_project(self, path):
-        """Save the project atomically; raises io.project.ProjectError / TargetNotWritable with a user message."""
-        path = self.workspace.save(path)
+    def save_project(self, path, overwrite_changed: bool = False):
+        """Save the project atomically; raises the workspace's ChangedOnDisk / ReadOnlyProject / ProjectInUse,
+        or io's ProjectError / TargetNotWritable / OSError, each with a user message."""
+        path = self.workspace.save(path, overwrite_changed)
         self._add_recent(path)
         self.status(f"Saved {path}")
         return path
 
-    def open_project(self, path):
-        """Open a .strandrisk project; raises io.project.ProjectError with a user message."""
+    def open_project(self, path, read_only_if_locked: bool = False):
+        """Open a .strandrisk project; raises io.project.ProjectError (or any reading failure), or
+        workspace.ProjectInUse when it is open elsewhere and not ``read_only_if_locked``."""
         if self.busy:
             self.cancel_job(wait=True)
-        self.workspace.open(path)
+        self.workspace.open(path, "read_only" if read_only_if_locked else "take")
         self._add_recent(self.workspace.project_path)
-        self.status(f"Opened {path}")
+        self.status(f"Opened {path} read-only: it is open elsewhere." if self.workspace.read_only
+                    else f"Opened {path}")
         self.show_pane("Results" if self.workspace.has_data else "Data")
 
     def autosave_now(self):
-        """Write the recovery file when there are unsaved changes (every few minutes)."""
+        """Write this window's recovery file when there are unsaved changes (every few minutes). A failure
+        is shown at once: in the status bar, and in one dialog until an autosave works again."""
         try:
-            return self.workspace.autosave()
-        except Exception:  # noqa: BLE001 - autosave must never interrupt work
-            log.warning("autosave failed", exc_info=True)
+            written = self.workspace.autosave()
+        except Exception as exc:  # noqa: BLE001 - autosave must never interrupt work, but it must be seen
+            message = failure_message(exc, "Autosaving your unsaved work")
+            log.warning("%s", message)
+            self.status(message)
+            if self._autosave_problem is None:
+                self.show_error("Autosave failed", f"{message} Save the project now to keep your changes.")
+            self._autosave_problem = message
             return None
+        if written is not None and self._autosave_problem is not None:
+            self._autosave_problem = None
+            self.status("Autosave works again.")
+        return written
 
-    def recover_autosave(self) -> bool:
-        """Load the recovery file left by a session that did not close cleanly."""
-        from ..io.project.project_file import ProjectError
-
+    def recover_autosave(self, rec) -> bool:
+        """Take up a recovery file (io.project.recovery.Recovery) left by a session that ended without
+        closing."""
         try:
-            recovered = self.workspace.recover()
-        except ProjectError as exc:
-            self.show_error("Recover unsaved work", f"The recovery file cannot be read: {exc}.")
+            self.workspace.recover(rec)
+        except Exception as exc:  # noqa: BLE001 - a recovery that fails says so; the file stays for later
+            self.show_error("Recover unsaved work", failure_message(exc, f"Recovering {rec.title}"))
             return False
-        if recovered:
-            self.show_pane("Results" if self.workspace.has_data else "Data")
-            self.status("Recovered the unsaved work of the last session: save it to keep it.")
-        return recovered
+        self.show_pane("Results" if self.workspace.has_data else "Data")
+        read_only = " It is open elsewhere, so it is read-only here: use Save As." if self.workspace.read_only else ""
+        self.status(f"Recovered the unsaved work of {rec.title}: save it to keep it.{read_only}")
+        return True
 
     # ---------------------------------------------------------------------------------- dialogs, help
     def show_error(self, title: str, message: str):
-        """A non-blocking dialog saying what happened and what to do."""
+        """A non-blocking dialog saying what happened and what to do (owned by the window, so it stays)."""
         self.last_error = message
+        self.shown_messages.append((title, message))
         box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
+        return box
+
+    def ask(self, title: str, text: str, choices: list[tuple[str, str]], default: str, warn: bool = False) -> str:
+        """A question with named answers (``choices``: (key, button text), the first is the accepting
+        one, the last the escape); ``warn`` when something is wrong. Returns the key chosen."""
+        self.shown_messages.append((title, text))
+        icon = QMessageBox.Icon.Warning if warn else QMessageBox.Icon.Question
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.NoButton, self)
+        buttons = {}
+        for i, (key, label) in enumerate(choices):
+            role = (QMessageBox.ButtonRole.AcceptRole if i == 0 else QMessageBox.ButtonRole.RejectRole
+                    if i == len(choices) - 1 else QMessageBox.ButtonRole.DestructiveRole)
+            buttons[key] = box.addButton(label, role)
+        box.setDefaultButton(buttons[default])
+        box.setEscapeButton(buttons[choices[-1][0]])
+        box.exec()
+        clicked = box.clickedButton()
+        box.deleteLater()
+        return next((key for key, button in buttons.items() if button is clicked), choices[-1][0])
 
     def show_help(self, page: str = "index.md"):
         from .help_viewer import HelpViewer
@@ -470,9 +528,7 @@ class MainWindow(file_actions.FileActions, QMainWindow):
         if self.busy:
             self.cancel_job(wait=True)
         self.save_layout()
-        from ..io.project.project_file import clear_autosave
-
-        clear_autosave()
+        self.workspace.close()
         event.accept()
 
 
@@ -484,22 +540,10 @@ def _freeze_long_lived_objects():
     gc.freeze()
 
 
-_EXPECTED = ("ImportFailure", "ReportError", "ProjectError", "TargetNotWritable", "MappingError", "ScenarioError",
-             "ModelInputError", "JobFailed", "WorkspaceError")
-
-
-def _expected(exc: BaseException) -> bool:
-    return type(exc).__name__ in _EXPECTED
-
-
-def _user_message(exc: BaseException) -> str:
-    if _expected(exc):
-        return str(exc)
-    if isinstance(exc, MemoryError):
-        return "The computer ran out of memory: close other programs or use fewer simulations, and try again."
-    if isinstance(exc, OSError):
-        return f"{exc.strerror or exc}. Check the file is not open in another program and the folder exists."
-    from ..logs import log_dir
-
-    return (f"Unexpected error ({type(exc).__name__}: {exc}). The details are in the log file in {log_dir()}; "
-            "please send it to your StrandRisk support contact.")
+def failure_message(exc: BaseException, doing: str) -> str:
+    """The one line the user reads about a failure: a workspace refusal as it is worded, anything else
+    through io.failures.describe_failure (which logs what it does not know)."""
+    if isinstance(exc, (WorkspaceError, JobFailed)):
+        text = str(exc).strip()
+        return text if text.endswith((".", "?", "!")) else text + "."
+    return describe_failure(exc, doing)

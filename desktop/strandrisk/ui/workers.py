@@ -88,6 +88,8 @@ def wait_for(job: Job, timeout_s: float = 600.0) -> None:
 class JobFailed(Exception):
     """A background job failed; raised by the ``wait=True`` API calls. The message is for the user."""
 
+    user_facing = True  # io.failures.describe_failure shows its words
+
 
 class JobRunner(QObject):
     """Runs at most one workspace Task at a time on a Job, with the window's progress bar and Cancel.
@@ -95,13 +97,13 @@ class JobRunner(QObject):
     ``on_state(running, kind, label)`` and ``on_progress(kind, fraction, message)`` let the window show it;
     ``on_error(label, message)`` shows a failure (interactive calls only)."""
 
-    def __init__(self, parent, on_state, on_progress, on_error, user_message, expected):
+    def __init__(self, parent, on_state, on_progress, on_error, describe):
         super().__init__(parent)
         self.job: Job | None = None
         self.kind = ""
         self.last_error: str | None = None
         self._on_state, self._on_progress, self._on_error = on_state, on_progress, on_error
-        self._user_message, self._expected = user_message, expected
+        self._describe = describe  # describe(exc, doing) -> the one line for the user
 
     @property
     def busy(self) -> bool:
@@ -115,6 +117,7 @@ class JobRunner(QObject):
                 raise JobFailed(message)
             self._on_error("Busy", message)
             return None
+        self.last_error = None
         job = Job(task.label, task.work)  # owned by Python: alive while referenced, never deleted under a waiter
         self.job, self.kind = job, task.kind
         job.progressed.connect(lambda fraction, message: self._on_progress(self.kind, fraction, message))
@@ -126,7 +129,7 @@ class JobRunner(QObject):
         if wait:
             wait_for(job)
             if job.outcome == "failed":
-                raise JobFailed(self._user_message(job.error)) from job.error
+                raise JobFailed(self.last_error) from job.error
             if job.outcome == "cancelled":
                 raise JobFailed(f"{task.label}: cancelled")
         return job
@@ -145,13 +148,12 @@ class JobRunner(QObject):
             on_done(task.finish(value))
         except Exception as exc:  # noqa: BLE001 - shown as a dialog, logged
             log.exception("handling the result of %s", kind)
-            self._on_error("Something went wrong", self._user_message(exc))
+            self.last_error = self._describe(exc, task.label)
+            self._on_error(f"{task.label} failed", self.last_error)
 
     def _failed(self, job, exc, wait):
-        self._finish(job, f"{job.label}: failed")
-        if not self._expected(exc):
-            log.error("%s failed", job.label, exc_info=(type(exc), exc, exc.__traceback__))
-        self.last_error = self._user_message(exc)
+        self.last_error = self._describe(exc, job.label)
+        self._finish(job, self.last_error)
         if not wait:
             self._on_error(f"{job.label} failed", self.last_error)
 

@@ -10,6 +10,9 @@ run where the workspace lives. ``Task.run()`` does both in one go for the comman
 from __future__ import annotations
 
 import copy
+import secrets
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -33,6 +36,20 @@ STATE = "state"  # project path, sample flag or unsaved-changes state changed
 
 class WorkspaceError(Exception):
     """An operation that cannot be done now; the message is one line for the user, saying what to do."""
+
+    user_facing = True  # io.failures.describe_failure shows its words
+
+
+class ProjectInUse(WorkspaceError):
+    """The project is open in another StrandRisk window or process (its lock file says who)."""
+
+
+class ChangedOnDisk(WorkspaceError):
+    """The project file was changed by someone else since it was opened or last saved here."""
+
+
+class ReadOnlyProject(WorkspaceError):
+    """The project was opened read-only (it is open elsewhere): Save As is the way to keep the changes."""
 
 
 @dataclass
@@ -72,6 +89,11 @@ class Workspace:
         self.scenarios: dict[str, dict] = copy.deepcopy(DEFAULT_SCENARIOS)
         self.current_scenario = "Base case"
         self.project_path: Path | None = None
+        self.window_id = secrets.token_hex(4)  # names this document's recovery file until it is saved
+        self.recovery_file: Path | None = None  # this workspace's own recovery file, once written
+        self.lock = None  # io.project.locks.ProjectLock on project_path, when this workspace holds it
+        self.read_only = False  # opened while open elsewhere: Save asks for another name
+        self.disk_sha256: str | None = None  # the project file's fingerprint when opened or last saved here
         self.is_sample = False
         self.data_dirty = False
         self.revision = 0  # every change of data or scenarios; results of an older revision are stale
@@ -237,7 +259,7 @@ class Workspace:
 
     def reset(self) -> None:
         """An empty, untitled project."""
-        self.project_path = None
+        self._leave_document()
         self.scenarios = copy.deepcopy(DEFAULT_SCENARIOS)
         self.current_scenario = "Base case"
         self.commands.clear()
@@ -253,7 +275,7 @@ class Workspace:
         from ..io.spreadsheets.sample_scenarios import BASE_CASE, sample_scenarios
 
         def finish(imported):
-            self.project_path = None
+            self._leave_document()
             self.commands.clear()
             self.mapping = None
             self.tac_selection = None
@@ -282,8 +304,11 @@ class Workspace:
         reread = {p.name for p in all_paths}
 
         def work(progress, cancel):
-            result = load_inputs(all_paths, mapping=mapping, progress=progress, cancel=cancel,
-                                 tac_selection=selection)
+            # Each file is read from a private copy taken in one read, so the fingerprint kept with the data
+            # is the one of the bytes read even when the file is saved over meanwhile (Excel, another window).
+            with tempfile.TemporaryDirectory(prefix="strandrisk-import-") as folder:
+                result = load_inputs(snapshot_files(all_paths, Path(folder)), mapping=mapping, progress=progress,
+                                     cancel=cancel, tac_selection=selection)
             if old_inputs is not None:
                 result.inputs = merge_inputs(old_inputs, result.inputs, reread)
             return result
@@ -425,29 +450,86 @@ class Workspace:
         return Project(self.inputs if self.inputs is not None else ModelInputs.empty(), copy.deepcopy(self.scenarios),
                        self.current_scenario, self.mapping, list(self.source_paths), self.is_sample, __version__)
 
-    def save(self, path) -> Path:
-        """Save atomically; raises io.project.ProjectError / TargetNotWritable / OSError with the reason."""
-        from ..io.project.project_file import clear_autosave, save_project
+    def save(self, path, overwrite_changed: bool = False) -> Path:
+        """Save atomically and lock the file for this workspace.
+
+        Raises ReadOnlyProject (saving over a project opened read-only), ChangedOnDisk (the file changed
+        since it was opened or saved here; ``overwrite_changed`` saves anyway), ProjectInUse (another
+        window has that file open), or io's ProjectError / TargetNotWritable / OSError with the reason."""
+        from ..io.project.locks import ProjectLocked, acquire
+        from ..io.project.project_file import save_project
 
         path = Path(path)
         if path.suffix.lower() != PROJECT_SUFFIX:
             path = path.with_name(path.name + PROJECT_SUFFIX)
-        save_project(self.project(), path)
+        same = self.project_path is not None and _same_file(path, self.project_path)
+        if same and self.read_only:
+            raise ReadOnlyProject(f"{path.name} was opened read-only because it is open elsewhere: save your "
+                                  "changes under another name (Save As)")
+        if same and not overwrite_changed and self.changed_on_disk():
+            raise ChangedOnDisk(f"{path.name} was changed by someone else since you opened it")
+        lock = self.lock
+        if not same or lock is None:
+            try:
+                lock = acquire(path)
+            except ProjectLocked as exc:
+                raise ProjectInUse(f"{exc}: choose another name, or close it there first") from None
+        try:
+            save_project(self.project(), path)
+        except BaseException:
+            if lock is not self.lock:
+                lock.release()
+            raise
+        if lock is not self.lock and self.lock is not None:
+            self.lock.release()
+        self.lock = lock
         self.project_path = path
+        self.disk_sha256 = _fingerprint(path)
+        self.read_only = False
         self.is_sample = False
         self.data_dirty = False
         self.commands.set_clean()
-        clear_autosave()
+        self._clear_recovery()
         self._emit(STATE)
         return path
 
-    def open(self, path) -> None:
-        """Open a .strandrisk project with the data saved in it; raises io.project.ProjectError."""
+    def changed_on_disk(self) -> bool:
+        """Whether the project file now differs from what was opened or last saved here."""
+        if self.project_path is None or self.disk_sha256 is None:
+            return False
+        now = _fingerprint(self.project_path)
+        return now is not None and now != self.disk_sha256
+
+    def open(self, path, lock: str = "none") -> None:
+        """Open a .strandrisk project with the data saved in it; raises io.project.ProjectError (unreadable).
+
+        ``lock``: "none" reads it without a lock file (the command line; a later save takes one);
+        "take" locks it for this workspace and raises ProjectInUse when it is open in another window or
+        process; "read_only" locks it too, but opens it read-only when it is open elsewhere."""
+        from ..io.project.locks import ProjectLocked, acquire
         from ..io.project.project_file import load_project
 
         path = Path(path)
-        self.load_project(load_project(path))
+        fingerprint = _fingerprint(path)
+        project = load_project(path)
+        held = self.lock if self.lock is not None and _same_file(path, self.lock.project) else None
+        new_lock, read_only = held, False
+        if held is None and lock != "none":
+            try:
+                new_lock = acquire(path)
+            except ProjectLocked as exc:
+                if lock != "read_only":
+                    raise ProjectInUse(str(exc)) from None
+                read_only = True
+        old, self.lock = self.lock, None
+        if old is not None and old is not new_lock:
+            old.release()
+        self._clear_recovery()
+        self.load_project(project)
+        self.lock = new_lock
+        self.read_only = read_only
         self.project_path = path
+        self.disk_sha256 = fingerprint
         self.data_dirty = False
         self._emit(STATE)
 
@@ -465,25 +547,64 @@ class Workspace:
         self.is_sample = False
         self._emit(SCENARIOS)  # set before set_data's new revision: results run once
 
+    def close(self) -> None:
+        """The window closes cleanly: its lock and recovery file go."""
+        self._leave_document()
+
+    def _leave_document(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
+        self._clear_recovery()
+        self.project_path = None
+        self.read_only = False
+        self.disk_sha256 = None
+
+    def _clear_recovery(self) -> None:
+        from ..io.project.recovery import clear_autosave
+
+        clear_autosave(self.recovery_file)
+        self.recovery_file = None
+
     def autosave(self) -> Path | None:
-        """Write the recovery file when there are unsaved changes."""
-        if not self.dirty or self.inputs is None:
+        """Write this workspace's recovery file when there are unsaved changes (with or without data)."""
+        if not self.dirty:
             return None
-        from ..io.project.project_file import write_autosave
+        from ..io.project.recovery import autosave_path, write_autosave
 
-        return write_autosave(self.project())
+        path = autosave_path(self.project_name, self._recovery_key())
+        written = write_autosave(self.project(), path, project_path=self.project_path,
+                                 disk_sha256=self.disk_sha256, title=self.project_name)
+        if self.recovery_file is not None and self.recovery_file != written:
+            self._clear_recovery()  # the document was renamed (Save As) since the last autosave
+        self.recovery_file = written
+        return written
 
-    def recover(self) -> bool:
-        """Load the recovery file left by a session that did not close cleanly (False when there is none)."""
-        from ..io.project.project_file import autosave_path, load_project
+    def _recovery_key(self) -> str:
+        from ..io.project.recovery import document_key
 
-        path = autosave_path()
-        if not path.exists():
-            return False
-        self.load_project(load_project(path))
+        return document_key(self.project_path, self.window_id)
+
+    def recover(self, rec) -> None:
+        """Take up the work of a recovery file left by a session that ended without closing
+        (an io.project.recovery.Recovery that is not damaged): under its project's path when it had one,
+        locked for this workspace (read-only when it is open elsewhere), with unsaved changes."""
+        from ..io.project.locks import ProjectLocked, acquire
+        from ..io.project.recovery import adopt
+
+        self._leave_document()
+        self.load_project(rec.project)
+        path = Path(rec.project_path) if rec.project_path else None
+        if path is not None:
+            try:
+                self.lock = acquire(path)
+            except ProjectLocked:
+                self.read_only = True
+        self.project_path = path
+        self.disk_sha256 = rec.disk_sha256
         self.data_dirty = True
+        self.recovery_file = adopt(rec, self.project_name, self._recovery_key())
         self._emit(STATE)
-        return True
 
     def reimport_task(self, accept_changed: bool = False) -> Task:
         """Re-read the project's spreadsheets from their saved paths with the project's mapping.
@@ -517,6 +638,37 @@ class Workspace:
 
         task.finish = finish_with_report
         return task
+
+
+def snapshot_files(paths, folder: Path) -> list[Path]:
+    """Copies of the files (same names) in ``folder``; a file that cannot be copied is left to the reader,
+    which says why it cannot be read."""
+    copies = []
+    for i, path in enumerate(Path(p) for p in paths):
+        target = folder / str(i) / path.name
+        try:
+            target.parent.mkdir()
+            shutil.copyfile(path, target)
+        except OSError:
+            target = path
+        copies.append(target)
+    return copies
+
+
+def _fingerprint(path: Path) -> str | None:
+    from ..io.spreadsheets.load import sha256_of
+
+    try:
+        return sha256_of(Path(path))
+    except OSError:
+        return None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return Path(a) == Path(b)
 
 
 def merge_inputs(old, new, reread: set[str]):

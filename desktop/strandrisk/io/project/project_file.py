@@ -3,8 +3,8 @@
 A project is a zip holding one ``project.json``, so a colleague can open it without the original
 spreadsheets. The JSON holds every input table column-wise (canonical columns of core.schema), the
 source of each row, the column mapping used, the named scenarios and the format version. A file written
-by a newer StrandRisk is refused rather than half-read. Saves are atomic; the same format is used for
-the app's autosave (recovery) file.
+by a newer StrandRisk is refused rather than half-read. Saves are atomic; the app's recovery files
+(``recovery.py``) are project files too.
 """
 
 from __future__ import annotations
@@ -321,27 +321,3 @@ def load_project(path: str | Path) -> Project:
         return from_document(doc)
     except ProjectError as exc:
         raise ProjectError(f"{path.name}: {exc}") from None
-
-
-def autosave_dir() -> Path:
-    from ...logs import user_data_dir
-
-    return user_data_dir() / "autosave"
-
-
-def autosave_path() -> Path:
-    return autosave_dir() / f"recovery{SUFFIX}"
-
-
-def write_autosave(project: Project) -> Path:
-    folder = autosave_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    save_project(project, autosave_path())
-    return autosave_path()
-
-
-def clear_autosave() -> None:
-    try:
-        autosave_path().unlink()
-    except FileNotFoundError:
-        pass
