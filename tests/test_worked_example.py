@@ -12,7 +12,7 @@ from strandrisk.core.scenario import Scenario
 
 from . import worked_example as we
 
-SCENARIO = {"base_year": "2025/26", "fixed_build_lag_years": 1, "fixed_build_rate": 0.5}
+SCENARIO = {"base_year": "2025/26"}
 
 
 @pytest.mark.parametrize("changes, figures", [({}, we.EXPECTED_BUILT_LATE), (we.BEFORE_BUILD_RULE, we.EXPECTED_BEFORE_BUILD_RULE)],

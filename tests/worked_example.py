@@ -80,7 +80,7 @@ EXPECTED_BEFORE_BUILD_RULE = {
         "shift_impact": 59836.9, "first_liquidity_risk_year": None,
     },
 }
-EXPECTED = EXPECTED_BEFORE_BUILD_RULE  # the defaults until fixed cost is built late by default
+EXPECTED = EXPECTED_BUILT_LATE  # MODEL.md section 8 with the defaults
 
 
 def inputs() -> ModelInputs:

@@ -51,10 +51,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Years before any fixed cost (estate, overheads) can be taken out.", 0, 30),
     Setting("fixed_release_rate", "Fixed cost release rate", "share", 0.25, "share a year",
             "Cost behaviour", "Share of the excess fixed cost taken out each year after the lag.", 0, 1),
-    Setting("fixed_build_lag_years", "Fixed cost build lag", "int", 0, "years", "Cost behaviour",
+    Setting("fixed_build_lag_years", "Fixed cost build lag", "int", 1, "years", "Cost behaviour",
             "Years before fixed cost (estate, overheads) grows with demand: growth is first absorbed by "
             "the capacity the trust already has.", 0, 30),
-    Setting("fixed_build_rate", "Fixed cost build rate", "share", 1.0, "share a year", "Cost behaviour",
+    Setting("fixed_build_rate", "Fixed cost build rate", "share", 0.5, "share a year", "Cost behaviour",
             "Share of the shortfall of fixed cost against the efficient level added each year after the "
             "build lag.", 0, 1),
     Setting("clawback_miss_probability", "Clawback miss probability", "share", 0.3, "probability",

@@ -243,7 +243,7 @@ def compile_system(inputs: ModelInputs, scenario: Scenario) -> System:
     pairs.sort()
     hold_prov = np.array([p for p, _ in pairs], dtype=np.int64)
     hold_svc = np.array([j for _, j in pairs], dtype=np.int64)
-    hold_new = np.ones(len(hold_svc), dtype=bool)
+    hold_new = holder[hold_svc] != hold_prov
 
     return System(
         base_year=base_year, horizon=horizon,
