@@ -12,7 +12,8 @@ How a run is organised, and why:
   and each batch's draws go through the engine in chunks along the draws axis. Both sizes are chosen
   so that the engine's working arrays plus the batches' stored draws stay under ``MEMORY_TARGET``
   (about 400 MB, shared by the worker threads) whatever the size of the system; the per-draw NPV
-  stranded cost kept for the histogram adds N x P x 4 bytes per form, the packed clawback draws
+  stranded cost, cumulative surplus and closing cash kept for the histograms add 3 x N x P x 4 bytes
+  per form, the packed clawback draws
   N x contracts at risk x ceil(H / 8) bytes. Chunks are also kept small enough for the engine's
   arrays to stay in the CPU cache, which is worth more than fewer, larger numpy calls.
 * Percentiles follow ``np.percentile(..., method="linear")``: linear interpolation between the two
