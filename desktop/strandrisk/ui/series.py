@@ -83,4 +83,3 @@ def shift_curve_view(result, p: int):
         return None
     forms = [f for f in forms_for(result, p) if f in curve.cumulative_surplus]
     return curve.view(p, forms) if forms else None
-
