@@ -152,14 +152,19 @@ def test_metric_choice_changes_the_tornado_and_marks_deterministic_and_median(wi
 
 
 def test_statuses_include_cash(window):
-    """ZG7 integrated is below the minimum cash days from 2026/27 (never green); ZG7 acute-only has negative
-    cash (red) - in the All providers table, the Results header and Compare."""
+    """The issue's case, under the fixed-cost rule it was found with (built at once): ZG7 integrated, rated 1
+    but below the minimum cash days from 2026/27, is amber, never green; ZG7 acute-only has negative cash,
+    so red - in the All providers table, the Results header and Compare."""
     w = window
+    assert w.assumptions_pane.set_value("fixed_build_lag_years", "0")
+    assert w.assumptions_pane.set_value("fixed_build_rate", "1")
+    w.rerun_now()
     result = w.result
     pane = w.results_pane
-    w.show_pane("Results")
     zg7 = result.provider_codes.index("ZG7")
-    assert result.first_liquidity_risk_year("integrated", zg7) is not None
+    assert np.nanmax(result.forms["integrated"]["rating_finance"][zg7]) == 1
+    w.show_pane("Results")
+    assert result.first_liquidity_risk_year("integrated", zg7) == "2026/27"
     assert np.min(result.forms["acute_only"]["cash_gbp_k"][zg7]) < 0
     model = pane.providers_table.model_
     status_col = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())].index("Status")

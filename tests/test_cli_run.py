@@ -73,9 +73,17 @@ def test_run_prints_the_biggest_driver_of_each_metric(printed, sample_result):
         assert f"{top['label']}: {top[f'swing_{metric}']:,.0f}" in row
 
 
-def test_run_prints_statuses_with_cash(printed):
-    rows = {tuple(line.split()[:2]): line.split()[2] for line in printed.splitlines()
+def test_run_prints_statuses_with_cash(tmp_path, capsys):
+    """The issue's case, under the fixed-cost rule it was found with (built at once): ZG7 integrated is rated
+    1 but below the minimum cash days from 2026/27, so amber; ZG7 acute-only has negative cash, so red."""
+    scenario = tmp_path / "built at once.json"
+    scenario.write_text('{"fixed_build_lag_years": 0, "fixed_build_rate": 1}', encoding="utf-8")
+    assert main(["run", "--sample", "--simulations", "0", "--scenario", str(scenario)]) == 0
+    printed = capsys.readouterr().out
+    rows = {tuple(line.split()[:2]): line.split()[2:] for line in printed.splitlines()
             if re.match(r"^Z[A-G]\d\s+(acute_only|integrated|community_only)\s+(green|amber|red)\s", line)}
-    assert rows[("ZG7", "acute_only")] == "red"  # negative cash
-    assert rows[("ZG7", "integrated")] == "amber"  # below the minimum cash days from 2026/27
-    assert "Status:" in printed
+    assert rows[("ZG7", "acute_only")][0] == "red"
+    assert rows[("ZG7", "acute_only")][4].startswith("(")  # closing cash below zero
+    assert rows[("ZG7", "integrated")][0] == "amber"
+    assert rows[("ZG7", "integrated")][5:7] == ["2026/27", "1"]  # cash short from 2026/27 with the best rating
+    assert "Status: Red when cash is negative" in printed

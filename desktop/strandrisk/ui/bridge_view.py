@@ -97,7 +97,7 @@ class BridgeView(QWidget):
         for name in shown:
             labels.append([component_label(name)])
             values.append([self.shift[name]] + ([self.form[name]] if self.form is not None else []))
-            notes.append(assumption_text(result.scenario, name, form))
+            notes.append(assumption_text(result.scenario, name))
         labels.append(["Total (the headline)"])
         values.append([sum(self.shift.values())] + ([sum(self.form.values())] if self.form is not None else []))
         notes.append("Shift impact" + ("; difference in cumulative surplus" if self.form is not None else ""))

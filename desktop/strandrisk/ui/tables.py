@@ -10,9 +10,11 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QTableView
 
+from ..core.status import AMBER, GREEN, RED, STATUS_RULE_TEXT, STATUSES
 
-STATUSES = ("green", "amber", "red")  # a status in a table is its index here, so sorting puts the worst last
-STATUS_FILLS = {"green": "#c6efce", "amber": "#ffeb9c", "red": "#ffc7ce"}  # the report's fills
+
+# a status in a table is its index in STATUSES (green, amber, red), so sorting puts the worst last
+STATUS_FILLS = {GREEN: "#c6efce", AMBER: "#ffeb9c", RED: "#ffc7ce"}  # the report's fills
 
 
 def format_value(value, kind: str) -> str:
@@ -161,6 +163,9 @@ class ArrayTableModel(QAbstractTableModel):
             v = self._values[int(self._order[row]), col - nl]
             if not math.isnan(v):
                 return QBrush(QColor(STATUS_FILLS[STATUSES[int(v)]]))
+        if role == Qt.ItemDataRole.ToolTipRole and value_col \
+                and self.kind(int(self._order[row]), col - nl) == "status":
+            return STATUS_RULE_TEXT
         if role == Qt.ItemDataRole.ToolTipRole and self._is_note(col):
             return self._notes[int(self._order[row])]
         if role == Qt.ItemDataRole.BackgroundRole and self._highlight is not None:

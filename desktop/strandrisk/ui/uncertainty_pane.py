@@ -230,7 +230,7 @@ class UncertaintyPane(QWidget):
         label = TORNADO_METRIC_LABELS[metric]
         for ax, form in zip(axes, forms):
             rows = tor.ranked(form, p, by=metric)[:10][::-1]
-            base = float(tornado_base(tor, form, metric)[p])
+            base = float(tor.base(metric)[form][p])
             y = np.arange(len(rows))
             lows = np.array([r[f"{metric}_low"] for r in rows], dtype=float) - base
             highs = np.array([r[f"{metric}_high"] for r in rows], dtype=float) - base
@@ -275,13 +275,7 @@ class UncertaintyPane(QWidget):
 
 def summary_percentiles(mc, form: str, p: int, metric: str) -> np.ndarray:
     """P5, P10, P50, P90, P95 of a metric from the simulation's summaries."""
-    return np.asarray(getattr(mc, metric)[form], dtype=float)[:, p]
-
-
-def tornado_base(tor, form: str, metric: str) -> np.ndarray:
-    """The tornado's middle value of a metric (every assumption at its mode), per provider."""
-    return {"npv_stranded": tor.base_npv, "cumulative_surplus": tor.base_cumulative_surplus,
-            "closing_cash": getattr(tor, "base_closing_cash", None)}[metric][form]
+    return np.asarray(mc.summary(metric)[form], dtype=float)[:, p]
 
 
 def _end_labels(ax, x: float, marks) -> None:

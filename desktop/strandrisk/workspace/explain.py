@@ -11,6 +11,7 @@ import numpy as np
 from ..core.bridges import COMPONENT_ASSUMPTIONS, COMPONENT_LABELS, COMPONENTS
 from ..core.scenario import DEFAULT_SERVICE_LINES, SERVICE_LINE_SETTINGS, SETTINGS_BY_KEY, UNCERTAIN_PARAMETERS
 from ..core.simulation import TORNADO_METRIC_LABELS, TORNADO_METRICS
+from ..core.status import statuses
 
 _LINE_SETTINGS = {s.key: s for s in SERVICE_LINE_SETTINGS}
 
@@ -59,13 +60,9 @@ def largest_effects(bridge: dict[str, float], named: int = 3) -> tuple[list[tupl
     return shown[:named], len(rest), float(sum(v for _n, v in rest))
 
 
-def assumptions_for(name: str, form: str | None = None) -> tuple[str, ...]:
-    """The scenario keys behind a component (COMPONENT_ASSUMPTIONS, by form where it says so)."""
-    keys = COMPONENT_ASSUMPTIONS.get(name, ())
-    if isinstance(keys, dict):
-        keys = keys.get(form, keys.get(None, ())) if form is not None else \
-            tuple(dict.fromkeys(k for v in keys.values() for k in v))
-    return tuple(keys)
+def assumptions_for(name: str) -> tuple[str, ...]:
+    """The scenario keys behind a component (core.bridges.COMPONENT_ASSUMPTIONS)."""
+    return tuple(COMPONENT_ASSUMPTIONS.get(name, ()))
 
 
 def setting_text(scenario, key: str) -> str:
@@ -98,9 +95,9 @@ def _value_text(value, kind: str, unit: str = "") -> str:
     return f"{v:g}"
 
 
-def assumption_text(scenario, name: str, form: str | None = None) -> str:
+def assumption_text(scenario, name: str) -> str:
     """The assumptions behind a component with their values, joined: '' when none drives it."""
-    return "; ".join(setting_text(scenario, key) for key in assumptions_for(name, form))
+    return "; ".join(setting_text(scenario, key) for key in assumptions_for(name))
 
 
 def component_label(name: str) -> str:
@@ -131,15 +128,9 @@ def metric_value(result, form: str, p: int, metric: str) -> float:
 
 
 def provider_status(result, form: str, p: int) -> str:
-    """green / amber / red for one provider and form, by core.status's one rule (worst finance rating,
-    cash below the minimum days, negative cash)."""
-    from ..core.status import status_of
-
-    m = result.forms[form]
-    ratings = np.asarray(m["rating_finance"][p], dtype=float)
-    worst = math.nan if np.all(np.isnan(ratings)) else float(np.nanmax(ratings))
-    return status_of(worst, np.asarray(m["liquidity_days"][p], dtype=float),
-                     np.asarray(m["cash_gbp_k"][p], dtype=float), float(result.scenario.min_cash_days))
+    """green / amber / red for one provider and form, by core.status's one rule (cash first, then the worst
+    finance rating)."""
+    return str(statuses(result, form)[p])
 
 __all__ = ["assumption_text", "assumptions_for", "biggest_drivers", "both_forms", "component_label", "form_bridge",
            "largest_effects", "metric_value", "provider_status", "providers_in", "setting_text", "shift_bridge"]
