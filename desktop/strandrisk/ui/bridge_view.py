@@ -90,9 +90,9 @@ class BridgeView(QWidget):
         """One row per component with an effect, then the totals (which equal the headline figures)."""
         shown = [name for name in COMPONENTS
                  if abs(self.shift[name]) >= 0.05 or (self.form is not None and abs(self.form[name]) >= 0.05)]
-        heads = [f"Shift bridge,\n{FORM_LABELS[form].lower()} £000"]
+        heads = [f"Shift bridge\n{FORM_LABELS[form].lower()}\n£000"]
         if self.form is not None:
-            heads.append("Integrated -\nacute-only £000")
+            heads.append("Integrated -\nacute-only\n£000")
         labels, values, notes = [], [], []
         for name in shown:
             labels.append([component_label(name)])

@@ -238,8 +238,8 @@ class UncertaintyPane(QWidget):
             ax.barh(y, highs, color=FORM_COLOURS[form], label="assumption at the high end")
             ax.set_yticks(y, [r["label"] for r in rows], fontsize=8)
             ax.axvline(0, color="#333333", linewidth=0.8)
-            style_axis(ax, f"{FORM_LABELS[form]}: change in {in_sentence(label)} from {gbp_k(base)} (£000)",
-                       money=False)
+            style_axis(ax, f"{FORM_LABELS[form]}: change in {in_sentence(label)} from {gbp_k(base)}", money=False)
+            ax.set_xlabel("£000", fontsize=8)
             ax.xaxis.set_major_formatter(GBP_K)
             ax.xaxis.set_major_locator(MaxNLocator(5))
             ax.legend(fontsize=7, frameon=False, loc="lower right")

@@ -67,16 +67,16 @@ def assumptions_for(name: str) -> tuple[str, ...]:
 
 def setting_text(scenario, key: str) -> str:
     """One assumption with its value in the scenario, in the Assumptions page's words: 'Repurposed
-    stranded cost 50%', 'Shift rate 0%-3% by service line'."""
+    stranded cost: 50%', 'Shift rate: 0%-3% by service line'."""
     if key in SETTINGS_BY_KEY:
         setting = SETTINGS_BY_KEY[key]
-        return f"{setting.label} {_value_text(getattr(scenario, key, setting.default), setting.type, setting.unit)}"
+        return f"{setting.label}: {_value_text(getattr(scenario, key, setting.default), setting.type, setting.unit)}"
     if key in _LINE_SETTINGS:
         setting = _LINE_SETTINGS[key]
         given = getattr(scenario, "service_lines", {}) or {}
         values = [float({**DEFAULT_SERVICE_LINES[line], **given.get(line, {})}[key]) for line in DEFAULT_SERVICE_LINES]
         low, high = _value_text(min(values), setting.type), _value_text(max(values), setting.type)
-        return f"{setting.label} {low if low == high else f'{low}-{high}'} by service line"
+        return f"{setting.label}: {low if low == high else f'{low}-{high}'} by service line"
     if key in UNCERTAIN_PARAMETERS:
         return UNCERTAIN_PARAMETERS[key]["label"]
     return key.replace("_", " ")
