@@ -92,6 +92,7 @@ def test_bridge_view_shows_the_engines_bridges_and_adds_up_to_the_headline(windo
                     running += width
                 assert running == pytest.approx(headline, abs=0.01)
             assert "Repurposed stranded cost" in " ".join(rows) or form == "acute_only"
+    assert pane._shown_table() is view.table and "Driven by" in view.table.copy_tsv().splitlines()[0]
     # the assumption behind the repurposed cost is named with its value
     view.form_box.setCurrentIndex(view.form_box.findData("integrated"))
     model = view.table.model_
