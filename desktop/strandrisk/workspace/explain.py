@@ -52,12 +52,13 @@ def form_bridge(result, p: int | None) -> dict[str, float] | None:
 
 
 def largest_effects(bridge: dict[str, float], named: int = 3) -> tuple[list[tuple[str, float]], int, float]:
-    """The ``named`` largest effects (by size, in COMPONENTS order on ties), and how many others there are
-    with their sum; effects under £0.5k count as none."""
-    shown = [(name, bridge[name]) for name in COMPONENTS if abs(bridge.get(name, 0.0)) >= 0.5]
+    """The ``named`` largest effects (by size, in COMPONENTS order on ties), how many others there are
+    (effects under £0.5k not counted) and the sum of all the others, so the parts add up to the total."""
+    shown = [(name, float(bridge[name])) for name in COMPONENTS if abs(bridge.get(name, 0.0)) >= 0.5]
     shown.sort(key=lambda item: -abs(item[1]))
-    rest = shown[named:]
-    return shown[:named], len(rest), float(sum(v for _n, v in rest))
+    first = shown[:named]
+    rest = float(sum(bridge.values())) - sum(v for _n, v in first)
+    return first, len(shown) - len(first), rest
 
 
 def assumptions_for(name: str) -> tuple[str, ...]:
@@ -70,11 +71,13 @@ def setting_text(scenario, key: str) -> str:
     stranded cost: 50%', 'Shift rate: 0%-3% by service line'."""
     if key in SETTINGS_BY_KEY:
         setting = SETTINGS_BY_KEY[key]
-        return f"{setting.label}: {_value_text(getattr(scenario, key, setting.default), setting.type, setting.unit)}"
+        value = getattr(scenario, key, setting.default)
+        return f"{setting.label}: {_value_text(value, setting.type, setting.unit)}"
     if key in _LINE_SETTINGS:
         setting = _LINE_SETTINGS[key]
         given = getattr(scenario, "service_lines", {}) or {}
-        values = [float({**DEFAULT_SERVICE_LINES[line], **given.get(line, {})}[key]) for line in DEFAULT_SERVICE_LINES]
+        values = [float({**DEFAULT_SERVICE_LINES[line], **given.get(line, {})}[key])
+                  for line in DEFAULT_SERVICE_LINES]
         low, high = _value_text(min(values), setting.type), _value_text(max(values), setting.type)
         return f"{setting.label}: {low if low == high else f'{low}-{high}'} by service line"
     if key in UNCERTAIN_PARAMETERS:
@@ -126,11 +129,11 @@ def metric_value(result, form: str, p: int, metric: str) -> float:
     return float(m[f"{metric}_gbp_k"][p])
 
 
-
 def provider_status(result, form: str, p: int) -> str:
     """green / amber / red for one provider and form, by core.status's one rule (cash first, then the worst
     finance rating)."""
     return str(statuses(result, form)[p])
+
 
 __all__ = ["assumption_text", "assumptions_for", "biggest_drivers", "both_forms", "component_label", "form_bridge",
            "largest_effects", "metric_value", "provider_status", "providers_in", "setting_text", "shift_bridge"]
