@@ -345,18 +345,17 @@ def summary_table(result) -> str:
     break-even."""
     import numpy as np
 
-    from .core.status import STATUS_RULE_TEXT
+    from .core.status import STATUS_RULE_TEXT, statuses
 
     sc = result.scenario
     head = (f"StrandRisk {__version__} - scenario '{sc.name}', base year {result.scenario.to_dict()['base_year']}, "
             f"{result.years[0]} to {result.years[-1]} (GBP 000; brackets are negative)")
-    from .workspace.explain import provider_status
-
     cols = ["Provider", "Form", "Status", "NPV stranded", "Cum. surplus", "Shift impact", "Closing cash",
             "Cash short from", "Worst rating", "Break-even x"]
     rows = []
     sy = result.system
     with_contracts = set(np.asarray(sy.line_provider).tolist())
+    status = {form: statuses(result, form) for form in result.forms}
     for p in range(sy.n_providers):
         for form in result.provider_forms(p):
             m = result.forms[form]
@@ -366,7 +365,7 @@ def summary_table(result) -> str:
             be_text = "n/a" if be is None else ("none" if np.isnan(be[p]) else f"{be[p]:.2f}")
             if p not in with_contracts:
                 be_text = "no contracts"
-            rows.append([str(sy.provider_code[p]), form, provider_status(result, form, p),
+            rows.append([str(sy.provider_code[p]), form, str(status[form][p]),
                          _fmt_money(m["npv_stranded_gbp_k"][p]),
                          _fmt_money(m["cumulative_surplus_gbp_k"][p]), _fmt_money(m["shift_impact_gbp_k"][p]),
                          _fmt_money(m["cash_gbp_k"][p][-1]), result.first_liquidity_risk_year(form, p) or "never",

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 
 from .bridge_view import BridgeView
 from .charts import FORM_COLOURS, FORM_LABELS, ChartPanel, gbp_k, grouped_bars, style_axis
-from ..workspace.explain import provider_status
+from ..core.status import statuses
 from .series import ALL, YEARLY_ROWS, forms_for, provider_label, providers_in_form, scalar, yearly
 from .tables import STATUS_FILLS, STATUSES, ArrayTableView, format_value
 
@@ -88,9 +88,10 @@ def status_badge(status: str, text: str | None = None) -> str:
 
 def status_html(result, form: str, p: int) -> str:
     """A provider's status as a coloured word; for All providers, how many are red, amber and green."""
+    found = statuses(result, form)
     if p != ALL:
-        return status_badge(provider_status(result, form, p))
-    found = [provider_status(result, form, q) for q in np.flatnonzero(providers_in_form(result, form))]
+        return status_badge(str(found[p]))
+    found = list(found[providers_in_form(result, form)])
     return " ".join(status_badge(s, f"{found.count(s)} {s}") for s in reversed(STATUSES) if found.count(s))
 
 
@@ -107,9 +108,9 @@ PROVIDER_COLUMNS = (
 )
 
 
-def _provider_figure(result, form: str, q: int, key: str) -> float:
+def _provider_figure(result, form: str, q: int, key: str, status: str) -> float:
     if key == "status":
-        return float(STATUSES.index(provider_status(result, form, q)))
+        return float(STATUSES.index(status))
     if key in ("lowest_cash", "worst_rating"):
         series = yearly(result, form, q, "cash_gbp_k" if key == "lowest_cash" else "rating_finance")
         if np.all(np.isnan(series)):
@@ -183,9 +184,11 @@ class ResultsPane(QWidget):
     def _fill_providers(self, result):
         """One row per provider and form: the figures of the report's Summary table."""
         labels, values, kinds = [], [], []
+        status = {form: statuses(result, form) for form in result.forms}
         for q in range(result.system.n_providers):
             for form in result.provider_forms(q):
-                row = [_provider_figure(result, form, q, key) for key, _label, _kind in PROVIDER_COLUMNS]
+                row = [_provider_figure(result, form, q, key, status[form][q])
+                       for key, _label, _kind in PROVIDER_COLUMNS]
                 labels.append([str(result.system.provider_code[q]), str(result.system.provider_name[q]),
                                FORM_LABELS[form]])
                 values.append(row)
@@ -367,7 +370,7 @@ class ComparePane(QWidget):
                 if key == "status" and p == ALL:
                     continue  # a status belongs to one provider
                 if key == "status":
-                    va, vb = (float(STATUSES.index(provider_status(r, form, p))) for r in (ra, rb))
+                    va, vb = (float(STATUSES.index(statuses(r, form)[p])) for r in (ra, rb))
                 elif key == "final_cash":
                     va, vb = yearly(ra, form, p, "cash_gbp_k")[-1], yearly(rb, form, p, "cash_gbp_k")[-1]
                 else:

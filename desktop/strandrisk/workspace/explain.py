@@ -8,47 +8,38 @@ import math
 
 import numpy as np
 
-from ..core.bridges import COMPONENT_ASSUMPTIONS, COMPONENT_LABELS, COMPONENTS
+from ..core.bridges import COMPONENT_ASSUMPTIONS, COMPONENT_LABELS, COMPONENTS, bridge
 from ..core.scenario import DEFAULT_SERVICE_LINES, SERVICE_LINE_SETTINGS, SETTINGS_BY_KEY, UNCERTAIN_PARAMETERS
 from ..core.simulation import TORNADO_METRIC_LABELS, TORNADO_METRICS
-from ..core.status import statuses
 
 _LINE_SETTINGS = {s.key: s for s in SERVICE_LINE_SETTINGS}
 
 
-def providers_in(result, form: str) -> list[int]:
-    return [p for p in range(result.system.n_providers) if form in result.provider_forms(p)]
-
-
-def both_forms(result) -> list[int]:
-    """Providers modelled as acute-only and as integrated (every one but the community-only)."""
-    return [p for p in range(result.system.n_providers) if "integrated" in result.provider_forms(p)]
-
-
-def _summed(bridges) -> dict[str, float]:
-    total = dict.fromkeys(COMPONENTS, 0.0)
-    for bridge in bridges:
-        for name in COMPONENTS:
-            total[name] += float(bridge.get(name, 0.0))
-    return total
+def providers_in(result, form: str) -> np.ndarray:
+    """Mask (P,) of the providers modelled in a form."""
+    return np.array([form in result.provider_forms(p) for p in range(result.system.n_providers)], dtype=bool)
 
 
 def shift_bridge(result, form: str, p: int | None) -> dict[str, float]:
-    """The shift bridge of one provider, or (p None) summed over the providers modelled in the form:
-    then it adds up to the summed shift impact."""
+    """The shift bridge of one provider, or (p None) of the providers modelled in the form taken together:
+    then it adds up to their summed shift impact."""
     if p is not None:
         return {name: float(v) for name, v in result.shift_bridge(form, p).items()}
-    return _summed(result.shift_bridge(form, q) for q in providers_in(result, form))
+    mask = providers_in(result, form)
+    return bridge({c: result.components[form][c][mask] for c in COMPONENTS},
+                  {c: result.no_shift_components[form][c][mask] for c in COMPONENTS})
 
 
 def form_bridge(result, p: int | None) -> dict[str, float] | None:
-    """The form bridge (integrated minus acute-only) of one provider, or summed over the providers modelled
-    in both forms; None for a community-only provider, which has one form."""
+    """The form bridge (integrated minus acute-only) of one provider, or of the providers modelled in both
+    forms taken together; None for a community-only provider, which has one form."""
     if p is not None:
         if "integrated" not in result.provider_forms(p):
             return None
         return {name: float(v) for name, v in result.form_bridge(p).items()}
-    return _summed(result.form_bridge(q) for q in both_forms(result))
+    mask = providers_in(result, "integrated")
+    return bridge({c: result.components["integrated"][c][mask] for c in COMPONENTS},
+                  {c: result.components["acute_only"][c][mask] for c in COMPONENTS})
 
 
 def largest_effects(bridge: dict[str, float], named: int = 3) -> tuple[list[tuple[str, float]], int, float]:
@@ -129,11 +120,5 @@ def metric_value(result, form: str, p: int, metric: str) -> float:
     return float(m[f"{metric}_gbp_k"][p])
 
 
-def provider_status(result, form: str, p: int) -> str:
-    """green / amber / red for one provider and form, by core.status's one rule (cash first, then the worst
-    finance rating)."""
-    return str(statuses(result, form)[p])
-
-
-__all__ = ["assumption_text", "assumptions_for", "biggest_drivers", "both_forms", "component_label", "form_bridge",
-           "largest_effects", "metric_value", "provider_status", "providers_in", "setting_text", "shift_bridge"]
+__all__ = ["assumption_text", "assumptions_for", "biggest_drivers", "component_label", "form_bridge",
+           "largest_effects", "metric_value", "providers_in", "setting_text", "shift_bridge"]
