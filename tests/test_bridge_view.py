@@ -118,7 +118,8 @@ def test_bridge_view_for_all_providers_and_a_community_only_provider(window):
     assert [view.form_box.itemData(i) for i in range(view.form_box.count())] == ["community_only"]
     assert len(heads) == 3
     view.chart.render_now()
-    assert len(view.chart.figure.axes) == 1
+    texts = " ".join(t.get_text() for ax in view.chart.figure.axes for t in ax.texts)
+    assert "no form bridge" in texts and not any(p.get_gid() for p in view.chart.figure.axes[1].patches)
 
 
 def test_metric_choice_changes_the_tornado_and_marks_deterministic_and_median(window):

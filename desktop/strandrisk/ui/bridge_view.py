@@ -109,21 +109,29 @@ class BridgeView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(len(heads) + 1, QHeaderView.ResizeMode.Stretch)
 
     def _draw(self, result, p: int, form: str) -> None:
+        """The shift bridge above the form bridge, each a waterfall of its components with an effect; a
+        line of text in place of a bridge with no effect or none to show (a community-only provider)."""
         fig = self.chart.figure
         who = str(result.system.provider_code[p]) if p != ALL else provider_label(result, p)
-        bridges = [(self.shift, SHIFT_TOTAL, f"Shift bridge: {who}, {FORM_LABELS[form].lower()}")]
-        if self.form is not None:
-            bridges.append((self.form, FORM_TOTAL, f"Form bridge: {who}, integrated - acute-only"))
-        rows = [[name for name in COMPONENTS if abs(b[name]) >= 0.5] for b, _t, _title in bridges]
-        axes = fig.subplots(len(bridges), 1, gridspec_kw=dict(height_ratios=[len(r) + 1 for r in rows]))
-        axes = np.atleast_1d(axes)
+        panels = [(self.shift, SHIFT_TOTAL, f"Shift bridge: {who}, {FORM_LABELS[form].lower()}",
+                   "The shift changes nothing here:\nno acute activity moves out of hospital in this form.")]
+        panels.append((self.form, FORM_TOTAL,
+                       f"Form bridge: {who}" + (", integrated - acute-only" if self.form is not None else ""),
+                       "A community-only provider has one form:\nthere is no form bridge."))
+        rows = [[name for name in COMPONENTS if b is not None and abs(b[name]) >= 0.5] for b, *_rest in panels]
+        axes = fig.subplots(len(panels), 1, gridspec_kw=dict(height_ratios=[len(r) + 1.5 for r in rows]))
         fig.subplots_adjust(right=0.97, top=0.94, bottom=0.06, hspace=0.45)
-        for ax, (bridge, total, title), names in zip(axes, bridges, rows):
-            waterfall(ax, [component_label(n) for n in names], [bridge[n] for n in names], total, title)
-        fit_labels_left(fig, axes)
-        if self.form is None:
-            axes[0].text(0.0, -0.12, "A community-only provider has one form: no form bridge.",
-                         transform=axes[0].transAxes, fontsize=9, color="#555555", va="top")
+        charts = []
+        for ax, (bridge, total, title, empty), names in zip(axes, panels, rows):
+            if names:
+                waterfall(ax, [component_label(n) for n in names], [bridge[n] for n in names], total, title)
+                charts.append(ax)
+            else:
+                ax.axis("off")
+                ax.set_title(title, fontsize=10, loc="left")
+                ax.text(0.0, 0.5, empty, transform=ax.transAxes, fontsize=9, color="#555555", va="center")
+        if charts:
+            fit_labels_left(fig, charts)
         self.chart.draw()
 
     def totals(self) -> tuple[float, float | None]:

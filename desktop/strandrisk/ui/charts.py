@@ -19,9 +19,11 @@ GBP_K = FuncFormatter(lambda v, _pos: f"({abs(v):,.0f})" if v < -0.5 else f"{abs
 
 
 def gbp_k(value: float) -> str:
-    """-34458.2 -> '(£34,458k)': money in £000, negatives in brackets as in the report."""
+    """-34458.2 -> '(£34,458k)': money in £000, negatives in brackets as in the report; zero is £0k."""
     from .tables import format_value
 
+    if abs(value) < 0.5:
+        return "£0k"
     text = "£" + format_value(abs(value), "money0") + "k"
     return f"({text})" if value < 0 else text
 
@@ -170,9 +172,7 @@ BRIDGE_COLOURS = {"increase": "#3a8a4f", "decrease": "#c8553d", "total": "#34495
 
 def _signed_k(value: float) -> str:
     """+£32,327k / -£71,470k: an effect on surplus, signed so a bridge reads as a sum."""
-    if abs(value) < 0.5:
-        return "£0k"
-    return ("-" if value < 0 else "+") + gbp_k(abs(value))
+    return "£0k" if abs(value) < 0.5 else ("-" if value < 0 else "+") + gbp_k(abs(value))
 
 
 def waterfall(ax, labels: list[str], effects: list[float], total_label: str, title: str):
