@@ -73,6 +73,13 @@ def test_run_prints_the_biggest_driver_of_each_metric(printed, sample_result):
         assert f"{top['label']}: {top[f'swing_{metric}']:,.0f}" in row
 
 
+def test_run_names_no_single_metric_driver_beside_the_simulation(capsys):
+    assert main(["run", "--sample", "--simulations", "200"]) == 0
+    printed = capsys.readouterr().out
+    simulation = printed[printed.index("Monte Carlo:"):]
+    assert "Biggest driver of each metric" in printed and "Biggest driver" not in simulation
+
+
 def test_run_prints_statuses_with_cash(tmp_path, capsys):
     """The issue's case, under the fixed-cost rule it was found with (built at once): ZG7 integrated is rated
     1 but below the minimum cash days from 2026/27, so amber; ZG7 acute-only has negative cash, so red."""
