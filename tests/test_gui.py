@@ -426,8 +426,9 @@ def test_results_header_and_all_providers_table(sample_window):
     row = next(r for r in range(model.rowCount())
                if model.cell_text(r, 0) == "ZA1" and model.cell_text(r, 2) == "Acute-only")
     impact = w.result.forms["acute_only"]["shift_impact_gbp_k"][za1]
-    assert model.cell_text(row, 4) == f"{impact:,.0f}"
-    assert model.cell_text(row, 5) == w.result.first_liquidity_risk_year("acute_only", za1)
+    assert model.cell_text(row, 3) == "red"  # cash falls below zero
+    assert model.cell_text(row, 5) == f"{impact:,.0f}"
+    assert model.cell_text(row, 6) == w.result.first_liquidity_risk_year("acute_only", za1)
 
 
 def test_gui_opens_input_spreadsheets_given_on_the_command_line(qtbot, tmp_path):

@@ -399,17 +399,21 @@ def _fmt_money(x) -> str:
 
 
 def summary_table(result) -> str:
-    """Per provider and form: NPV stranded cost, cumulative surplus, closing cash, worst rating, break-even."""
+    """Per provider and form: status, NPV stranded cost, cumulative surplus, closing cash, worst rating,
+    break-even."""
     import numpy as np
+
+    from .core.status import STATUS_RULE_TEXT, statuses
 
     sc = result.scenario
     head = (f"StrandRisk {__version__} - scenario '{sc.name}', base year {result.scenario.to_dict()['base_year']}, "
             f"{result.years[0]} to {result.years[-1]} (GBP 000; brackets are negative)")
-    cols = ["Provider", "Form", "NPV stranded", "Cum. surplus", "Shift impact", "Closing cash", "Cash short from",
-            "Worst rating", "Break-even x"]
+    cols = ["Provider", "Form", "Status", "NPV stranded", "Cum. surplus", "Shift impact", "Closing cash",
+            "Cash short from", "Worst rating", "Break-even x"]
     rows = []
     sy = result.system
     with_contracts = set(np.asarray(sy.line_provider).tolist())
+    status = {form: statuses(result, form) for form in result.forms}
     for p in range(sy.n_providers):
         for form in result.provider_forms(p):
             m = result.forms[form]
@@ -419,16 +423,17 @@ def summary_table(result) -> str:
             be_text = "n/a" if be is None else ("none" if np.isnan(be[p]) else f"{be[p]:.2f}")
             if p not in with_contracts:
                 be_text = "no contracts"
-            rows.append([str(sy.provider_code[p]), form, _fmt_money(m["npv_stranded_gbp_k"][p]),
+            rows.append([str(sy.provider_code[p]), form, str(status[form][p]),
+                         _fmt_money(m["npv_stranded_gbp_k"][p]),
                          _fmt_money(m["cumulative_surplus_gbp_k"][p]), _fmt_money(m["shift_impact_gbp_k"][p]),
                          _fmt_money(m["cash_gbp_k"][p][-1]), result.first_liquidity_risk_year(form, p) or "never",
                          worst, be_text])
     widths = [max(len(str(r[i])) for r in rows + [cols]) for i in range(len(cols))]
     lines = [head, ""]
-    lines.append("  ".join(c.ljust(widths[i]) if i < 2 else c.rjust(widths[i]) for i, c in enumerate(cols)))
+    lines.append("  ".join(c.ljust(widths[i]) if i < 3 else c.rjust(widths[i]) for i, c in enumerate(cols)))
     lines.append("  ".join("-" * w for w in widths))
     for r in rows:
-        lines.append("  ".join(str(c).ljust(widths[i]) if i < 2 else str(c).rjust(widths[i]) for i, c in enumerate(r)))
+        lines.append("  ".join(str(c).ljust(widths[i]) if i < 3 else str(c).rjust(widths[i]) for i, c in enumerate(r)))
     bare = sy.n_providers - len(with_contracts)
     if bare:
         lines.append("")
@@ -438,10 +443,87 @@ def summary_table(result) -> str:
     lines.append("")
     lines.append("Shift impact: cumulative surplus minus the same with no shift of activity out of hospital "
                  "(positive: the shift helps). Cash short from: the first year cash falls below "
-                 f"{sc.min_cash_days:g} days of cost.")
-    if result.monte_carlo is not None:
+                 f"{sc.min_cash_days:g} days of cost. Status: {STATUS_RULE_TEXT}")
+    lines.append("")
+    lines.append(bridges_text(result))
+    if result.tornado is not None:
         lines.append("")
-        lines.append(result.monte_carlo.summary_text(result))
+        lines.append(drivers_text(result))
+    if result.monte_carlo is not None:
+        from dataclasses import replace
+
+        lines.append("")
+        # without the tornado, the simulation's table leaves out its "Biggest driver" column, which ranks
+        # NPV of stranded cost alone: the biggest driver of each metric is printed above
+        lines.append(result.monte_carlo.summary_text(replace(result, tornado=None)))
+    return "\n".join(lines)
+
+
+def _signed(x: float) -> str:
+    """+32,327 / -71,470: an effect on surplus, as MODEL.md writes the bridges."""
+    if abs(x) < 0.5:
+        return "0"
+    return f"{'-' if x < 0 else '+'}{abs(x):,.0f}"
+
+
+def _effects(bridge: dict) -> str:
+    """The largest effects named, the rest summed."""
+    from .workspace.explain import component_label, largest_effects
+
+    named, others, rest = largest_effects(bridge)
+    parts = [f"{component_label(name)} {_signed(v)}" for name, v in named]
+    if others:
+        parts.append(f"{others} other{'s' if others > 1 else ''} {_signed(rest)}")
+    return ", ".join(parts) if parts else "no effect"
+
+
+def bridges_text(result) -> str:
+    """Each provider's shift bridge per form and its form bridge: what the headline figures are made of."""
+    from .workspace.explain import form_bridge, shift_bridge
+
+    sy = result.system
+    lines = ["What the figures are made of (GBP 000, effects on the cumulative surplus; the largest named, "
+             "the rest summed):",
+             "  shift bridge = the run minus the same with no shift, adding up to the shift impact;",
+             "  form bridge  = integrated minus acute-only, adding up to the difference in cumulative surplus."]
+    entries = []  # (provider code, which bridge, bridge)
+    for p in range(sy.n_providers):
+        code = str(sy.provider_code[p])
+        for form in result.provider_forms(p):
+            entries.append((code, f"shift, {form}", shift_bridge(result, form, p)))
+        bridge = form_bridge(result, p)
+        if bridge is not None:
+            entries.append((code, "integrated - acute_only", bridge))
+    totals = [_signed(sum(bridge.values())) for _c, _w, bridge in entries]
+    widths = [max(len(e[i]) for e in entries) for i in (0, 1)] + [max(len(t) for t in totals)]
+    for (code, which, bridge), total in zip(entries, totals):
+        lines.append(f"{code.ljust(widths[0])}  {which.ljust(widths[1])}  {total.rjust(widths[2])} = "
+                     f"{_effects(bridge)}")
+    return "\n".join(lines)
+
+
+def drivers_text(result) -> str:
+    """The assumption that moves each tornado metric most, per provider and form."""
+    from .core.simulation import TORNADO_METRIC_LABELS, TORNADO_METRICS
+    from .workspace.explain import biggest_drivers
+
+    sy = result.system
+    cols = ["Provider", "Form"] + [TORNADO_METRIC_LABELS[m] for m in TORNADO_METRICS]
+    rows = []
+    for p in range(sy.n_providers):
+        for form in result.provider_forms(p):
+            if form not in result.tornado.forms:
+                continue
+            rows.append([str(sy.provider_code[p]), form]
+                        + [label if label == "-" else f"{label}: {swing:,.0f}"
+                           for _metric, label, swing in biggest_drivers(result.tornado, form, p)])
+    widths = [max(len(r[i]) for r in rows + [cols]) for i in range(len(cols))]
+    lines = ["Biggest driver of each metric (tornado: each uncertain assumption at the low and the high end of its "
+             "range, the rest at their modes; after it, how far apart the two ends put the metric, GBP 000)", ""]
+    lines.append("  ".join(c.ljust(widths[i]) for i, c in enumerate(cols)).rstrip())
+    lines.append("  ".join("-" * w for w in widths))
+    for r in rows:
+        lines.append("  ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip())
     return "\n".join(lines)
 
 

@@ -9,7 +9,7 @@ matplotlib.use("QtAgg")
 import numpy as np  # noqa: E402
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg, NavigationToolbar2QT  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget  # noqa: E402
 
@@ -19,9 +19,11 @@ GBP_K = FuncFormatter(lambda v, _pos: f"({abs(v):,.0f})" if v < -0.5 else f"{abs
 
 
 def gbp_k(value: float) -> str:
-    """-34458.2 -> '(£34,458k)': money in £000, negatives in brackets as in the report."""
+    """-34458.2 -> '(£34,458k)': money in £000, negatives in brackets as in the report; zero is £0k."""
     from .tables import format_value
 
+    if abs(value) < 0.5:
+        return "£0k"
     text = "£" + format_value(abs(value), "money0") + "k"
     return f"({text})" if value < 0 else text
 
@@ -163,3 +165,58 @@ def shift_curve_chart(ax, multipliers, curves: dict, break_even: dict, impact: d
 def _adds(impact: float) -> str:
     text = gbp_k(abs(impact))
     return f"adds {text} to the cumulative surplus" if impact >= 0 else f"takes {text} off the cumulative surplus"
+
+
+BRIDGE_COLOURS = {"increase": "#3a8a4f", "decrease": "#c8553d", "total": "#34495e"}
+
+
+def _signed_k(value: float) -> str:
+    """+£32,327k / -£71,470k: an effect on surplus, signed so a bridge reads as a sum."""
+    return "£0k" if abs(value) < 0.5 else ("-" if value < 0 else "+") + gbp_k(abs(value))
+
+
+def waterfall(ax, labels: list[str], effects: list[float], total_label: str, title: str):
+    """A horizontal waterfall: each effect a bar from the running total (top to bottom), increases and
+    decreases in their own colours, then the total as a bar from zero in a third colour; every bar carries
+    its value. The bars are returned with their kind in gid ("increase", "decrease", "total")."""
+    effects = [float(v) for v in effects]
+    n = len(effects)
+    y = np.arange(n + 1)
+    running = np.concatenate([[0.0], np.cumsum(effects)])
+    total = float(running[-1])
+    starts = list(running[:-1]) + [0.0]
+    widths = effects + [total]
+    kinds = ["increase" if v >= 0 else "decrease" for v in effects] + ["total"]
+    for i in range(n + 1):
+        ax.barh(y[i], widths[i], left=starts[i], height=0.62, color=BRIDGE_COLOURS[kinds[i]], gid=kinds[i])
+    for i in range(n):  # connectors from the end of one bar to the start of the next
+        ax.plot([running[i + 1], running[i + 1]], [y[i] + 0.31, y[i + 1] - 0.31], color="#888888",
+                linewidth=0.7, linestyle=":")
+    span = max(float(np.max(running)) - min(0.0, float(np.min(running))), abs(total), 1.0)
+    for i in range(n + 1):
+        end = starts[i] + widths[i]
+        right = widths[i] >= 0
+        text = _signed_k(widths[i]) if kinds[i] != "total" else gbp_k(widths[i])
+        weight = "bold" if kinds[i] == "total" else "normal"
+        if abs(widths[i]) > 0.4 * span:  # a long bar carries its value inside, clear of the axis labels
+            ax.text(end - (0.01 if right else -0.01) * span, y[i], text, va="center", ha="right" if right else "left",
+                    fontsize=8, color="white", fontweight=weight)
+        else:
+            ax.text(end + (0.01 if right else -0.01) * span, y[i], text, va="center", ha="left" if right else "right",
+                    fontsize=8, color="#222222", fontweight=weight)
+    ax.axvline(0, color="#555555", linewidth=0.7)
+    ax.set_yticks(y, list(labels) + [total_label], fontsize=8)
+    ax.get_yticklabels()[-1].set_fontweight("bold")
+    ax.set_ylim(n + 0.6, -0.6)
+    low = min(0.0, float(np.min(running)))
+    high = max(0.0, float(np.max(running)))
+    pad = 0.28 * span
+    ax.set_xlim(low - (pad if low < 0 else 0.02 * span), high + pad)
+    ax.set_title(title, fontsize=10, loc="left")
+    ax.xaxis.set_major_formatter(GBP_K)
+    ax.xaxis.set_major_locator(MaxNLocator(4))
+    ax.tick_params(axis="x", labelsize=8)
+    ax.grid(axis="x", color="#e0e0e0", linewidth=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)

@@ -7,9 +7,11 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QSpl
                                QVBoxLayout, QWidget)
 from PySide6.QtCore import Qt
 
+from .bridge_view import BridgeView
 from .charts import FORM_COLOURS, FORM_LABELS, ChartPanel, gbp_k, grouped_bars, style_axis
-from .series import ALL, YEARLY_ROWS, forms_for, provider_label, scalar, yearly
-from .tables import ArrayTableView, format_value
+from ..core.status import statuses
+from .series import ALL, YEARLY_ROWS, forms_for, provider_label, providers_in_form, scalar, yearly
+from .tables import STATUS_FILLS, STATUSES, ArrayTableView, format_value
 
 
 class ProviderPicker(QComboBox):
@@ -72,14 +74,30 @@ def _summary_line(result, p) -> str:
                     + (" (earliest provider)" if p == ALL else ""))
         be = scalar(result, form, p, "break_even")
         be_text = "" if p == ALL or form not in result.break_even else f"; {break_even_words(be)}"
-        parts.append(f"<b>{FORM_LABELS[form]}</b>: cumulative surplus <b>{gbp_k(cum)}</b>; "
+        parts.append(f"<b>{FORM_LABELS[form]}</b> {status_html(result, form, p)}: "
+                     f"cumulative surplus <b>{gbp_k(cum)}</b>; "
                      f"{shift_sentence(impact)} (no shift: {gbp_k(cum - impact)}); {cash}{be_text}; "
                      f"NPV of stranded cost {gbp_k(npv)}.")
     return "<br>".join(parts)
 
 
+def status_badge(status: str, text: str | None = None) -> str:
+    """A status word on its colour, as the tables show it."""
+    return f"<span style='background-color:{STATUS_FILLS[status]}'>&nbsp;{text or status}&nbsp;</span>"
+
+
+def status_html(result, form: str, p: int) -> str:
+    """A provider's status as a coloured word; for All providers, how many are red, amber and green."""
+    found = statuses(result, form)
+    if p != ALL:
+        return status_badge(str(found[p]))
+    found = list(found[providers_in_form(result, form)])
+    return " ".join(status_badge(s, f"{found.count(s)} {s}") for s in reversed(STATUSES) if found.count(s))
+
+
 # the All providers table: (figure, column heading, kind)
 PROVIDER_COLUMNS = (
+    ("status", "Status", "status"),
     ("cumulative_surplus_gbp_k", "Cumulative surplus £000", "money0"),
     ("shift_impact_gbp_k", "Shift impact £000", "money0"),
     ("first_liquidity_risk_year", "Cash short from", "year"),
@@ -90,7 +108,9 @@ PROVIDER_COLUMNS = (
 )
 
 
-def _provider_figure(result, form: str, q: int, key: str) -> float:
+def _provider_figure(result, form: str, q: int, key: str, status: str) -> float:
+    if key == "status":
+        return float(STATUSES.index(status))
     if key in ("lowest_cash", "worst_rating"):
         series = yearly(result, form, q, "cash_gbp_k" if key == "lowest_cash" else "rating_finance")
         if np.all(np.isnan(series)):
@@ -126,6 +146,8 @@ class ResultsPane(QWidget):
                            ("rating", "Finance rating"), ("difference", "Integrated minus acute-only")):
             self.charts[key] = ChartPanel()
             self.tabs.addTab(self.charts[key], title)
+        self.bridge = BridgeView()
+        self.tabs.addTab(self.bridge, "Bridge")
         self.table = ArrayTableView()
         self.tabs.addTab(self.table, "Table")
         self.providers_table = ArrayTableView()
@@ -133,8 +155,11 @@ class ResultsPane(QWidget):
         lay.addWidget(self.tabs, 1)
 
     def _shown_table(self) -> ArrayTableView:
-        """The All providers table when it is shown, else the yearly table."""
-        return self.providers_table if self.tabs.currentWidget() is self.providers_table else self.table
+        """The All providers or the Bridge table when shown, else the yearly table."""
+        shown = self.tabs.currentWidget()
+        if shown is self.bridge:
+            return self.bridge.table
+        return self.providers_table if shown is self.providers_table else self.table
 
     def refresh(self):
         result = self.ws.result
@@ -145,6 +170,7 @@ class ResultsPane(QWidget):
                 c.clear("No results yet")
             self.table.model_.set_data([], [], [], np.zeros((0, 0)), [])
             self.providers_table.model_.set_data([], [], [], np.zeros((0, 0)), [])
+            self.bridge.show_result(None, ALL)
             return
         p = self.picker.provider()
         self.summary.setText(f"Scenario <b>{self.ws.current_scenario}</b> - {provider_label(result, p)} "
@@ -152,14 +178,17 @@ class ResultsPane(QWidget):
                              + _summary_line(result, p))
         self._fill_table(result, p)
         self._fill_providers(result)
+        self.bridge.show_result(result, p)
         self._draw(result, p)
 
     def _fill_providers(self, result):
         """One row per provider and form: the figures of the report's Summary table."""
         labels, values, kinds = [], [], []
+        status = {form: statuses(result, form) for form in result.forms}
         for q in range(result.system.n_providers):
             for form in result.provider_forms(q):
-                row = [_provider_figure(result, form, q, key) for key, _label, _kind in PROVIDER_COLUMNS]
+                row = [_provider_figure(result, form, q, key, status[form][q])
+                       for key, _label, _kind in PROVIDER_COLUMNS]
                 labels.append([str(result.system.provider_code[q]), str(result.system.provider_name[q]),
                                FORM_LABELS[form]])
                 values.append(row)
@@ -327,7 +356,8 @@ class ComparePane(QWidget):
             self.note.setText("Differences are the second scenario minus the first.")
         p = self.picker.provider()
         labels, values, kinds = [], [], []
-        metrics = (("npv_stranded_gbp_k", "NPV of stranded cost (£000)", "money0"),
+        metrics = (("status", "Status", "status"),
+                   ("npv_stranded_gbp_k", "NPV of stranded cost (£000)", "money0"),
                    ("cumulative_surplus_gbp_k", "Cumulative surplus (£000)", "money0"),
                    ("shift_impact_gbp_k", "Shift impact (£000)", "money0"),
                    ("final_cash", f"Cash at {ra.years[-1]} (£000)", "money0"),
@@ -337,12 +367,16 @@ class ComparePane(QWidget):
             for key, label, kind in metrics:
                 if key == "break_even" and (p == ALL or form not in ra.break_even):
                     continue  # a break-even belongs to one provider in a modelled form
-                if key == "final_cash":
+                if key == "status" and p == ALL:
+                    continue  # a status belongs to one provider
+                if key == "status":
+                    va, vb = (float(STATUSES.index(statuses(r, form)[p])) for r in (ra, rb))
+                elif key == "final_cash":
                     va, vb = yearly(ra, form, p, "cash_gbp_k")[-1], yearly(rb, form, p, "cash_gbp_k")[-1]
                 else:
                     va, vb = scalar(ra, form, p, key), scalar(rb, form, p, key)
                 labels.append([FORM_LABELS[form], label])
-                values.append([va, vb, vb - va])
+                values.append([va, vb, np.nan if key == "status" else vb - va])  # both statuses are shown
                 kinds.append(kind)
         self.table.model_.set_data(["Form", "Measure"], [a, b, "Difference"], labels, np.array(values), kinds)
         self.table.resizeColumnsToContents()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..workspace.explain import providers_in
+
 ALL = -1  # the "All providers" choice: money summed over the providers modelled in that form
 
 YEARLY_ROWS = (
@@ -21,8 +23,7 @@ YEARLY_ROWS = (
 MONEY = ("income_gbp_k", "cost_gbp_k", "stranded_cost_gbp_k", "surplus_gbp_k", "cash_gbp_k")
 
 
-def providers_in_form(result, form: str) -> np.ndarray:
-    return np.array([form in result.provider_forms(p) for p in range(result.system.n_providers)], dtype=bool)
+providers_in_form = providers_in  # mask (P,) of the providers modelled in a form
 
 
 def forms_for(result, p: int) -> tuple[str, ...]:

@@ -10,13 +10,19 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QTableView
 
+from ..core.status import AMBER, GREEN, RED, STATUS_RULE_TEXT, STATUSES
+
+
+# a status in a table is its index in STATUSES (green, amber, red), so sorting puts the worst last
+STATUS_FILLS = {GREEN: "#c6efce", AMBER: "#ffeb9c", RED: "#ffc7ce"}  # the report's fills
+
 
 def format_value(value, kind: str) -> str:
     """Finance formatting as in the Excel report: £000 with thousands separators and negatives in
     brackets (``money`` to one decimal like the report's yearly tables, ``money0`` whole like its
     summary), exactly zero money as "-", days to one decimal, shares as %, ratings whole, ``year`` a financial
     year (its start year; none: "never"), ``years`` a difference in years, ``multiplier`` a break-even
-    (none on the grid: "none"). Rounding is half away from
+    (none on the grid: "none"), ``status`` an index of STATUSES. Rounding is half away from
     zero, as Excel's number formats round."""
     if value is None:
         return ""
@@ -26,7 +32,9 @@ def format_value(value, kind: str) -> str:
         return "yes" if value else "no"
     v = float(value)
     if math.isnan(v):
-        return {"year": "never", "years": "-", "multiplier": "none"}.get(kind, "n/a")
+        return {"year": "never", "years": "-", "multiplier": "none", "status": ""}.get(kind, "n/a")
+    if kind == "status":
+        return STATUSES[int(v)]
     if kind in ("money", "money0"):
         if v == 0:
             return "-"
@@ -70,6 +78,8 @@ class ArrayTableModel(QAbstractTableModel):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self._note_header: str | None = None
+        self._notes: list[str] = []
         self._label_headers: list[str] = []
         self._value_headers: list[str] = []
         self._labels: list[list[str]] = []
@@ -78,8 +88,12 @@ class ArrayTableModel(QAbstractTableModel):
         self._order = np.arange(0)
         self._highlight: np.ndarray | None = None
 
-    def set_data(self, label_headers, value_headers, labels, values, kinds, highlight=None):
+    def set_data(self, label_headers, value_headers, labels, values, kinds, highlight=None, notes=None,
+                 note_header: str | None = None):
+        """``notes``: one text per row shown in a last column headed ``note_header`` (after the values)."""
         self.beginResetModel()
+        self._note_header = note_header if notes is not None else None
+        self._notes = [str(n) for n in notes] if notes is not None else []
         self._label_headers = list(label_headers)
         self._value_headers = list(value_headers)
         self._labels = [list(x) for x in labels]
@@ -93,11 +107,17 @@ class ArrayTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._labels)
 
     def columnCount(self, parent=QModelIndex()):
-        return 0 if parent.isValid() else len(self._label_headers) + len(self._value_headers)
+        return 0 if parent.isValid() else len(self._headers())
+
+    def _headers(self) -> list[str]:
+        return self._label_headers + self._value_headers + ([self._note_header] if self._note_header else [])
+
+    def _is_note(self, col: int) -> bool:
+        return self._note_header is not None and col == len(self._label_headers) + len(self._value_headers)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            heads = self._label_headers + self._value_headers
+            heads = self._headers()
             return heads[section] if section < len(heads) else None
         return None
 
@@ -111,11 +131,15 @@ class ArrayTableModel(QAbstractTableModel):
         nl = len(self._label_headers)
         if col < nl:
             return self._labels[r][col]
+        if self._is_note(col):
+            return self._notes[r]
         return format_value(self._values[r, col - nl], self.kind(r, col - nl))
 
     def raw_value(self, row: int, col: int):
         r = int(self._order[row])
         nl = len(self._label_headers)
+        if self._is_note(col):
+            return self._notes[r]
         return self._labels[r][col] if col < nl else float(self._values[r, col - nl])
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
@@ -125,12 +149,25 @@ class ArrayTableModel(QAbstractTableModel):
         nl = len(self._label_headers)
         if role == Qt.ItemDataRole.DisplayRole:
             return self.cell_text(row, col)
-        if role == Qt.ItemDataRole.TextAlignmentRole and col >= nl:
+        value_col = nl <= col and not self._is_note(col)
+        if role == Qt.ItemDataRole.TextAlignmentRole and value_col:
+            if self.kind(int(self._order[row]), col - nl) == "status":
+                return int(Qt.AlignmentFlag.AlignCenter)
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and col >= nl:
+        if role == Qt.ItemDataRole.ForegroundRole and value_col:
             v = self._values[int(self._order[row]), col - nl]
             if self.kind(int(self._order[row]), col - nl) in ("money", "money0", "share") and v < 0:
                 return QBrush(QColor("#b00020"))
+        if role == Qt.ItemDataRole.BackgroundRole and value_col \
+                and self.kind(int(self._order[row]), col - nl) == "status":
+            v = self._values[int(self._order[row]), col - nl]
+            if not math.isnan(v):
+                return QBrush(QColor(STATUS_FILLS[STATUSES[int(v)]]))
+        if role == Qt.ItemDataRole.ToolTipRole and value_col \
+                and self.kind(int(self._order[row]), col - nl) == "status":
+            return STATUS_RULE_TEXT
+        if role == Qt.ItemDataRole.ToolTipRole and self._is_note(col):
+            return self._notes[int(self._order[row])]
         if role == Qt.ItemDataRole.BackgroundRole and self._highlight is not None:
             if self._highlight[int(self._order[row])]:
                 return QBrush(QColor("#fff4d6"))
@@ -141,8 +178,9 @@ class ArrayTableModel(QAbstractTableModel):
         if column < 0 or column >= self.columnCount() or not self._labels:
             return
         self.layoutAboutToBeChanged.emit()
-        if column < nl:
-            keys = np.array([lab[column] for lab in self._labels], dtype=object)
+        if column < nl or self._is_note(column):
+            keys = np.array([self._notes[i] if self._is_note(column) else lab[column]
+                             for i, lab in enumerate(self._labels)], dtype=object)
             order_idx = np.array(sorted(range(len(keys)), key=lambda i: str(keys[i])), dtype=int)
         else:
             col = self._values[:, column - nl]
@@ -157,14 +195,14 @@ class ArrayTableModel(QAbstractTableModel):
         """Tab-separated text: numbers unformatted (Excel parses them), text neutralised against formulas."""
         rows = range(self.rowCount()) if rows is None else rows
         cols = list(range(self.columnCount())) if cols is None else list(cols)
-        heads = self._label_headers + self._value_headers
+        heads = self._headers()
         lines = ["\t".join(_safe(heads[c]) for c in cols)]
         for r in rows:
             cells = []
             for c in cols:
                 v = self.raw_value(r, c)
                 labelled = isinstance(v, float) and self.kind(int(self._order[r]), c - len(self._label_headers)) \
-                    in ("year", "years")  # a financial year pastes as its label, not its start year
+                    in ("year", "years", "status")  # a financial year pastes as its label, not its start year
                 if labelled:
                     cells.append("" if math.isnan(v) else _safe(self.cell_text(r, c)))
                 elif isinstance(v, float):

@@ -6,12 +6,16 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox, QTabWidget,
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox, QTabWidget,
                                QVBoxLayout, QWidget)
 
-from .charts import FORM_COLOURS, FORM_LABELS, GBP_K, ChartPanel, shift_curve_chart, style_axis
+from ..core.simulation import TORNADO_METRIC_LABELS, TORNADO_METRICS
+from ..workspace.explain import metric_value
+from .charts import FORM_COLOURS, FORM_LABELS, GBP_K, ChartPanel, gbp_k, shift_curve_chart, style_axis
 from .results_pane import ProviderPicker
 from .series import forms_for, shift_curve_view
+
+_LINE_LABEL = dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.85)
 
 
 class UncertaintyPane(QWidget):
@@ -47,6 +51,15 @@ class UncertaintyPane(QWidget):
         self.picker = ProviderPicker(include_all=False)
         self.picker.currentIndexChanged.connect(lambda _i: self.refresh())
         bar2.addWidget(self.picker)
+        bar2.addSpacing(16)
+        bar2.addWidget(QLabel("Metric:"))
+        self.metric_box = QComboBox()
+        for metric in TORNADO_METRICS:
+            self.metric_box.addItem(TORNADO_METRIC_LABELS[metric], metric)
+        self.metric_box.setToolTip("The figure the distribution, the summary and the tornado (What matters most) "
+                                   "are about")
+        self.metric_box.currentIndexChanged.connect(lambda _i: self.refresh())
+        bar2.addWidget(self.metric_box)
         bar2.addStretch(1)
         lay.addLayout(bar2)
         self.status = QLabel("")
@@ -55,7 +68,7 @@ class UncertaintyPane(QWidget):
         lay.addWidget(self.status)
         self.tabs = QTabWidget()
         self.charts = {}
-        for key, title in (("fan", "Cash range"), ("histogram", "NPV of stranded cost"),
+        for key, title in (("fan", "Cash range"), ("histogram", "Distribution"),
                            ("probability", "Risk by year"), ("tornado", "What matters most"),
                            ("break_even", "Break-even")):
             self.charts[key] = ChartPanel()
@@ -102,21 +115,35 @@ class UncertaintyPane(QWidget):
                     c.clear("Run a simulation to see this chart")
             return
         p = self.picker.provider()
+        metric = self.metric()
         forms = [f for f in forms_for(result, p) if f in mc.percentiles]
         n = int(getattr(mc, "simulations", 0) or 0)
         seed = getattr(mc, "seed", "")
         self.status.setText(f"{n:,} simulations (seed {seed}) of scenario <b>{self.ws.current_scenario}</b>. "
-                            "Shaded bands: the middle 80% (P10-P90) and 90% (P5-P95) of outcomes.")
+                            "Shaded bands: the middle 80% (P10-P90) and 90% (P5-P95) of outcomes.<br>"
+                            + "<br>".join(self._summary(result, mc, p, form, metric) for form in forms))
         years = result.years
         charts = self.charts
         charts["fan"].update_later(lambda: self._fan(result, mc, p, forms, years))
-        charts["histogram"].update_later(lambda: self._histogram(mc, p, forms))
+        charts["histogram"].update_later(lambda: self._histogram(result, mc, p, forms, metric))
         charts["probability"].update_later(lambda: self._probabilities(mc, p, forms, years))
-        charts["tornado"].update_later(lambda: self._tornado(result, p, forms))
+        charts["tornado"].update_later(lambda: self._tornado(result, p, forms, metric))
+
+    def metric(self) -> str:
+        return self.metric_box.currentData()
+
+    @staticmethod
+    def _summary(result, mc, p, form, metric) -> str:
+        """One form's P5 / median / P95 of the chosen metric beside its deterministic value."""
+        q = summary_percentiles(mc, form, p, metric)
+        return (f"<b>{FORM_LABELS[form]}</b>, {in_sentence(TORNADO_METRIC_LABELS[metric])}: "
+                f"P5 {gbp_k(q[0])}, <b>median {gbp_k(q[2])}</b>, P95 {gbp_k(q[4])}; "
+                f"deterministic {gbp_k(metric_value(result, form, p, metric))}")
 
     def _fan(self, result, mc, p, forms, years):
         fig = self.charts["fan"].figure
         fig.clear()
+        fig.subplots_adjust(left=0.08, right=0.98, bottom=0.1, top=0.92, wspace=0.12)
         axes = fig.subplots(1, max(1, len(forms)), sharey=True)
         axes = np.atleast_1d(axes)
         x = np.arange(len(years))
@@ -125,28 +152,55 @@ class UncertaintyPane(QWidget):
             colour = FORM_COLOURS[form]
             ax.fill_between(x, q[0], q[4], color=colour, alpha=0.15, label="P5-P95")
             ax.fill_between(x, q[1], q[3], color=colour, alpha=0.3, label="P10-P90")
-            ax.plot(x, q[2], color=colour, marker="o", label="P50 (median)")
-            ax.plot(x, result.forms[form]["cash_gbp_k"][p], color="#333333", linestyle=":", label="Deterministic")
+            ax.plot(x, q[2], color=colour, marker="o", label="median (P50)")
+            deterministic = np.asarray(result.forms[form]["cash_gbp_k"][p], dtype=float)
+            ax.plot(x, deterministic, color="#222222", linestyle="--", linewidth=1.4, label="deterministic")
+            _end_labels(ax, x[-1], ((q[2][-1], f"median {gbp_k(q[2][-1])}", colour),
+                                    (deterministic[-1], f"deterministic {gbp_k(deterministic[-1])}", "#222222")))
             ax.axhline(0, color="#555555", linewidth=0.6)
             ax.set_xticks(x, years)
+            ax.set_xlim(-0.3, len(x) - 1 + 0.3)
             style_axis(ax, f"Cash - {FORM_LABELS[form]}", "£000")
             ax.legend(fontsize=7, frameon=False)
         self.charts["fan"].draw()
 
-    def _histogram(self, mc, p, forms):
+    def _histogram(self, result, mc, p, forms, metric):
+        """The simulated values of the chosen metric, each form with its median and deterministic value
+        marked by labelled lines."""
         fig = self.charts["histogram"].figure
         fig.clear()
+        fig.subplots_adjust(left=0.09, right=0.98, bottom=0.13, top=0.9)
         ax = fig.add_subplot(111)
+        label = TORNADO_METRIC_LABELS[metric]
+        marks = []
+        counted = False
         for form in forms:
-            samples = np.asarray(mc.npv_stranded_samples[form])[:, p]
-            samples = samples[np.isfinite(samples)]
-            if samples.size:
-                ax.hist(samples, bins=50, alpha=0.55, color=FORM_COLOURS[form], label=FORM_LABELS[form])
-        style_axis(ax, "NPV of stranded cost over the horizon: how often each value came up", "simulations",
-                   money=False)
-        ax.set_xlabel("NPV of stranded cost (£000)", fontsize=9)
+            colour = FORM_COLOURS[form]
+            values = np.asarray(mc.distribution(form, p, metric), dtype=float)
+            values = values[np.isfinite(values)]
+            q = summary_percentiles(mc, form, p, metric)
+            if values.size > len(q):
+                ax.hist(values, bins=50, alpha=0.5, color=colour, label=FORM_LABELS[form])
+                counted = True
+            else:  # only percentiles were kept: show the P5-P95 and P10-P90 ranges as bands
+                ax.axvspan(q[0], q[4], color=colour, alpha=0.12, label=f"{FORM_LABELS[form]} P5-P95")
+                ax.axvspan(q[1], q[3], color=colour, alpha=0.22, label=f"{FORM_LABELS[form]} P10-P90")
+            median = float(q[2])
+            deterministic = metric_value(result, form, p, metric)
+            ax.axvline(median, color=colour, linestyle="--", linewidth=1.4)
+            ax.axvline(deterministic, color=colour, linestyle="-", linewidth=2.2)
+            marks.append((median, f"{FORM_LABELS[form]} median {gbp_k(median)}", colour))
+            marks.append((deterministic, f"{FORM_LABELS[form]} deterministic {gbp_k(deterministic)}", colour))
+        for i, (x, text, colour) in enumerate(sorted(marks)):
+            ax.annotate(text, (x, 1.0), xycoords=("data", "axes fraction"), textcoords="offset points",
+                        xytext=(3, -12 - 13 * i), fontsize=8, color=colour, bbox=_LINE_LABEL)
+        style_axis(ax, f"{label}: " + ("how often each value came up" if counted else "the range of the simulations")
+                   + " (solid line: deterministic; dashed: median)", "simulations" if counted else "", money=False)
+        if not counted:
+            ax.set_yticks([])
+        ax.set_xlabel(f"{label} (£000)", fontsize=9)
         ax.xaxis.set_major_formatter(GBP_K)
-        ax.legend(fontsize=8, frameon=False)
+        ax.legend(fontsize=8, frameon=False, loc="upper right")
         self.charts["histogram"].draw()
 
     def _probabilities(self, mc, p, forms, years):
@@ -164,28 +218,28 @@ class UncertaintyPane(QWidget):
         ax.legend(fontsize=8, frameon=False)
         self.charts["probability"].draw()
 
-    def _tornado(self, result, p, forms):
+    def _tornado(self, result, p, forms, metric):
         fig = self.charts["tornado"].figure
         fig.clear()
         tor = getattr(result, "tornado", None)
         if tor is None:
             self.charts["tornado"]._show_message("The sensitivity (tornado) is computed with the simulation.")
             return
-        fig.subplots_adjust(left=0.17, wspace=0.75)
+        fig.subplots_adjust(left=0.15, right=0.98, bottom=0.1, top=0.92, wspace=0.6)
         axes = np.atleast_1d(fig.subplots(1, max(1, len(forms))))
+        label = TORNADO_METRIC_LABELS[metric]
         for ax, form in zip(axes, forms):
-            rows = tor.ranked(form, p, by="npv_stranded")
-            rows = rows[:10][::-1]
-            labels = [r["label"] for r in rows]
-            base = float(result.forms[form]["npv_stranded_gbp_k"][p])
+            rows = tor.ranked(form, p, by=metric)[:10][::-1]
+            base = float(tor.base(metric)[form][p])
             y = np.arange(len(rows))
-            lows = np.array([r["npv_low"] for r in rows], dtype=float) - base
-            highs = np.array([r["npv_high"] for r in rows], dtype=float) - base
-            ax.barh(y, lows, color="#7f9fbf", label="parameter at low end")
-            ax.barh(y, highs, color=FORM_COLOURS[form], label="parameter at high end")
-            ax.set_yticks(y, labels, fontsize=8)
+            lows = np.array([r[f"{metric}_low"] for r in rows], dtype=float) - base
+            highs = np.array([r[f"{metric}_high"] for r in rows], dtype=float) - base
+            ax.barh(y, lows, color="#7f9fbf", label="assumption at the low end")
+            ax.barh(y, highs, color=FORM_COLOURS[form], label="assumption at the high end")
+            ax.set_yticks(y, [r["label"] for r in rows], fontsize=8)
             ax.axvline(0, color="#333333", linewidth=0.8)
-            style_axis(ax, f"{FORM_LABELS[form]}: change in NPV stranded cost (£000)", money=False)
+            style_axis(ax, f"{FORM_LABELS[form]}: change in {in_sentence(label)} from {gbp_k(base)}", money=False)
+            ax.set_xlabel("£000", fontsize=8)
             ax.xaxis.set_major_formatter(GBP_K)
             ax.xaxis.set_major_locator(MaxNLocator(5))
             ax.legend(fontsize=7, frameon=False, loc="lower right")
@@ -217,3 +271,23 @@ class UncertaintyPane(QWidget):
             ax.text(0.01, -0.2 - 0.075 * len(curves), "Simulations where the shift goes beyond the break-even: "
                     + ", ".join(chances), transform=ax.transAxes, fontsize=9, color="#333333", va="top")
         panel.draw()
+
+
+def summary_percentiles(mc, form: str, p: int, metric: str) -> np.ndarray:
+    """P5, P10, P50, P90, P95 of a metric from the simulation's summaries."""
+    return np.asarray(mc.summary(metric)[form], dtype=float)[:, p]
+
+
+def _end_labels(ax, x: float, marks) -> None:
+    """Labels at the right end of lines: the higher value's above its line, the lower's below, so two
+    close ends never print over each other."""
+    ordered = sorted(marks, key=lambda m: -m[0])
+    for i, (value, text, colour) in enumerate(ordered):
+        above = i == 0
+        ax.annotate(text, (x, value), textcoords="offset points", xytext=(-4, 7 if above else -7), ha="right",
+                    va="bottom" if above else "top", fontsize=8, color=colour, bbox=_LINE_LABEL)
+
+
+def in_sentence(label: str) -> str:
+    """'Cumulative surplus' -> 'cumulative surplus' inside a sentence; 'NPV of ...' keeps its capitals."""
+    return label if label[:3].isupper() else label[0].lower() + label[1:]
