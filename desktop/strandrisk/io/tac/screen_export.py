@@ -145,11 +145,15 @@ def write_screen_workbook(sr: ScreenResult, path: Path, inputs_paths=()) -> Path
             pts.cell(arrow_row, 7, y)
             arrow_row += 1
     chart = ScatterChart()
-    chart.title = "Stranded cost against cumulative surplus (arrows: acute-only to integrated)"
+    chart.title = "Stranded cost and cumulative surplus"
     chart.style = 13
     chart.x_axis.title = "NPV stranded cost, % of acute contract income"
     chart.y_axis.title = "Cumulative surplus, % of income"
     chart.display_blanks = "gap"
+    chart.x_axis.tickLblPos = "low"  # axis labels at the edge, not where the other axis crosses zero
+    chart.y_axis.tickLblPos = "low"
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
     n = len(screened)
     if n:
         arrows = Series(Reference(pts, min_col=7, min_row=2, max_row=arrow_row - 1),
@@ -167,10 +171,13 @@ def write_screen_workbook(sr: ScreenResult, path: Path, inputs_paths=()) -> Path
             s.marker.graphicalProperties = GraphicalProperties(solidFill=colour)
             s.graphicalProperties = GraphicalProperties(ln=LineProperties(noFill=True))
             chart.series.append(s)
-    chart.width, chart.height = 26, 15
+    chart.width, chart.height = 24, 14
     sheet = wb.create_sheet("Scatter", 1)
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.append(["Each trust: a red point (acute-only) and a blue point (integrated), joined by a grey line "
-                  "ending in an arrow. Data: the Scatter data sheet."])
+                  "with an arrow towards the integrated form. Data: the Scatter data sheet."])
     sheet.add_chart(chart, "A3")
 
     _input_sheets(wb, sr)
