@@ -637,10 +637,15 @@ def _combine(files: list[_FileData], selection: TacSelection, settings=None) -> 
                                   int(sum(1 for c in providers.source_file if c == f.file)), 1, used_cols, other_cols,
                                   notes=[f"TAC data for {fy_label(f.fy)} (from {f.year_how}), {f.n_rows:,} rows, "
                                          f"{len(f.orgs)} organisations"]))
-    for f in files:
-        sheets.append(SheetReport(f.file, ALL_DATA, "cash_balances",
-                                  int(sum(1 for c in cash.source_file if c == f.file)), 1,
-                                  {h: _ROLE_WORDS[r] for h, r in f.header_map.items() if r in _ROLE_WORDS}, []))
+    for key in ("cash_balances", "block_contracts", "community_budgets"):
+        table = derivation.tables[key]
+        for f in files:
+            n = int(sum(1 for c in table.source_file if c == f.file))
+            if n or key == "cash_balances":
+                sheets.append(SheetReport(f.file, ALL_DATA, key, n, 1, {h: _ROLE_WORDS[r] for h, r in
+                                                                       f.header_map.items() if r in _ROLE_WORDS}, [],
+                                          notes=[] if key == "cash_balances" else
+                                          ["derived from the TAC06 income lines (see the TAC help page)"]))
     evidence = {f.file: f"{fy_label(f.fy)}, from {f.year_how}" for f in files}
     return TacImport(dict(derivation.tables), problems, sheets, trusts, years, base_year, evidence, derivation)
 
