@@ -16,7 +16,6 @@ import numpy as np
 
 from ...core import schema
 from ...core.inputs import Table, fy_label
-from . import codes as tac_codes
 
 DERIVED_SHEET = "All data"  # derived rows point at the All data row of their main line
 
@@ -39,18 +38,6 @@ PEER_COMMUNITY_SHARE = (0.10, 0.60)
 UNIT_PRICE_GBP = 1000.0  # activity in "£ units": baseline activity is the value in £000
 
 STATUSES = ("screened", "community_only", "not_applicable", "excluded")
-
-# the keys of ``TrustScreen.derived``, with their labels (the ranked table, JSON and the workbook use them)
-DERIVED_LABELS = {
-    "base_year": "Base year", "operating_income_gbp_k": "Operating income (accounts)",
-    "operating_expenditure_gbp_k": "Operating expenditure (accounts)", "kappa": "Cost/income ratio",
-    "acute_contract_income_gbp_k": "Acute contract income", "api_variable_share": "API variable share",
-    "community_income_gbp_k": "Community income", "community_share": "Community share",
-    "community_budget_gbp_k": "Community budget (would-be)", "variable_share": "Variable cost share",
-    "semi_fixed_share": "Semi-fixed cost share", "fixed_share": "Fixed cost share", "pod_weights": "Point-of-delivery weights",
-    "opening_cash_gbp_k": "Opening cash",
-}
-
 
 @dataclass(frozen=True)
 class ScreenSettings:
@@ -575,5 +562,5 @@ def replace_with_user_rows(derived: dict[str, Table], user: dict[str, list[Table
     return kept, replaced
 
 
-__all__ = ["DERIVED_LABELS", "Derivation", "ScreenSettings", "STATUSES", "TrustAccounts", "TrustScreen",
+__all__ = ["Derivation", "ScreenSettings", "STATUSES", "TrustAccounts", "TrustScreen",
            "YearAccounts", "acute_contract_income", "cost_mix", "derive", "replace_with_user_rows"]

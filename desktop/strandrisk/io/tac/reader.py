@@ -32,15 +32,15 @@ from ...core.inputs import Table, fy_label
 from ...core.problems import ERROR, NOTE, WARNING, Problem, column_letter
 from ..spreadsheets import matching
 from . import codes as tac_codes
+from .derive import COMMUNITY_ONLY_SHARE, INTEGRATED_SHARE
 from ..failures import CancelFn, ImportCancelled, ImportFailure, ProgressFn
 
 
 ALL_DATA = "All data"
 LIST_OF_PROVIDERS = "List of Providers"
 
-# Suggested form from the community share of operating income (the user confirms it).
-COMMUNITY_ONLY_SHARE = 0.60  # at least this share of income from community services: community_only
-INTEGRATED_SHARE = 0.10  # at least this share (and below the one above): integrated; less: acute_only
+# Suggested form from the community share of operating income: the screen's thresholds (COMMUNITY_ONLY_SHARE,
+# INTEGRATED_SHARE, from derive.py).
 MOSTLY_OTHER_SHARE = 0.25  # acute and community together below this: a mental health, ambulance or other trust
 
 _CHUNK_ROWS = 65_536

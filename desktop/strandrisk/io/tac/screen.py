@@ -18,7 +18,7 @@ from ...core.inputs import ModelInputs, SourceFile
 from ...core.problems import ERROR, Problem
 from ...core.results import RunResult, run_deterministic
 from ...core.scenario import Scenario
-from .derive import DERIVED_LABELS, ScreenSettings, TrustScreen
+from .derive import STATUSES, ScreenSettings, TrustScreen
 from .reader import TacImport, TacSelection, combine_tac, read_tac_files
 
 CAVEAT = ("From published accounts alone most of the gap between the two forms is the capitation assumption "
@@ -140,7 +140,7 @@ def _ranked_rows(tac: TacImport, result: RunResult | None) -> list[dict]:
         rows.append(row)
 
     def key(r):
-        order = {"screened": 0, "community_only": 1, "not_applicable": 2, "excluded": 3}[r["status"]]
+        order = STATUSES.index(r["status"])
         pct = r.get("ao_stranded_pct")
         return (order, -(pct if pct is not None else -1e18), r.get("ao_shift_impact") or 0.0, r["provider_code"])
 
@@ -245,4 +245,4 @@ def ranked_table_text(sr: ScreenResult, limit: int | None = None) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["CAVEAT", "COLUMNS", "DERIVED_LABELS", "Screen", "ScreenResult", "ranked_table_text", "screen_files"]
+__all__ = ["CAVEAT", "COLUMNS", "Screen", "ScreenResult", "ranked_table_text", "screen_files"]
