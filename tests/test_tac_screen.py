@@ -301,3 +301,30 @@ def test_acute_contract_income_by_year(tac_years):
     assert tac.derivation.trust("RA1").derived["acute_contract_income_gbp_k"] == pytest.approx(
         v["INC0198"] + v["INC0331"])
     assert callable(acute_contract_income)
+
+
+def test_covid_year_is_all_block_and_flagged(tmp_path):
+    spec = TrustSpec("RCV", "Covid Year Hospitals NHS Trust", "London", "nhs_trust", screen_values(12, 2021, "acute"),
+                     "Acute")
+    path = write_tac_workbook(tmp_path / "2021-22.xlsx", 2021, [spec], published=True)
+    sr = Screen([path]).run()
+    (trust,) = sr.trusts
+    assert trust.status == "screened" and any("COVID base year" in f for f in trust.flags)
+    contracts = sr.tac.tables["block_contracts"]
+    assert set(contracts["payment_type"]) == {"block"}
+    v = _written(spec.values)
+    assert contracts["annual_value_gbp_k"].sum() == pytest.approx(v["INC0198"] + v["INC0331"], abs=0.01)
+
+
+def test_year_beyond_the_dictionary_is_flagged(tmp_path):
+    from tests.tac_fixtures import long_rows
+
+    spec = TrustSpec("RZF", "Future Hospitals NHS Trust", "London", "nhs_trust", screen_values(13, 2023, "acute"))
+    rows = [["OrganisationName", "WorkSheetName", "TableID", "MainCode", "RowNumber", "SubCode", "Total"]]
+    rows += [list(r) for r in long_rows([spec], 2023)]
+    path = write_xlsx(tmp_path / "future.xlsx", [
+        ("Notes", [["TAC data in NHS trusts' accounts for 2025-26"]]),
+        ("List of Providers", [["Organisation Code", "Organisation Name", "Region"], ["RZF", spec.name, "London"]]),
+        ("All data", rows)])
+    (trust,) = Screen([path]).run().trusts
+    assert any("beyond the SubCode dictionary" in f and "2023/24" in f for f in trust.flags)
