@@ -496,9 +496,9 @@ def _contract_rows(rows: _Rows, t: TrustAccounts, y: YearAccounts, w: dict, s: S
             erf = y.use("acute_erf") if fy == 2021 else 0.0
             if erf > 0:
                 lines.append((f"TAC-{t.code}-ERF", "elective", erf, "block", None, _codes(y.present("acute_erf"))))
-    row = max((y.line_rows.get(c, 0) for c in y.uses.get("acute_api_fixed", ())), default=0)
     for cid, line, value, kind, variable, basis in lines:
         in_term_block = kind == "block"
+        row = min((y.line_rows[c] for c in basis.split("+") if c in y.line_rows), default=0)
         rows.add({"contract_id": cid, "provider_code": t.code, "commissioner": "Commissioners (from TAC)",
                   "service_line": line, "payment_type": kind, "annual_value_gbp_k": value,
                   "baseline_activity": value, "unit_price_gbp": UNIT_PRICE_GBP, "start_fy": fy,
@@ -525,7 +525,8 @@ def _budget_rows(rows: _Rows, t, y, form, community, kappa, ratio, peer_kappa, p
                       "commissioner": "Commissioners (from TAC)", "holder_provider_code": None,
                       "acute_provider_code": t.code, "payment_type": "capitated", "annual_budget_gbp_k": wouldbe,
                       "delivery_cost_ratio": peer_kappa, "activity_avoided_per_gbp_m": 0.0},
-                     y.file, 0, f"{y.file}: {t.code} {ratio:.3f} x acute contract income less community income "
+                     y.file, y.rows.get("operating_income_gbp_k", 0),
+                     f"{y.file}: {t.code} {ratio:.3f} x acute contract income less community income "
                                 f"(ratio: {peers['community_ratio_source']}; delivery cost ratio: "
                                 f"{peers['community_delivery_cost_ratio_source']})")
     return wouldbe
