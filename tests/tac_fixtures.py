@@ -27,6 +27,7 @@ class TrustSpec:
     region: str
     sector: str  # nhs_trust / foundation_trust
     values: dict[str, float] = field(default_factory=dict)  # SubCode -> value as in the TAC file
+    kind: str = ""  # the List of Providers' sub sector (Acute, Community, Mental Health, Ambulance), when given
 
 
 def default_values(seed: int, fy: int, community_share: float = 0.05) -> dict[str, float]:
@@ -57,6 +58,94 @@ def default_values(seed: int, fy: int, community_share: float = 0.05) -> dict[st
     return values
 
 
+# TAC_SCREEN.md section 4's kinds of trust: shares of patient care income
+# (community, mental health, ambulance, high-cost drugs, other clinical); acute contract income is the rest.
+KINDS = {
+    "acute": (0.03, 0.0, 0.0, 0.08, 0.07),
+    "acute_community": (0.25, 0.0, 0.0, 0.06, 0.05),
+    "community": (0.80, 0.0, 0.0, 0.0, 0.05),
+    "mental_health": (0.05, 0.85, 0.0, 0.0, 0.05),
+    "ambulance": (0.0, 0.0, 0.92, 0.0, 0.04),
+}
+SUB_SECTOR = {"acute": "Acute", "acute_community": "Acute", "community": "Community",
+              "mental_health": "Mental Health", "ambulance": "Ambulance"}
+POD_2019 = {"INC0100A": 0.27, "INC0120A": 0.45, "INC0140A": 0.07, "INC0160A": 0.13, "INC0180A": 0.08}
+
+
+def _split(total: float, parts: dict[str, float]) -> dict[str, float]:
+    """Whole-pound parts of ``total`` in the given proportions, the last taking the rounding."""
+    out, left = {}, round(total)
+    keys = list(parts)
+    norm = sum(parts.values())
+    for k in keys[:-1]:
+        out[k] = round(total * parts[k] / norm)
+        left -= out[k]
+    out[keys[-1]] = left
+    return out
+
+
+def screen_values(seed: int, fy: int, kind: str = "acute", income: float | None = None,
+                  kappa: float = 1.01) -> dict[str, float]:
+    """Every line the screen reads for one trust and year, consistent with each other (TAC signs)."""
+    rng = np.random.default_rng(seed)
+    income = float(income if income is not None else rng.integers(150_000, 900_000))
+    patient = round(income * 0.9)
+    c, m, a, h, o = KINDS[kind]
+    acute = patient * (1 - c - m - a - h - o)
+    year_codes = set(tac_codes.for_year(fy).line_subcode)
+    v: dict[str, float] = {"SCI0100A": patient, "SCI0110A": round(income) - patient, "INC0350": patient}
+    if acute > 0:
+        if fy <= 2019:
+            v.update(_split(acute, POD_2019))
+        elif fy >= 2023:
+            v.update(_split(acute, {"INC0197": 0.55, "INC0198": 0.45}))
+        elif fy == 2022 or fy == 2021:
+            v.update(_split(acute, {"INC0198": 0.9, "INC0331": 0.1}))
+        else:
+            v["INC0198"] = round(acute)
+    if c:
+        v.update(_split(patient * c, {("INC0300" if "INC0300" in year_codes else "INC0302"): 0.8, "INC0310": 0.2}))
+    if m:
+        v[("INC0230" if fy <= 2019 else "INC0231")] = round(patient * m)
+    if a:
+        v.update(_split(patient * a, {"INC0270": 0.6, "INC0280": 0.2, "INC0290": 0.2}))
+    if h:
+        v["INC0200"] = round(patient * h)
+    v.update(_split(patient * o, {"INC0210": 0.5, "INC0340": 0.5}))
+    v["INC0350"] = sum(x for k, x in v.items() if k.startswith("INC0") and k != "INC0350")
+    spend = round(income * kappa)
+    costs = _split(spend, {"EXP0130": 0.62, "EXP0150": 0.09, "EXP0170": 0.08, "EXP0160": 0.02, "EXP0100": 0.03,
+                           "EXP0110": 0.02, "EXP0200": 0.01, "EXP0220": 0.03, "EXP0240": 0.03, "EXP0250": 0.004,
+                           "EXP0290A": 0.02, "EXP0370": 0.01, "EXP0230B": 0.005, "EXP0300": 0.01, "EXP0320": 0.01,
+                           "EXP0380Z": 0.031})
+    v.update(costs)
+    v["EXP0390"] = spend
+    v["SCI0125A"] = -spend
+    v.update({"STA0300": round(costs["EXP0130"] * 0.05), "STA0310": round(costs["EXP0130"] * 0.04),
+              "STA0390": 800.0, "STA0490": 6000.0})
+    v.update({"SCI0170": -round(income * 0.012), "FIN0080": round(income * 0.002),
+              "BAL1250": round(income * 0.15), "BAL1190": round(income * 0.01), "BAL1320": -round(income * 0.17),
+              "CCE0080": round(income * 0.06), "BAL1240": round(income * 0.065)})
+    return {k: x for k, x in v.items() if k in year_codes}
+
+
+def england_trusts(fy: int, sector: str, n: int, seed: int = 0, prefix: str = "R") -> list[TrustSpec]:
+    """A national file's trusts: mostly acute, some with community services, community, mental health, ambulance."""
+    regions = ["London", "South East", "Midlands", "North West", "North East and Yorkshire", "East of England",
+               "South West"]
+    cycle = ["acute"] * 5 + ["acute_community"] * 2 + ["community", "mental_health", "acute", "ambulance"]
+    suffix = "NHS Foundation Trust" if sector == "foundation_trust" else "NHS Trust"
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        kind = cycle[i % len(cycle)]
+        kappa = float(rng.uniform(0.97, 1.05))
+        code = f"{prefix}{i:03d}"[:5]
+        out.append(TrustSpec(code, f"Synthetic {kind.replace('_', ' ').title()} {code} {suffix}", regions[i % 7],
+                             sector, screen_values(seed * 1000 + i, fy, kind, kappa=kappa), SUB_SECTOR[kind]))
+    return out
+
+
 def _maincode_of(subcode: str, fy: int) -> str:
     d = tac_codes.for_year(fy)
     for k in d.line_keys:
@@ -71,6 +160,7 @@ def long_rows(trusts: list[TrustSpec], fy: int, prior_year: bool = True, missing
     """Rows (org, worksheet, table, maincode, rownumber, subcode, value) of the All data sheet."""
     d = tac_codes.for_year(fy)
     sheet_of = {r["subcode"]: r["worksheet"] for r in tac_codes.subcode_rows()}
+    sheet_of.update({r["subcode"]: r["worksheet"] for r in tac_codes.definition()["screen_lines"]})
     missing = set(missing)
     for t in trusts:
         org = (names_in_data or {}).get(t.code, t.name)
@@ -178,20 +268,24 @@ def write_tac_workbook(path: Path, fy: int, trusts: list[TrustSpec], *, old_colu
     if title:
         sheets.append(("Notes", [[f"TAC data in NHS providers' accounts for {fy_text}"], [],
                                  ["Values are in GBP thousands."]]))
+    kinds = any(t.kind for t in trusts)
     if published:
         providers = [[f"NHS providers: list of providers included in the {fy_text} consolidation"],
                      ["Source: NHS England"], [],
-                     ["Full name of Provider", "NHS code", "Authorisation date", "Region", "Sector", "Comments"]]
+                     ["Full name of Provider", "NHS code", "Authorisation date", "Region", "Sector", "Comments"]
+                     + (["Sub sector"] if kinds else [])]
         for t in trusts:
             ft = t.sector == "foundation_trust"
             providers.append([t.name, t.code, "01/04/2008" if ft else None, t.region,
-                              "Foundation Trust" if ft else "NHS Trust", None])
+                              "Foundation Trust" if ft else "NHS Trust", None] + ([t.kind or None] if kinds else []))
     else:
         providers = [["List of Providers"], [],
-                     ["Region", "Organisation Code", "Organisation Name"] + (["Sector"] if sector_column else [])]
+                     ["Region", "Organisation Code", "Organisation Name"] + (["Sector"] if sector_column else [])
+                     + (["Sub sector"] if kinds else [])]
         for t in trusts:
             sector = "Foundation Trust" if t.sector == "foundation_trust" else "NHS Trust"
-            providers.append([t.region, t.code, t.name] + ([sector] if sector_column else []))
+            providers.append([t.region, t.code, t.name] + ([sector] if sector_column else [])
+                             + ([t.kind or None] if kinds else []))
     sheets.append(("List of Providers", providers))
     header = (["Organisation Name", "WorkSheetName", "TableID", "MainCode", "RowNumber", "SubCode", "Value number"]
               if old_columns else

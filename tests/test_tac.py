@@ -58,10 +58,17 @@ def all_years(tac_files):
 
 
 def _expected_register(values: dict) -> dict:
-    """The worked check: each register figure as the sum of the named SubCodes, signs as the TAC forms'."""
+    """The worked check: each register figure as the sum of the named SubCodes, signs as the TAC forms'.
+
+    The register is acute services only: community income C moves to Community budgets with cost at
+    the trust's cost/income ratio (TAC_SCREEN.md section 2), except for a community trust.
+    """
+    income, spend = values["SCI0100A"] + values["SCI0110A"], -values["SCI0125A"]
+    community = sum(values.get(c, 0) for c in ("INC0300", "INC0302", "INC0310"))
+    held = community if community / income < 0.6 else 0
     return {
-        "operating_income_gbp_k": values["SCI0100A"] + values["SCI0110A"],
-        "operating_expenditure_gbp_k": -values["SCI0125A"],
+        "operating_income_gbp_k": income - held,
+        "operating_expenditure_gbp_k": spend - spend / income * held,
         "depreciation_gbp_k": values["EXP0240"] + values["EXP0250"],
         "interest_gbp_k": values["FIN0080"],
         "pdc_dividend_gbp_k": -values["SCI0170"],
@@ -96,7 +103,7 @@ def test_register_row_and_cash_equal_the_named_subcodes(all_years, tac_files):
     assert cash == {dt.date(2024, 3, 31): bravo23.values["CCE0080"], dt.date(2022, 3, 31): bravo21.values["CCE0080"]}
     community = bravo23.values["INC0302"] + bravo23.values["INC0310"]
     trust = next(t for t in all_years.trusts if t.code == "RXB")
-    assert trust.community_share == pytest.approx(community / _expected_register(bravo23.values)["operating_income_gbp_k"])
+    assert trust.community_share == pytest.approx(community / (bravo23.values["SCI0100A"] + bravo23.values["SCI0110A"]))
     assert trust.suggested_form == row["form"] == "integrated"
 
 
@@ -104,7 +111,8 @@ def test_prior_year_columns_are_ignored(all_years, tac_files):
     _, specs = tac_files
     # the fixture writes every line again under its A..PY.. MainCode with other values
     delta = next(t for t in specs["nhs23"] if t.code == "RYD")
-    assert _row(all_years, "RYD")["operating_income_gbp_k"] == delta.values["SCI0100A"] + delta.values["SCI0110A"]
+    assert _row(all_years, "RYD")["operating_income_gbp_k"] == pytest.approx(
+        _expected_register(delta.values)["operating_income_gbp_k"])
 
 
 def test_both_sectors_and_both_column_name_variants(all_years):
@@ -180,7 +188,8 @@ def test_opposite_sign_is_used_by_size_with_a_warning(tmp_path):
     path = write_tac_workbook(tmp_path / "signs.xlsx", 2023,
                               [TrustSpec("RZS", "Sign NHS Trust", "London", "nhs_trust", values)])
     result = read_tac(path)
-    assert _row(result, "RZS")["operating_expenditure_gbp_k"] == values["SCI0125A"]
+    assert _row(result, "RZS")["operating_expenditure_gbp_k"] == pytest.approx(
+        _expected_register(dict(values, SCI0125A=-values["SCI0125A"]))["operating_expenditure_gbp_k"])
     assert any("SCI0125A" in p.message and "sign" in p.message for p in result.problems)
 
 
@@ -221,7 +230,8 @@ def test_year_unknown_to_the_dictionary_uses_the_nearest_with_a_warning(tmp_path
     result = read_tac(path)
     assert result.base_year == 2025
     assert any("2023/24" in p.message and "2025/26" in p.message for p in result.problems)
-    assert _row(result, "RZF")["operating_income_gbp_k"] == spec.values["SCI0100A"] + spec.values["SCI0110A"]
+    assert _row(result, "RZF")["operating_income_gbp_k"] == pytest.approx(
+        _expected_register(spec.values)["operating_income_gbp_k"])
 
 
 def test_list_tac_trusts_reads_only_the_provider_list(tac_files):

@@ -10,7 +10,7 @@ import multiprocessing
 import os
 import sys
 
-COMMANDS = {"run", "check", "template", "gui"}
+COMMANDS = {"run", "check", "screen", "template", "gui"}
 TOP_LEVEL_OPTIONS = {"--smoke-test", "--version", "-h", "--help"}
 
 

@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print the findings as JSON")
     _add_tac_options(check)
 
+    _add_screen_parser(sub)
+
     template = sub.add_parser("template", help="write a blank input template workbook (.xlsx)")
     template.add_argument("path", metavar="PATH")
     template.add_argument("--force", action="store_true", help="replace an existing file of that name")
@@ -97,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.smoke_test or args.command in (None, "gui"):
             raise CliError("the desktop app and --smoke-test start from `strandrisk` (strandrisk.__main__)")
-        handler = {"run": cmd_run, "check": cmd_check, "template": cmd_template}[args.command]
+        handler = {"run": cmd_run, "check": cmd_check, "template": cmd_template, "screen": cmd_screen}[args.command]
         return handler(args)
     except CliError as exc:
         print(f"strandrisk: error: {exc}", file=sys.stderr)
@@ -525,6 +527,75 @@ def drivers_text(result) -> str:
     for r in rows:
         lines.append("  ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip())
     return "\n".join(lines)
+
+
+# screen ------------------------------------------------------------------------------------------
+
+def _add_screen_parser(sub) -> None:
+    screen = sub.add_parser("screen", help="screen every trust in England from NHS England's TAC files alone")
+    screen.add_argument("inputs", nargs="+", metavar="TAC_FILE", help="TAC data workbooks (both sectors, any years)")
+    screen.add_argument("--scenario", metavar="FILE", help="scenario JSON file (defaults for anything it leaves out)")
+    screen.add_argument("--settings", metavar="FILE",
+                        help="screen settings JSON: fixed_term_years, elective_variable_rate, "
+                             "emergency_variable_rate, community_ratio")
+    screen.add_argument("--tac-region", metavar="NAME", help="only trusts in this NHS England region")
+    screen.add_argument("--json", metavar="FILE", help="write every trust's status, flags, inputs and results")
+    screen.add_argument("--out", metavar="SCREEN.xlsx", help="write the screen workbook")
+    screen.add_argument("--export-inputs", metavar="DIR",
+                        help="write DIR/inputs.xlsx (the derived inputs, template layout) and DIR/scenario.json")
+
+
+def cmd_screen(args) -> int:
+    """`strandrisk screen`: both forms for every trust of the TAC files, ranked (logic in io/tac/screen.py)."""
+    from .io.atomic import TargetNotWritable
+    from .io.failures import ImportFailure
+    from .io.tac.derive import ScreenSettings
+    from .io.tac.reader import TacSelection
+    from .io.tac.screen import Screen, ranked_table_text
+    from .io.tac.screen_export import write_inputs, write_screen_workbook
+
+    scenario = load_scenario(args.scenario)
+    settings = ScreenSettings()
+    if args.settings:
+        try:
+            settings = ScreenSettings.from_dict(json.loads(Path(args.settings).read_text(encoding="utf-8-sig")))
+        except (OSError, json.JSONDecodeError, ValueError, TypeError) as exc:
+            raise CliError(f"screen settings {args.settings}: {getattr(exc, 'strerror', None) or exc}",
+                           EXIT_INVALID) from None
+    for target in (args.out, args.json):
+        if target:
+            _refuse_input_target(target, args.inputs)
+    region = (args.tac_region or "").strip()
+    progress = TerminalProgress("Reading")
+    try:
+        screen = Screen(args.inputs, TacSelection(regions=[region] if region else []), progress)
+    except ImportFailure as exc:
+        raise CliError(str(exc), EXIT_UNREADABLE) from None
+    finally:
+        progress.close()
+    result = screen.run(scenario, settings)
+    for problem in result.problems:
+        if problem.severity in ("error", "warning"):
+            print(f"  {problem}", file=sys.stderr)
+    if result.result is None:
+        raise CliError("no trust could be screened", EXIT_INVALID)
+    print(ranked_table_text(result))
+    try:
+        if args.json:
+            from .io.report.results_json import write_json
+
+            write_json(result.to_document(), Path(args.json))
+            print(f"\nScreen written to {args.json}")
+        if args.export_inputs:
+            path = write_inputs(result, Path(args.export_inputs), args.inputs)
+            print(f"Derived inputs written to {path} (run them with: strandrisk run {path} --scenario "
+                  f"{Path(args.export_inputs) / 'scenario.json'})")
+        if args.out:
+            write_screen_workbook(result, Path(args.out), args.inputs)
+            print(f"Screen workbook written to {args.out}")
+    except (TargetNotWritable, ValueError, OSError) as exc:
+        raise CliError(f"cannot write: {exc}", EXIT_UNREADABLE) from None
+    return EXIT_OK
 
 
 # check and template --------------------------------------------------------------------------------

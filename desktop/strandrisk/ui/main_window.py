@@ -313,6 +313,36 @@ class MainWindow(file_actions.FileActions, QMainWindow):
                 return None
         return self._import(self.workspace.import_task(sheets, tac_selection), wait)
 
+    def screen_england_dialog(self):
+        paths = self._ask_open_paths("Screen England: NHS England's TAC data files (both sectors of a year)",
+                                     "Spreadsheets (*.xlsx *.xlsm *.xls);;All files (*)")
+        if paths:
+            self.screen_england(paths)
+
+    def screen_england(self, paths, wait: bool = False):
+        """Read TAC files on a background job and open the England page (ui/england_pane.py)."""
+        from ..workspace import england
+
+        def done(value):
+            from .england_pane import EnglandWindow
+
+            screen, result = value
+            self.england = EnglandWindow(screen, result, scenario, self.open_trust, self)
+            self.england.show()
+
+        scenario = england.screen_scenario(self.workspace)
+        return self.run_task(england.screen_task(paths, scenario), done, wait)
+
+    def open_trust(self, code: str):
+        """The England page's "Open this trust": a new project with the trust's derived inputs."""
+        from ..workspace import england
+
+        if not self._confirm_discard():
+            return
+        self._workspace_call("Open this trust", lambda: england.open_trust(self.workspace, self.england.result, code),
+                             False)
+        self.show_pane("Data")
+
     def _import(self, task, wait: bool = False):
         def done(imported):
             # The imported rows live as long as the project: keep them out of the cyclic garbage

@@ -28,6 +28,8 @@ def build_menus(window, panes) -> dict[str, QAction]:
         "sample": _action(w, "Open &sample", lambda: w.open_sample(wait=False), None,
                           "Load the built-in fictional sample"),
         "add": _action(w, "&Add data files...", w.add_files_dialog, None, "Add spreadsheets"),
+        "screen_england": _action(w, "Screen &England from TAC files...", w.screen_england_dialog, None,
+                                  "Every trust in NHS England's published accounts, in both forms, ranked"),
         "save": _action(w, "&Save project", w.save, S.Save, "Save the project"),
         "save_as": _action(w, "Save project &as...", w.save_as, QKeySequence("Ctrl+Shift+S")),
         "export": _action(w, "&Export report...", w.export_report_dialog, QKeySequence("Ctrl+E"),
@@ -50,7 +52,7 @@ def build_menus(window, panes) -> dict[str, QAction]:
 
     mb = w.menuBar()
     m = mb.addMenu("&File")
-    for key in ("new", "open", "sample", "add"):
+    for key in ("new", "open", "sample", "add", "screen_england"):
         m.addAction(a[key])
     w.recent_menu = m.addMenu("Open &recent")
     m.addSeparator()

@@ -15,7 +15,7 @@ import numpy as np
 
 from ...core import schema
 from ...core.inputs import ModelInputs, SourceFile, Table
-from ...core.problems import ERROR, Problem, column_letter
+from ...core.problems import ERROR, NOTE, Problem, column_letter
 from ...core.validation import validate_inputs
 from ..failures import CancelFn, ImportCancelled, ImportFailure, ProgressFn
 from .sheets import WIDE_CASH_TARGET, SheetReport
@@ -103,8 +103,6 @@ def load_inputs(paths: Iterable[str | Path], mapping=None, progress: ProgressFn 
                 names = ", ".join(p.name for p in tac_paths)
                 tac_result = worker.run_guarded(read_tac, (tac_paths,), {"selection": tac_selection}, names,
                                                 progress, cancel, seconds=worker.TIME_LIMIT_SECONDS * len(tac_paths))
-                for key, table in tac_result.tables.items():
-                    parts[key].append(table)
                 problems.extend(tac_result.problems)
                 sheets.extend(tac_result.sheets)
             mine = [r for r in tac_result.sheets if r.file == path.name]
@@ -131,6 +129,8 @@ def load_inputs(paths: Iterable[str | Path], mapping=None, progress: ProgressFn 
         if not used:
             problems.append(Problem(ERROR, nothing_recognised_message(), path.name))
         sources.append(SourceFile(path.name, digest, tuple(r.sheet for r in used), sum(r.rows for r in used)))
+    if tac_paths:
+        _own_rows_replace_derived(parts, tac_result.tables, problems)
     inputs = ModelInputs(*(Table.concat(k, parts[k.key]) for k in schema.INPUT_KINDS), sources=sources)
     if progress is not None:
         progress(0.95, "Checking")
@@ -146,6 +146,18 @@ def load_inputs(paths: Iterable[str | Path], mapping=None, progress: ProgressFn 
     if progress is not None:
         progress(1.0, "Read")
     return ImportResult(inputs, problems, sheets)
+
+
+def _own_rows_replace_derived(parts: dict[str, list[Table]], derived: dict[str, Table], problems: list) -> None:
+    """The user's own rows for a trust replace the rows derived from TAC data for it, kind by kind."""
+    from ..tac.derive import replace_with_user_rows
+
+    kept, replaced = replace_with_user_rows(derived, parts)
+    for key, table in kept.items():
+        parts[key].insert(0, table)
+    for key, codes in replaced.items():
+        problems.append(Problem(NOTE, f"your own {schema.KINDS_BY_KEY[key].sheet} rows replace those derived from "
+                                      f"the TAC data for {', '.join(codes[:10])}{' ...' if len(codes) > 10 else ''}"))
 
 
 def nothing_recognised_message() -> str:

@@ -49,9 +49,15 @@ def measure_keys() -> list[str]:
 
 
 def all_keys() -> set[tuple[str, str]]:
-    """Every (MainCode, SubCode) any year's definition reads."""
-    return {(alt["maincode"], line["subcode"]) for m in definition()["measures"] for alt in m["alternatives"]
+    """Every (MainCode, SubCode) any year's definition reads: the register figures' and the screen's lines."""
+    keys = {(alt["maincode"], line["subcode"]) for m in definition()["measures"] for alt in m["alternatives"]
             for line in alt["lines"]}
+    return keys | {(line["maincode"], line["subcode"]) for line in definition()["screen_lines"]}
+
+
+def screen_uses() -> tuple[str, ...]:
+    """The uses of the screen's lines (acute_api_variable, community, cost_fixed ...), in definition order."""
+    return tuple(dict.fromkeys(line["use"] for line in definition()["screen_lines"]))
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,8 @@ class YearDefinition:
     line_label: tuple[str, ...]
     line_sign: np.ndarray  # +1 where the form expects a positive value, -1 a negative one
     measure_alternatives: tuple  # per measure: tuple of (line indices, weights) in order of preference
+    line_use: tuple[str, ...] = ()  # the screen's use of each line ("" when only a register figure reads it)
+    in_measure: np.ndarray | None = None  # True where a register figure reads the line
 
 
 @lru_cache(maxsize=16)
@@ -96,8 +104,23 @@ def for_year(fy: int) -> YearDefinition:
             if idx:
                 alts.append((np.array(idx, dtype=np.int64), np.array(weights)))
         alternatives.append(tuple(alts))
+    in_measure = np.ones(len(keys), dtype=bool)
+    uses = [""] * len(keys)
+    for line in definition()["screen_lines"]:
+        if key not in line["labels"]:
+            continue
+        k = f"{line['maincode']}|{line['subcode']}"
+        if k not in at:
+            at[k] = len(keys)
+            keys.append(k)
+            subcodes.append(line["subcode"])
+            labels.append(line["labels"][key])
+            signs.append(1.0)
+            uses.append("")
+        uses[at[k]] = line["use"]
+    in_measure = np.concatenate([in_measure, np.zeros(len(keys) - len(in_measure), dtype=bool)])
     return YearDefinition(fy, None if use == fy else use, tuple(measure_keys()), tuple(keys), tuple(subcodes),
-                          tuple(labels), np.array(signs), tuple(alternatives))
+                          tuple(labels), np.array(signs), tuple(alternatives), tuple(uses), in_measure)
 
 
 def year_from_subcodes(subcodes: set[str]) -> int | None:
@@ -165,4 +188,14 @@ def help_table_markdown() -> str:
         label = _year_groups(row["labels"]).replace("|", "/")
         lines.append(f"| {figure} | {row['worksheet']} | {row['maincode']} | {row['subcode']} | "
                      f"{row['expected_sign']} | {counted} | {label} |")
+    return "\n".join(lines)
+
+
+def screen_table_markdown() -> str:
+    """The table of the lines the England screen reads, from the same definition the screen uses."""
+    lines = ["| Use | Schedule | MainCode | SubCode | NHS England's label, by year |", "|---|---|---|---|---|"]
+    for line in definition()["screen_lines"]:
+        label = _year_groups({_fy_of_key(k): v for k, v in line["labels"].items()}).replace("|", "/")
+        lines.append(f"| {line['use'].replace('_', ' ')} | {line['worksheet']} | {line['maincode']} | "
+                     f"{line['subcode']} | {label} |")
     return "\n".join(lines)

@@ -16,7 +16,6 @@ balances every year-end. Calling ``read_tac`` once per file and concatenating wo
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import zipfile
 from collections import Counter
@@ -33,15 +32,15 @@ from ...core.inputs import Table, fy_label
 from ...core.problems import ERROR, NOTE, WARNING, Problem, column_letter
 from ..spreadsheets import matching
 from . import codes as tac_codes
+from .derive import COMMUNITY_ONLY_SHARE, INTEGRATED_SHARE
 from ..failures import CancelFn, ImportCancelled, ImportFailure, ProgressFn
 
 
 ALL_DATA = "All data"
 LIST_OF_PROVIDERS = "List of Providers"
 
-# Suggested form from the community share of operating income (the user confirms it).
-COMMUNITY_ONLY_SHARE = 0.60  # at least this share of income from community services: community_only
-INTEGRATED_SHARE = 0.10  # at least this share (and below the one above): integrated; less: acute_only
+# Suggested form from the community share of operating income: the screen's thresholds (COMMUNITY_ONLY_SHARE,
+# INTEGRATED_SHARE, from derive.py).
 MOSTLY_OTHER_SHARE = 0.25  # acute and community together below this: a mental health, ambulance or other trust
 
 _CHUNK_ROWS = 65_536
@@ -116,6 +115,9 @@ class TacTrust:
     suggested_form: str | None = None
     note: str = ""
     selected: bool = True
+    status: str = ""  # screened / community_only / not_applicable / excluded (TAC_SCREEN.md section 4)
+    reasons: list = field(default_factory=list)
+    flags: list = field(default_factory=list)
 
     @property
     def latest_year(self) -> int | None:
@@ -131,6 +133,7 @@ class TacImport:
     years: list[int] = field(default_factory=list)  # financial years read (start years)
     base_year: int | None = None
     year_evidence: dict[str, str] = field(default_factory=dict)  # file -> how its year was found
+    derivation: object = None  # derive.Derivation: every trust's status, form, flags and the rows' basis
 
     @property
     def selected_codes(self) -> list[str]:
@@ -163,6 +166,9 @@ class _FileData:
     problems: list[Problem]
     header_map: dict[str, str]
     n_rows: int
+    lines: np.ndarray | None = None  # [org, line] the definition's lines, the form's sign applied (NaN: absent)
+    line_rows: np.ndarray | None = None  # [org, line] 1-based All data row (0: none)
+    definition: object = None  # codes.YearDefinition
 
 
 def _failure(message: str):
@@ -405,8 +411,9 @@ def _read_file(path: Path, years_wanted: list[int], cancel, progress: Callable[[
         problems.append(Problem(WARNING, f"StrandRisk knows the TAC SubCodes of {tac_codes.known_range()}; "
                                          f"{fy_label(fy)} was read with those of {fy_label(definition.substitute)}: "
                                          "check the figures", path.name))
-    figures, rows, orgs = _reduce(path, fy, definition, kept, problems)
-    return _FileData(path.name, fy, how, orgs, figures, rows, providers, problems, header_map, n_rows)
+    figures, rows, orgs, lines, line_rows = _reduce(path, fy, definition, kept, problems)
+    return _FileData(path.name, fy, how, orgs, figures, rows, providers, problems, header_map, n_rows, lines,
+                     line_rows, definition)
 
 
 def _reduce(path: Path, fy: int, definition, kept: dict, problems: list[Problem]):
@@ -434,7 +441,10 @@ def _reduce(path: Path, fy: int, definition, kept: dict, problems: list[Problem]
     row_of[flat[pick]] = at[pick]
     raw, row_of = raw.reshape(n_org, n_line), row_of.reshape(n_org, n_line)
     size = raw * definition.line_sign[None, :]
+    signed = size.copy()
     flipped = size < 0
+    if definition.in_measure is not None:
+        flipped &= definition.in_measure[None, :]
     for j in np.flatnonzero(flipped.any(axis=0)):
         who = orgs[np.flatnonzero(flipped[:, j])]
         problems.append(Problem(WARNING, f"{definition.line_subcode[j]} ({definition.line_label[j]}) has the opposite "
@@ -451,14 +461,28 @@ def _reduce(path: Path, fy: int, definition, kept: dict, problems: list[Problem]
             figures[has, m] = (np.nan_to_num(size[has][:, sel]) * weights[None, :]).sum(axis=1)
             first_row = np.where(present[:, sel], row_of[:, sel], np.iinfo(np.int64).max).min(axis=1)
             rows[has, m] = first_row[has]
-    return figures, rows, [str(o) for o in orgs]
+    return figures, rows, [str(o) for o in orgs], signed, row_of
 
 
 # Combining files and years ------------------------------------------------------------------------
 
 def read_tac(path: Path | Sequence[Path], selection: TacSelection | None = None,
-             progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> TacImport:
-    """Read one TAC data file, or several at once (both sectors, several years), into model tables."""
+             progress: ProgressFn | None = None, cancel: CancelFn | None = None, settings=None) -> TacImport:
+    """Read one TAC data file, or several at once (both sectors, several years), into model tables.
+
+    settings: the screen's ``derive.ScreenSettings`` (defaults when None).
+    """
+    selection = selection or TacSelection()
+    files = read_tac_files(path, selection, progress, cancel)
+    result = combine_tac(files, selection, settings)
+    if progress is not None:
+        progress(1.0, "TAC data read")
+    return result
+
+
+def read_tac_files(path: Path | Sequence[Path], selection: TacSelection | None = None,
+                   progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> list[_FileData]:
+    """The files reduced to the lines StrandRisk reads (kept by the screen, so settings recompute fast)."""
     paths = [Path(path)] if isinstance(path, (str, Path)) else [Path(p) for p in path]
     selection = selection or TacSelection()
     files: list[_FileData] = []
@@ -470,13 +494,34 @@ def read_tac(path: Path | Sequence[Path], selection: TacSelection | None = None,
         data = _read_file(p, list(selection.years), cancel, step)
         if data is not None:
             files.append(data)
-    result = _combine(files, selection)
-    if progress is not None:
-        progress(1.0, "TAC data read")
-    return result
+    return files
 
 
-def _combine(files: list[_FileData], selection: TacSelection) -> TacImport:
+def _year_accounts(f: _FileData, i: int, m_at: dict):
+    """Trust i of one file as the derivation reads it."""
+    from .derive import YearAccounts
+
+    d = f.definition
+    vals, rows = f.lines[i], f.line_rows[i]
+    present = np.flatnonzero(~np.isnan(vals))
+    lines = {d.line_subcode[j]: float(vals[j]) for j in present}
+    line_rows = {d.line_subcode[j]: int(rows[j]) for j in present}
+    uses: dict[str, list[str]] = {}
+    for j, use in enumerate(d.line_use):
+        if use:
+            uses.setdefault(use, []).append(d.line_subcode[j])
+    figures = {k: float(f.figures[i, j]) for k, j in m_at.items()}
+    fig_rows = {k: int(f.rows[i, j]) for k, j in m_at.items()}
+    return YearAccounts(f.fy, f.file, f.orgs[i], figures, fig_rows, lines, line_rows,
+                        {u: tuple(c) for u, c in uses.items()}, d.substitute)
+
+
+def combine_tac(files: list[_FileData], selection: TacSelection | None = None, settings=None) -> TacImport:
+    """Files already read -> trusts, the derived input tables and the problems (see ``derive``)."""
+    return _combine(files, selection or TacSelection(), settings)
+
+
+def _combine(files: list[_FileData], selection: TacSelection, settings=None) -> TacImport:
     from ..spreadsheets.sheets import SheetReport
 
     measures = tac_codes.measure_keys()
@@ -498,6 +543,7 @@ def _combine(files: list[_FileData], selection: TacSelection) -> TacImport:
                                                  f"(also in {t['years'][f.fy][0]}): the first was used", f.file))
                 continue
             t["years"][f.fy] = (f.file, f.figures[i], f.rows[i], org)
+            t.setdefault("at", {})[f.fy] = (f, i)
             if f.fy >= max(t["years"]):
                 t["info"] = info
     for file in sorted({file for file, _ in unknown}):
@@ -554,14 +600,36 @@ def _combine(files: list[_FileData], selection: TacSelection) -> TacImport:
     if files and not chosen:
         problems.append(Problem(ERROR, "no trust in the TAC files matches the chosen trusts, region or sector"))
 
-    providers = _providers_table(register, per_trust, m_at, problems)
-    cash = _cash_table(chosen if register else [], per_trust, m_at, base_year)
-    forms = Counter(t.suggested_form for t in register)
+    from .derive import TrustAccounts, derive
+
+    accounts = []
+    for t in register:
+        by_year = {fy: _year_accounts(*per_trust[t.code]["at"][fy], m_at) for fy in t.years}
+        accounts.append(TrustAccounts(t.code, t.name, t.region, t.sector, t.provider_type, by_year))
+    derivation = derive(accounts, settings)
+    providers = derivation.tables["providers"]
+    cash = derivation.tables["cash_balances"]
+    by_code = {t.code: t for t in register}
+    for screen in derivation.trusts:
+        trust = by_code[screen.code]
+        trust.status, trust.reasons, trust.flags = screen.status, list(screen.reasons), list(screen.flags)
+    _blank_figure_warnings(accounts, derivation, m_at, problems)
+    counts = Counter(t.status for t in derivation.trusts)
     if register:
-        problems.append(Problem(NOTE, f"{len(register)} trust(s) read from TAC data for {fy_label(base_year)}; "
-                                      "forms suggested from the community share of income ("
-                                      + ", ".join(f"{n} {k}" for k, n in sorted(forms.items(), key=str))
-                                      + "): confirm them on the Data page"))
+        forms = Counter(t.form for t in derivation.trusts if t.status == "screened")
+        problems.append(Problem(NOTE, f"{len(register)} trust(s) read from TAC data for {fy_label(base_year)}: "
+                                      f"{counts.get('screened', 0)} modelled in both forms ("
+                                      + ", ".join(f"{n} {k}" for k, n in sorted(forms.items())) +
+                                      f"), {counts.get('community_only', 0)} community_only (cash and ratings "
+                                      "only); community income moved from the register to Community budgets, "
+                                      "and contracts derived from the income lines: check them on the Data page"))
+    for status, words in (("not_applicable", "not modelled (not an acute trust)"),
+                          ("excluded", "left out")):
+        listed = [t for t in derivation.trusts if t.status == status]
+        if listed:
+            problems.append(Problem(NOTE, f"{len(listed)} trust(s) {words}: "
+                                          + "; ".join(f"{t.code} ({', '.join(t.reasons)})" for t in listed[:10])
+                                          + (" ..." if len(listed) > 10 else "")))
     for f in files:
         used_cols = {h: _ROLE_WORDS[r] for h, r in f.header_map.items() if r in _ROLE_WORDS}
         other_cols = [h for h, r in f.header_map.items() if r not in _ROLE_WORDS]
@@ -569,68 +637,35 @@ def _combine(files: list[_FileData], selection: TacSelection) -> TacImport:
                                   int(sum(1 for c in providers.source_file if c == f.file)), 1, used_cols, other_cols,
                                   notes=[f"TAC data for {fy_label(f.fy)} (from {f.year_how}), {f.n_rows:,} rows, "
                                          f"{len(f.orgs)} organisations"]))
-    for f in files:
-        sheets.append(SheetReport(f.file, ALL_DATA, "cash_balances",
-                                  int(sum(1 for c in cash.source_file if c == f.file)), 1,
-                                  {h: _ROLE_WORDS[r] for h, r in f.header_map.items() if r in _ROLE_WORDS}, []))
+    for key in ("cash_balances", "block_contracts", "community_budgets"):
+        table = derivation.tables[key]
+        for f in files:
+            n = int(sum(1 for c in table.source_file if c == f.file))
+            if n or key == "cash_balances":
+                sheets.append(SheetReport(f.file, ALL_DATA, key, n, 1, {h: _ROLE_WORDS[r] for h, r in
+                                                                       f.header_map.items() if r in _ROLE_WORDS}, [],
+                                          notes=[] if key == "cash_balances" else
+                                          ["derived from the TAC06 income lines (see the TAC help page)"]))
     evidence = {f.file: f"{fy_label(f.fy)}, from {f.year_how}" for f in files}
-    return TacImport({"providers": providers, "cash_balances": cash}, problems, sheets, trusts, years, base_year,
-                     evidence)
+    return TacImport(dict(derivation.tables), problems, sheets, trusts, years, base_year, evidence, derivation)
 
 
 _REGISTER_MEASURES = ("operating_income_gbp_k", "operating_expenditure_gbp_k", "depreciation_gbp_k",
                       "interest_gbp_k", "pdc_dividend_gbp_k", "working_capital_gbp_k")
 
 
-def _providers_table(register: list[TacTrust], per_trust: dict, m_at: dict, problems: list[Problem]) -> Table:
+def _blank_figure_warnings(accounts: list, derivation, m_at: dict, problems: list[Problem]) -> None:
+    """One warning per register figure that has no TAC line for some modelled trust."""
     kind = schema.PROVIDERS
-    n = len(register)
-    base = [per_trust[t.code]["years"][t.latest_year] for t in register]
-    cols: dict[str, np.ndarray] = {
-        "provider_code": np.array([t.code for t in register], dtype=object),
-        "provider_name": np.array([t.name for t in register], dtype=object),
-        "form": np.array([t.suggested_form or "acute_only" for t in register], dtype=object),
-        "vehicle": np.array([t.sector for t in register], dtype=object),
-    }
-    n_meas = len(m_at)
-    fig = np.array([b[1] for b in base], dtype=float).reshape(n, n_meas)
-    rows = np.array([b[2] for b in base], dtype=np.int64).reshape(n, n_meas)
+    modelled = {t.code for t in derivation.trusts if t.modelled}
     for key in _REGISTER_MEASURES:
-        cols[key] = fig[:, m_at[key]].copy()
-        blank = np.flatnonzero(np.isnan(cols[key]))
-        if len(blank):
-            label = kind.column(key).label
-            what = ("the model needs it" if kind.column(key).required
-                    else "left blank" if kind.column(key).default is None
-                    else f"the model uses {kind.column(key).default:g}")
-            problems.append(Problem(WARNING, f"no TAC line for {label.lower()} of {len(blank)} trust(s), "
-                                             f"e.g. {register[blank[0]].code}: {what}", base[blank[0]][0], ALL_DATA))
-    income_rows = rows[:, m_at["operating_income_gbp_k"]]
-    return Table(kind, cols, source_file=np.array([b[0] for b in base], dtype=object),
-                 source_sheet=np.full(n, ALL_DATA, dtype=object), source_row=income_rows.astype(np.int64))
-
-
-def _cash_table(chosen: list[TacTrust], per_trust: dict, m_at: dict, base_year: int | None) -> Table:
-    kind = schema.CASH_BALANCES
-    codes, ends, cash, files, rows = [], [], [], [], []
-    j = m_at["cash_gbp_k"]
-    for t in chosen:
-        if base_year is not None and t.latest_year != base_year:
-            continue
-        for fy in t.years:
-            file, fig, row, _ = per_trust[t.code]["years"][fy]
-            if np.isnan(fig[j]):
-                continue
-            codes.append(t.code)
-            ends.append(np.datetime64(dt.date(fy + 1, 3, 31), "D"))
-            cash.append(float(fig[j]))
-            files.append(file)
-            rows.append(int(row[j]))
-    cols = {"provider_code": np.array(codes, dtype=object),
-            "period_end": np.array(ends, dtype="datetime64[D]"),
-            "cash_gbp_k": np.array(cash, dtype=float)}
-    return Table(kind, cols, source_file=np.array(files, dtype=object),
-                 source_sheet=np.full(len(codes), ALL_DATA, dtype=object), source_row=np.array(rows, dtype=np.int64))
+        blank = [a for a in accounts if a.code in modelled and np.isnan(a.base.figures[key])]
+        if blank:
+            col = kind.column(key)
+            what = ("the model needs it" if col.required else "left blank" if col.default is None
+                    else f"the model uses {col.default:g}")
+            problems.append(Problem(WARNING, f"no TAC line for {col.label.lower()} of {len(blank)} trust(s), "
+                                             f"e.g. {blank[0].code}: {what}", blank[0].base.file, ALL_DATA))
 
 
 # The trust list alone, for pickers -----------------------------------------------------------------
