@@ -278,7 +278,7 @@ def test_screen_never_writes_over_an_input(tac_years, capsys):
     files, _ = tac_years
     before = files[2023][0].read_bytes()
     assert main(["screen", *map(str, files[2023]), "--out", str(files[2023][0])]) != 0
-    assert "input" in capsys.readouterr().err
+    assert "a file this command reads" in capsys.readouterr().err
     assert files[2023][0].read_bytes() == before
 
 
@@ -328,3 +328,15 @@ def test_year_beyond_the_dictionary_is_flagged(tmp_path):
         ("All data", rows)])
     (trust,) = Screen([path]).run().trusts
     assert any("beyond the SubCode dictionary" in f and "2023/24" in f for f in trust.flags)
+
+
+def test_screen_export_never_replaces_an_input(tac_years, tmp_path, capsys):
+    files, _ = tac_years
+    folder = tmp_path / "exported"
+    folder.mkdir()
+    taken = folder / "inputs.xlsx"
+    taken.write_bytes(files[2023][0].read_bytes())
+    before = taken.read_bytes()
+    assert main(["screen", str(taken), str(files[2023][1]), "--export-inputs", str(folder)]) == 2
+    assert "a file this command reads" in capsys.readouterr().err
+    assert taken.read_bytes() == before

@@ -547,7 +547,6 @@ def _add_screen_parser(sub) -> None:
 
 def cmd_screen(args) -> int:
     """`strandrisk screen`: both forms for every trust of the TAC files, ranked (logic in io/tac/screen.py)."""
-    from .io.atomic import TargetNotWritable
     from .io.failures import ImportFailure
     from .io.tac.derive import ScreenSettings
     from .io.tac.reader import TacSelection
@@ -562,9 +561,11 @@ def cmd_screen(args) -> int:
         except (OSError, json.JSONDecodeError, ValueError, TypeError) as exc:
             raise CliError(f"screen settings {args.settings}: {getattr(exc, 'strerror', None) or exc}",
                            EXIT_INVALID) from None
-    for target in (args.out, args.json):
-        if target:
-            _refuse_input_target(target, args.inputs)
+    check_targets(args, args.inputs)
+    if args.export_inputs and Path(args.export_inputs).is_dir():
+        for name in ("inputs.xlsx", "scenario.json"):
+            _refuse_target("--export-inputs", Path(args.export_inputs) / name, "the derived inputs",
+                           [*args.inputs, args.scenario, args.settings])
     region = (args.tac_region or "").strip()
     progress = TerminalProgress("Reading")
     try:
@@ -580,7 +581,7 @@ def cmd_screen(args) -> int:
     if result.result is None:
         raise CliError("no trust could be screened", EXIT_INVALID)
     print(ranked_table_text(result))
-    try:
+    with _plain_failure("writing the screen"):
         if args.json:
             from .io.report.results_json import write_json
 
@@ -593,8 +594,6 @@ def cmd_screen(args) -> int:
         if args.out:
             write_screen_workbook(result, Path(args.out), args.inputs)
             print(f"Screen workbook written to {args.out}")
-    except (TargetNotWritable, ValueError, OSError) as exc:
-        raise CliError(f"cannot write: {exc}", EXIT_UNREADABLE) from None
     return EXIT_OK
 
 
