@@ -68,9 +68,10 @@ def tac_ratios(out: str) -> list[float]:
         return []
     rows = []
     for line in lines[start + 1:]:
-        if line.startswith("("):
+        try:
+            rows.append(_number(line.split()[-1]))
+        except (IndexError, ValueError):  # the table ends where a line no longer ends in a figure
             break
-        rows.append(_number(line.split()[-1]))
     return rows
 
 
@@ -84,6 +85,15 @@ def fuzz_outcome(out: str) -> None:
     assert len(heavy) >= 7, "the heavy files' answers are missing"
 
 
+def fault_outcome(out: str) -> None:
+    """The fault campaign has no baseline either: every experiment must lose nothing and leave nothing."""
+    assert "| experiment | trials | outcomes |" in out, "the campaign's table is missing"
+    assert "LOST" not in out and "REPLACED" not in out, out
+    assert re.findall(r"corrupt 0;", out) and not re.findall(r"corrupt [1-9]", out), out
+    assert not re.findall(r"anything left after the sweep [1-9]", out), out
+    assert not re.findall(r"more than one line: [1-9]", out), out
+
+
 # script -> (why it cannot run here or None, the figures of its table's ratio column)
 SCRIPTS = {
     "bench_engine.py": (None, engine_ratios),
@@ -93,6 +103,7 @@ SCRIPTS = {
     "bench_tac.py": (None, tac_ratios),
     "bench_gui.py": (QT_MISSING, lambda out: markdown_column(out, "ratio")),
     "fuzz_campaign.py": (NEEDS_XLSXWRITER, fuzz_outcome),
+    "fault_campaign.py": (None, fault_outcome),
 }
 
 

@@ -209,7 +209,11 @@ def main() -> int:
     parser.add_argument("--full-trials", type=int, default=40, help="stubbed full-disk writes per writer")
     parser.add_argument("--damaged", default="all", help="damaged-value projects: 'all' or a number")
     parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--smoke", action="store_true",
+                        help="a few trials of each experiment, the same code (the default tests run it)")
     args = parser.parse_args()
+    if args.smoke:
+        args.kills, args.report_kills, args.full_trials, args.damaged = 3, 1, 2, "10"
     with tempfile.TemporaryDirectory(prefix="strandrisk-faults-") as tmp:
         work = Path(tmp)
         rows = ["| experiment | trials | outcomes | time |", "| --- | ---: | --- | ---: |"]
