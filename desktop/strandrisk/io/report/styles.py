@@ -11,10 +11,14 @@ import math
 
 import numpy as np
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.chart.text import RichText, Text
+from openpyxl.chart.title import Title
+from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from ...core.inputs import fy_label
 from ..safe_text import xlsx_text
 
 NHS_BLUE = "005EB8"
@@ -215,3 +219,22 @@ def _footer_safe(text: str) -> str:
 
 def col(i: int) -> str:
     return get_column_letter(i)
+
+
+def title_rows(w: SheetWriter, ctx, title: str, subtitle: str | None = None) -> None:
+    """A sheet's title, the scenario line and an optional subtitle (three rows)."""
+    w.append([w.cell(title, "title")])
+    w.append([w.text(f"Scenario: {ctx.name}   Base year {fy_label(ctx.sy.base_year)}   "
+                     f"Horizon {ctx.H} years   All money £000", "note")])
+    w.append([w.cell(subtitle, "note")] if subtitle else [])
+
+
+def header(w: SheetWriter, labels, style="head") -> int:
+    return w.append([w.cell(label, style) for label in labels], height=26)
+
+
+def chart_title(chart, text: str, size: int = 1100) -> None:
+    """A chart title in a readable size (the default is large and wraps)."""
+    cp = CharacterProperties(sz=size, b=True)
+    para = Paragraph(pPr=ParagraphProperties(defRPr=cp), r=[RegularTextRun(rPr=cp, t=text)])
+    chart.title = Title(tx=Text(rich=RichText(p=[para])), overlay=False)
