@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from strandrisk.core import schema
 from strandrisk.core.inputs import ModelInputs, Table
+from strandrisk.core import engine
+from strandrisk.core.bridges import COMPONENT_SIGN, COMPONENTS, surplus_of
 from strandrisk.core.results import run_deterministic
 from strandrisk.core.scenario import Scenario
 
@@ -31,7 +34,9 @@ def systems(draw, community=True):
             depreciation_gbp_k=draw(st.floats(0, 20_000)), interest_gbp_k=draw(st.floats(0, 3000)),
             pdc_dividend_gbp_k=draw(st.floats(0, 8000)), loan_repayment_gbp_k=draw(st.floats(0, 3000)),
             working_capital_gbp_k=draw(st.one_of(st.none(), st.floats(-30_000, 30_000))),
-            vehicle=draw(st.sampled_from(["foundation_trust", "nhs_trust", "new_entity"]))))
+            vehicle=draw(st.sampled_from(["foundation_trust", "nhs_trust", "new_entity"])),
+            variable_share=draw(st.one_of(st.none(), st.floats(0, 0.9))),
+            semi_fixed_share=draw(st.one_of(st.none(), st.floats(0, 0.6)))))
         cash.append(dict(provider_code=code, period_end=dt.date(2026, 3, 31), cash_gbp_k=draw(st.floats(0, 80_000))))
         for k in range(draw(st.integers(1, 5))):
             value = draw(st.floats(1_000, income / 6))
@@ -80,6 +85,7 @@ def scenarios(draw, **fixed):
                 price_uplift=draw(st.floats(-0.02, 0.05)), cost_inflation=draw(st.floats(-0.02, 0.05)),
                 semi_fixed_release_lag_years=draw(st.integers(0, 3)), fixed_release_lag_years=draw(st.integers(0, 4)),
                 fixed_release_rate=draw(st.floats(0, 1)), repurpose_share=draw(st.floats(0, 1)),
+                fixed_build_lag_years=draw(st.integers(0, 3)), fixed_build_rate=draw(st.floats(0, 1)),
                 integrated_capitation=draw(st.booleans()))
     data.update(fixed)
     return Scenario.from_dict(data)
@@ -161,6 +167,78 @@ def test_results_do_not_depend_on_row_order(system, scenario, rnd):
     for form in first.forms:
         for key in ("income_gbp_k", "cost_gbp_k", "stranded_cost_gbp_k", "surplus_gbp_k", "cash_gbp_k"):
             np.testing.assert_allclose(first.forms[form][key], second.forms[form][key][order], rtol=1e-9, atol=1e-6)
+
+
+@FAST
+@given(systems(), scenarios())
+def test_components_add_up_to_surplus_and_bridges_to_their_totals(system, scenario):
+    """Every year, form and provider, run and no-shift twin: surplus is the signed sum of the components;
+    the shift bridge adds up to the shift impact and the form bridge to the difference in cumulative
+    surplus."""
+    result = _run(make_inputs(*system), scenario)
+    for form, m in result.forms.items():
+        for components in (result.components[form], result.no_shift_components[form]):
+            assert list(components) == list(COMPONENTS)
+            assert all(c.shape == m["surplus_gbp_k"].shape for c in components.values())
+        np.testing.assert_allclose(surplus_of(result.components[form]), m["surplus_gbp_k"], atol=0.01, rtol=0)
+        twin_cumulative = m["cumulative_surplus_gbp_k"] - m["shift_impact_gbp_k"]
+        np.testing.assert_allclose(surplus_of(result.no_shift_components[form]).sum(axis=1), twin_cumulative,
+                                   atol=0.01, rtol=0)
+        for p in range(result.system.n_providers):
+            assert sum(result.shift_bridge(form, p).values()) == pytest.approx(m["shift_impact_gbp_k"][p], abs=0.01)
+    for p in range(result.system.n_providers):
+        difference = (result.forms["integrated"]["cumulative_surplus_gbp_k"][p]
+                      - result.forms["acute_only"]["cumulative_surplus_gbp_k"][p])
+        assert sum(result.form_bridge(p).values()) == pytest.approx(difference, abs=0.01)
+        acute_only = result.components["acute_only"]
+        for name in ("community_income", "delivery_cost", "repurposed", "vat", "integration_cost", "gain_share"):
+            assert np.all(acute_only[name][p] == 0), name
+    # stranded cost is at most what the lines' fixed and semi-fixed cost carry above need
+    for form in result.forms:
+        assert np.all(result.forms[form]["stranded_cost_gbp_k"] <= result.components[form]["fixed_cost"]
+                      + result.components[form]["semi_fixed_cost"] + 1e-6)
+    assert all(COMPONENT_SIGN[c] in (1, -1) for c in COMPONENTS)
+
+
+def _fixed_excess_before_the_build_rule(self, F_star):
+    """The fixed-cost recursion as it was before fixed cost was built late (kept here as the reference):
+    F_t = F*_t + max(0, F_t-1 (1 + i) - F*_t) (1 - r_t)."""
+    Fs = np.ascontiguousarray(np.moveaxis(F_star, 2, 0))
+    X = np.empty_like(Fs)
+    X[0] = 0.0
+    grow = (1.0 + self.inflation_rate)[:, None]
+    for t in range(1, Fs.shape[0]):
+        keep = np.where(t <= self.release_lag, 1.0, 1.0 - self.release_rate)[:, None]
+        carried = (Fs[t - 1] + X[t - 1]) * grow
+        np.maximum(carried - Fs[t], 0.0, out=X[t])
+        X[t] *= keep
+    return np.moveaxis(X, 0, 2)
+
+
+@FAST
+@given(systems(), scenarios(fixed_build_lag_years=0, fixed_build_rate=1.0))
+def test_no_build_lag_and_full_build_rate_reproduce_the_rule_before_it(system, scenario):
+    inputs = make_inputs(*system)
+    now = _run(inputs, scenario)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(engine._Lines, "_fixed_excess", _fixed_excess_before_the_build_rule)
+        before = _run(inputs, scenario)
+    for form in now.forms:
+        for key in ("income_gbp_k", "cost_gbp_k", "stranded_cost_gbp_k", "surplus_gbp_k", "cash_gbp_k",
+                    "shift_impact_gbp_k"):
+            np.testing.assert_allclose(now.forms[form][key], before.forms[form][key], atol=1e-6, rtol=1e-12,
+                                       err_msg=f"{form} {key}")
+
+
+@FAST
+@given(systems(community=False), scenarios())
+def test_fixed_cost_built_late_never_costs_more_than_built_at_once(system, scenario):
+    """Building fixed cost late (any lag and rate) never raises fixed cost above building it at once."""
+    inputs = make_inputs(*system)
+    late = _run(inputs, scenario)
+    at_once = _run(inputs, scenario.replace(fixed_build_lag_years=0, fixed_build_rate=1.0))
+    for form in late.forms:
+        assert np.all(late.components[form]["fixed_cost"] <= at_once.components[form]["fixed_cost"] + 1e-6)
 
 
 def test_cash_period_ends_match_the_month_ends_of_financial_years():

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from strandrisk.cli import main
+from strandrisk.core.bridges import COMPONENTS
 from strandrisk.core.results import run_deterministic
 from strandrisk.core.scenario import Scenario
 
@@ -14,10 +15,12 @@ from . import worked_example as we
 SCENARIO = {"base_year": "2025/26"}
 
 
-def test_engine_reproduces_worked_example():
-    result = run_deterministic(we.inputs(), Scenario.from_dict(SCENARIO))
+@pytest.mark.parametrize("changes, figures", [({}, we.EXPECTED_BUILT_LATE), (we.BEFORE_BUILD_RULE, we.EXPECTED_BEFORE_BUILD_RULE)],
+                         ids=["fixed cost built late", "before the build rule"])
+def test_engine_reproduces_worked_example(changes, figures):
+    result = run_deterministic(we.inputs(), Scenario.from_dict({**SCENARIO, **changes}))
     assert result.years == ["2026/27", "2027/28", "2028/29", "2029/30", "2030/31"]
-    for form, expected in we.EXPECTED.items():
+    for form, expected in figures.items():
         m = result.forms[form]
         for key in ("income_gbp_k", "stranded_cost_gbp_k", "surplus_gbp_k", "cash_gbp_k"):
             np.testing.assert_allclose(m[key][0], expected[key], atol=0.051, err_msg=f"{form} {key}")
@@ -28,13 +31,31 @@ def test_engine_reproduces_worked_example():
         assert m["shift_impact_gbp_k"][0] == pytest.approx(expected["shift_impact"], abs=0.051)
         assert result.first_liquidity_risk_year(form, 0) == expected["first_liquidity_risk_year"]
     ao = result.forms["acute_only"]
-    expected = we.EXPECTED["acute_only"]
+    expected = figures["acute_only"]
     assert ao["cumulative_surplus_gbp_k"][0] == pytest.approx(expected["cumulative"], abs=0.051)
     no_shift = result.shift_curve.at("acute_only", 0.0)[0]
     assert no_shift == pytest.approx(expected["no_shift_cumulative"], abs=0.051)
     t = result.years.index(expected["first_liquidity_risk_year"])
     assert ao["liquidity_days"][0][t] == pytest.approx(expected["liquidity_days_then"], abs=0.051)
     assert not ao["liquidity_risk"][0][:t].any()
+
+
+def test_worked_example_bridges():
+    """Both bridges of MODEL.md section 8 to GBP 0.1k, component by component, and their totals."""
+    result = run_deterministic(we.inputs(), Scenario.from_dict(SCENARIO))
+    for form, expected in we.SHIFT_BRIDGE.items():
+        found = result.shift_bridge(form, 0)
+        assert list(found) == list(COMPONENTS)
+        for name in COMPONENTS:
+            assert found[name] == pytest.approx(expected.get(name, 0.0), abs=0.051), f"{form} {name}"
+        assert sum(found.values()) == pytest.approx(we.EXPECTED_BUILT_LATE[form]["shift_impact"], abs=0.051)
+    found = result.form_bridge(0)
+    for name in COMPONENTS:
+        assert found[name] == pytest.approx(we.FORM_BRIDGE.get(name, 0.0), abs=0.051), name
+    assert sum(found.values()) == pytest.approx(we.FORM_BRIDGE_TOTAL, abs=0.051)
+    difference = (result.forms["integrated"]["cumulative_surplus_gbp_k"][0]
+                  - result.forms["acute_only"]["cumulative_surplus_gbp_k"][0])
+    assert sum(found.values()) == pytest.approx(difference, abs=1e-6)
 
 
 def test_shift_impact_and_first_liquidity_year_by_hand():
@@ -69,7 +90,7 @@ def test_cli_reproduces_worked_example_from_template_workbook(tmp_path, capsys):
     assert doc["inputs"][0]["file"] == "worked.xlsx" and len(doc["inputs"][0]["sha256"]) == 64
     (prov,) = doc["providers"]
     assert prov["provider_code"] == "ZX1" and prov["form_actual"] == "acute_only"
-    for form, expected in we.EXPECTED.items():
+    for form, expected in we.EXPECTED_BUILT_LATE.items():
         r = prov["forms"][form]
         for key in ("income_gbp_k", "stranded_cost_gbp_k", "surplus_gbp_k", "cash_gbp_k"):
             np.testing.assert_allclose(r[key], expected[key], atol=0.051, err_msg=f"{form} {key}")
@@ -81,3 +102,9 @@ def test_cli_reproduces_worked_example_from_template_workbook(tmp_path, capsys):
         assert set(r) >= {"liquidity_days", "ie_margin", "capital_service_cover", "sof_liquidity_days",
                           "liquidity_risk", "idle_cash", "cumulative_surplus_gbp_k"}
         assert r["sof_liquidity_days"] == [None] * 5  # no working capital in the register
+        assert list(r["components_gbp_k"]) == list(COMPONENTS) == list(r["no_shift_components_gbp_k"])
+        assert all(len(v) == 5 for v in r["components_gbp_k"].values())
+        for name in COMPONENTS:
+            assert r["shift_bridge_gbp_k"][name] == pytest.approx(we.SHIFT_BRIDGE[form].get(name, 0.0), abs=0.051)
+    for name in COMPONENTS:
+        assert prov["form_bridge_gbp_k"][name] == pytest.approx(we.FORM_BRIDGE.get(name, 0.0), abs=0.051)

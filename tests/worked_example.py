@@ -28,7 +28,40 @@ SERVICES = [dict(service_id="S1", acute_provider_code="ZX1", affected_service_li
                  outcomes_share_step=0.05, outcomes_share_cap=0.25, delivery_cost_ratio=0.97,
                  activity_avoided_per_gbp_m=40, ramp_years=3)]
 
-EXPECTED = {
+EXPECTED_BUILT_LATE = {
+    "acute_only": {
+        "income_gbp_k": [507392.9, 516886.1, 531414.1, 543867.7, 557821.0],
+        "stranded_cost_gbp_k": [241.1, 505.0, 594.8, 489.9, 1508.4],
+        "surplus_gbp_k": [59.7, -2171.0, -1036.6, -4433.8, -5280.9],
+        "cash_gbp_k": [37059.7, 29888.6, 23852.0, 14418.3, 4137.4],
+        "finance": [2, 3, 3, 3, 3], "npv": 2937.9, "break_even": 0.0,
+        "cumulative": -12862.6, "no_shift_cumulative": -27519.5, "shift_impact": 14656.9,
+        "first_liquidity_risk_year": "2029/30", "liquidity_days_then": 9.6,
+    },
+    "integrated": {
+        "income_gbp_k": [547107.6, 566890.0, 587458.8, 608846.8, 631088.4],
+        "stranded_cost_gbp_k": [120.6, 252.5, 297.4, 245.0, 754.2],
+        "surplus_gbp_k": [5884.6, 11777.2, 15790.1, 18489.7, 23169.9],
+        "cash_gbp_k": [42884.6, 49661.8, 60451.9, 73941.6, 92111.5],
+        "finance": [1, 1, 1, 1, 1], "npv": 1468.9, "break_even": None,
+        "shift_impact": 53345.7, "first_liquidity_risk_year": None,
+    },
+}
+
+# MODEL.md section 8's bridges (effects on cumulative surplus, GBP k); components not named are 0
+SHIFT_BRIDGE = {
+    "acute_only": {"acute_income": -71470.0, "variable_cost": 32327.1, "semi_fixed_cost": 30803.0,
+                   "fixed_cost": 22996.7},
+    "integrated": {"variable_cost": 32327.1, "semi_fixed_cost": 30803.0, "fixed_cost": 22996.7,
+                   "repurposed": 1669.6, "gain_share": -34450.7},
+}
+FORM_BRIDGE = {"acute_income": 129606.7, "community_income": 154403.3, "delivery_cost": -154466.3,
+               "repurposed": 1669.6, "integration_cost": -3122.4, "gain_share": -40116.7}
+FORM_BRIDGE_TOTAL = 87974.1
+
+# the rule before fixed cost was built late (fixed_build_lag_years 0, fixed_build_rate 1)
+BEFORE_BUILD_RULE = {"fixed_build_lag_years": 0, "fixed_build_rate": 1}
+EXPECTED_BEFORE_BUILD_RULE = {
     "acute_only": {
         "income_gbp_k": [507392.9, 516886.1, 531414.1, 543867.7, 557821.0],
         "stranded_cost_gbp_k": [241.1, 505.0, 594.8, 489.9, 1508.4],
@@ -47,6 +80,7 @@ EXPECTED = {
         "shift_impact": 59836.9, "first_liquidity_risk_year": None,
     },
 }
+EXPECTED = EXPECTED_BUILT_LATE  # MODEL.md section 8 with the defaults
 
 
 def inputs() -> ModelInputs:

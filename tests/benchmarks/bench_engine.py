@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic_system import synthetic_inputs  # noqa: E402
 
 from strandrisk.core.engine import BREAK_EVEN_GRID, Drivers, break_even_multipliers, metrics, project  # noqa: E402
+from strandrisk.core.results import no_shift_projection  # noqa: E402
 from strandrisk.core.scenario import Scenario  # noqa: E402
 from strandrisk.core.schema import SERVICE_LINES  # noqa: E402
 from strandrisk.core.system import PAY_ACTIVITY, PAY_BLENDED, PAY_BLOCK, compile_system  # noqa: E402
@@ -35,15 +36,30 @@ def loop_acute_only(sy, sc, shift_multiplier: float = 1.0):
     u, i_rate, lag_sf = sc.price_uplift, sc.cost_inflation, int(sc.semi_fixed_release_lag_years)
     for p in range(sy.n_providers):
         kappa = sy.kappa[p]
+        mine = list(np.flatnonzero(sy.line_provider == p))
+        # the provider's own cost mix scales the scenario's profile (MODEL.md section 4)
+        value_total = sum(sy.line_value[k] for k in mine)
+        scale = {}
+        for key, given, cap in (("variable_share", sy.provider_variable_share[p], 0.95),
+                                ("semi_fixed_share", sy.provider_semi_fixed_share[p], 1.0)):
+            mean = sum(sy.line_value[k] * lines[SERVICE_LINES[sy.line_service[k]]][key] for k in mine)
+            mean = mean / value_total if value_total > 0 else 0.0
+            scale[key] = (given / mean, cap) if not math.isnan(given) and mean > 0 else None
         income = [sy.other_income0[p] * (1 + u) ** t for t in range(1, H + 1)]
         cost = [kappa * sy.other_income0[p] * (1 + i_rate) ** t for t in range(1, H + 1)]
         stranded = [0.0] * H
-        for k in np.flatnonzero(sy.line_provider == p):
+        for k in mine:
             line = lines[SERVICE_LINES[sy.line_service[k]]]
             shift = min(1.0, line["shift_rate"] * shift_multiplier)
             g = line["demand_growth"]
             v = line["variable_share"]
             sf = line["semi_fixed_share"]
+            if scale["variable_share"] is not None:
+                v = min(scale["variable_share"][1], v * scale["variable_share"][0])
+            if scale["semi_fixed_share"] is not None:
+                sf = sf * scale["semi_fixed_share"][0]
+            if scale["variable_share"] is not None or scale["semi_fixed_share"] is not None:
+                sf = min(sf, 1 - v)
             f = 1 - v - sf
             A0, value, price0 = sy.line_activity0[k], sy.line_value[k], sy.line_price0[k]
             D = line["step_share"] * A0
@@ -81,27 +97,33 @@ def loop_acute_only(sy, sc, shift_multiplier: float = 1.0):
                 R = max(needed[max(0, t - lag_sf):t + 1])
                 Fs = f * E
                 carried = F_prev * (1 + i_rate)
-                rate = 0.0 if t <= sc.fixed_release_lag_years else sc.fixed_release_rate
-                F = Fs if Fs >= carried else Fs + (carried - Fs) * (1 - rate)
+                if Fs < carried:  # released late
+                    rate = 0.0 if t <= sc.fixed_release_lag_years else sc.fixed_release_rate
+                    F = Fs + (carried - Fs) * (1 - rate)
+                else:  # built late
+                    rate = 0.0 if t <= sc.fixed_build_lag_years else sc.fixed_build_rate
+                    F = carried + (Fs - carried) * rate
                 income[t - 1] += inc
                 cost[t - 1] += v * E + R * D * sf * c + F
-                stranded[t - 1] += (F - Fs) + (R - N) * D * sf * c
+                stranded[t - 1] += max(0.0, F - Fs) + (R - N) * D * sf * c
                 F_prev, A_prev = F, A
         surplus[p] = [a - b for a, b in zip(income, cost)]
         stranded_out[p] = stranded
     return np.array(surplus), np.array(stranded_out)
 
 
-def run() -> dict:
+def run(providers: int = PROVIDERS) -> dict:
     scenario = Scenario.from_dict({"base_year": "2025/26", "horizon_years": YEARS})
-    inputs = synthetic_inputs(PROVIDERS)
+    inputs = synthetic_inputs(providers)
     system = compile_system(inputs, scenario)
     scenario = scenario.with_base_year(system.base_year)
     n_lines = len(system.line_provider)
 
+    # what run_deterministic does: the run with its components, the no-shift twin with its components
     t0 = time.perf_counter()
-    proj = project(system, scenario, Drivers.deterministic(scenario))
+    proj = project(system, scenario, Drivers.deterministic(scenario), components=True)
     forms = {f: metrics(system, scenario, pr) for f, pr in proj.items()}
+    no_shift_projection(system, scenario)
     t_det = time.perf_counter() - t0
     c0, t0 = time.process_time(), time.perf_counter()
     be = break_even_multipliers(system, scenario)
@@ -117,13 +139,13 @@ def run() -> dict:
     # the loop covers one form (acute-only) once; the engine did all three forms, then the grid
     loop_total = t_loop * (1 + walked)
     engine_total = t_det + t_be
-    pys = PROVIDERS * YEARS
+    pys = providers * YEARS
     out = dict(lines=n_lines, t_det=t_det, t_be=t_be, walked=walked, t_loop=t_loop, loop_total=loop_total,
                engine_total=engine_total, ratio=loop_total / engine_total, det_ratio=t_loop / t_det,
                engine_pys=pys * (1 + walked) / engine_total, loop_pys=pys / t_loop, max_diff=diff)
-    print(f"\nEngine (issue 2): {PROVIDERS} providers, {n_lines} contract lines, {YEARS} years")
+    print(f"\nEngine (issue 2): {providers} providers, {n_lines} contract lines, {YEARS} years")
     print(f"{'':34}{'seconds':>10}{'provider-years/s':>20}")
-    print(f"{'engine deterministic (3 forms)':34}{t_det:10.3f}{pys / t_det:20,.0f}")
+    print(f"{'engine run + twin, with components':34}{t_det:10.3f}{pys / t_det:20,.0f}")
     print(f"{'engine break-even grid':34}{t_be:10.3f}{pys * walked / t_be:20,.0f}   ({walked} grid points walked, "
           f"{cpu_be:.2f} s CPU)")
     print(f"{'engine total':34}{engine_total:10.3f}{out['engine_pys']:20,.0f}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from .bridges import COMPONENTS
 from .scenario import RATING_BAND_SETTINGS, Scenario
 from .schema import SERVICE_LINES
 from .system import PAY_ACTIVITY, PAY_BLENDED, PAY_BLOCK, PAY_CAPITATED, System
@@ -55,6 +56,8 @@ class Drivers:
     variable_share_delta: np.ndarray
     fixed_release_rate: np.ndarray
     fixed_release_lag_years: np.ndarray
+    fixed_build_rate: np.ndarray
+    fixed_build_lag_years: np.ndarray
     ramp_years_multiplier: np.ndarray
     outcomes_achievement: np.ndarray
     activity_avoided_multiplier: np.ndarray
@@ -72,6 +75,8 @@ class Drivers:
             price_uplift=one * scenario.price_uplift, cost_inflation=one * scenario.cost_inflation,
             variable_share_delta=np.zeros(n), fixed_release_rate=one * scenario.fixed_release_rate,
             fixed_release_lag_years=np.full(n, int(scenario.fixed_release_lag_years)),
+            fixed_build_rate=one * scenario.fixed_build_rate,
+            fixed_build_lag_years=np.full(n, int(scenario.fixed_build_lag_years)),
             ramp_years_multiplier=one.copy(), outcomes_achievement=one * scenario.outcomes_achievement,
             activity_avoided_multiplier=one.copy(),
         )
@@ -84,6 +89,7 @@ class Drivers:
         for key, arr in values.items():
             setattr(base, key, np.asarray(arr, dtype=float))
         base.fixed_release_lag_years = np.rint(base.fixed_release_lag_years).astype(np.int64)
+        base.fixed_build_lag_years = np.rint(base.fixed_build_lag_years).astype(np.int64)
         base.clawback_miss = clawback_miss
         return base
 
@@ -97,13 +103,16 @@ class Drivers:
 
 @dataclass
 class Projection:
-    """Yearly provider totals of one form: arrays of shape (S, P, H)."""
+    """Yearly provider totals of one form: arrays of shape (S, P, H). ``components`` (the parts of
+    income and cost of core.bridges.COMPONENTS) only when asked for: the Monte Carlo and the break-even
+    grid do without them."""
 
     income: np.ndarray
     cost: np.ndarray
     stranded: np.ndarray
     surplus: np.ndarray
     cash: np.ndarray
+    components: dict[str, np.ndarray] | None = None
 
 
 def _growth(rate: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -169,7 +178,8 @@ class _Lines:
 
         self.value = sy.line_value[None, :, None] * self.uplift
 
-        # cost behaviour
+        # cost behaviour: the scenario's profile, scaled to the provider's own mix where the register gives it
+        v_share, sf_share = provider_cost_mix(sy, v_share, sf_share)
         v = np.clip(v_share[None, :] + d.variable_share_delta[:, None], 0.0, 1.0 - sf_share[None, :])  # (S,K)
         f = 1.0 - v - sf_share[None, :]
         self.v, self.sf, self.f = v[..., None], sf_share[None, :, None], f[..., None]
@@ -181,42 +191,70 @@ class _Lines:
         self.semi_fixed_lag = int(scenario.semi_fixed_release_lag_years)
         self.release_rate = d.fixed_release_rate
         self.release_lag = d.fixed_release_lag_years
+        self.build_rate = d.fixed_build_rate
+        self.build_lag = d.fixed_build_lag_years
         self.inflation_rate = d.cost_inflation
         self.t = t
+
+    def _steps(self, activity: np.ndarray):
+        """Semi-fixed steps needed N and retained R on an activity path, (S,K,H+1) each."""
+        N = np.divide(activity, self.step[None, :, None])
+        N -= 1e-9
+        np.ceil(N, out=N)
+        R = N.copy()  # retained over the release lag
+        for lag in range(1, self.semi_fixed_lag + 1):
+            np.maximum(R[:, :, lag:], N[:, :, :-lag], out=R[:, :, lag:])
+        return N, R
 
     def cost(self, activity: np.ndarray):
         """Acute cost and stranded cost of every line on an activity path (S,K,H+1): (S,K,H) each."""
         # the same sums as E (v + f) + R D sf c + (F - F*), written in place: the break-even grid spends
         # most of its time here, and every full-size temporary saved is memory traffic saved
         E = np.multiply(self.unit_cost, activity)
-        N = np.divide(activity, self.step[None, :, None])
-        N -= 1e-9
-        np.ceil(N, out=N)  # semi-fixed steps needed
-        R = N.copy()  # retained over the release lag
-        for lag in range(1, self.semi_fixed_lag + 1):
-            np.maximum(R[:, :, lag:], N[:, :, :-lag], out=R[:, :, lag:])
-        excess = self._fixed_excess(self.f * E)  # F - F*
+        N, R = self._steps(activity)
+        excess = self._fixed_excess(self.f * E)  # F - F*, below 0 while fixed cost lags growth
         np.subtract(R, N, out=N)
         N *= self.semi_unit  # stranded semi-fixed cost
         R *= self.semi_unit  # semi-fixed cost
         E *= self.v + self.f
         E += R
         E += excess
+        np.maximum(excess, 0.0, out=excess)
         N += excess
         return E[:, :, 1:], N[:, :, 1:]
 
+    def cost_parts(self, activity: np.ndarray):
+        """Variable, semi-fixed and fixed cost and stranded cost of every line, (S,K,H) each: the same
+        figures as ``cost`` kept apart (for the components; ``cost`` is the fast path)."""
+        E = np.multiply(self.unit_cost, activity)
+        N, R = self._steps(activity)
+        F_star = self.f * E
+        excess = self._fixed_excess(F_star)
+        stranded = (R - N) * self.semi_unit + np.maximum(excess, 0.0)
+        return ((self.v * E)[:, :, 1:], (R * self.semi_unit)[:, :, 1:], (F_star + excess)[:, :, 1:],
+                stranded[:, :, 1:])
+
     def _fixed_excess(self, F_star: np.ndarray) -> np.ndarray:
         """F - F* of the fixed-cost recursion, (S,K,H+1). Walked year by year on a years-first copy so
-        each step reads and writes contiguous (S,K) slices: F_t = F*_t + max(0, F_t-1 (1 + i) - F*_t) (1 - r_t)."""
+        each step reads and writes contiguous (S,K) slices. With K_t = F_t-1 (1 + i), F - F* is
+        (K_t - F*_t) (1 - r_t) when fixed cost is above its efficient level (released late) and
+        (K_t - F*_t) (1 - b_t) when below it (built late)."""
         Fs = np.ascontiguousarray(np.moveaxis(F_star, 2, 0))  # (H+1,S,K)
         X = np.empty_like(Fs)
         X[0] = 0.0
         grow = (1.0 + self.inflation_rate)[:, None]  # (S,1)
+        below = np.empty_like(Fs[0])
         for t in range(1, Fs.shape[0]):
             keep = np.where(t <= self.release_lag, 1.0, 1.0 - self.release_rate)[:, None]
-            carried = (Fs[t - 1] + X[t - 1]) * grow
-            np.maximum(carried - Fs[t], 0.0, out=X[t])
+            short = np.where(t <= self.build_lag, 1.0, 1.0 - self.build_rate)[:, None]
+            np.add(Fs[t - 1], X[t - 1], out=X[t])
+            X[t] *= grow
+            X[t] -= Fs[t]  # K_t - F*_t
+            np.minimum(X[t], 0.0, out=below)
+            below *= short
+            np.maximum(X[t], 0.0, out=X[t])
             X[t] *= keep
+            X[t] += below
         return np.moveaxis(X, 0, 2)
 
     def income(self, sy: System, activity: np.ndarray, capitate_all: bool, clawback: np.ndarray) -> np.ndarray:
@@ -274,8 +312,33 @@ def _with_base(path: np.ndarray, base: np.ndarray) -> np.ndarray:
     return out
 
 
-def project(system: System, scenario: Scenario, drivers: Drivers, forms=FORMS) -> dict[str, Projection]:
-    """Income, cost, stranded cost, surplus and cash per provider and year for the given forms."""
+def provider_cost_mix(sy: System, v_default: np.ndarray, sf_default: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Variable and semi-fixed shares of every line, (K,) each (MODEL.md section 4). Where the register
+    gives a provider's own ``variable_share`` V (or ``semi_fixed_share`` SF), the scenario's profile
+    across service lines is kept but scaled so that its contract-value-weighted mean is V:
+    ``v_l = min(0.95, v_def,l * V / sum_l w_l v_def,l)``; the same for SF, then ``sf_l <= 1 - v_l``."""
+    P = sy.n_providers
+    owner = sy.line_provider
+    total = np.bincount(owner, weights=sy.line_value, minlength=P)
+
+    def scaled(default: np.ndarray, given: np.ndarray, cap: float) -> tuple[np.ndarray, np.ndarray]:
+        mean = np.bincount(owner, weights=sy.line_value * default, minlength=P)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            mean = np.where(total > 0, mean / np.where(total > 0, total, 1.0), np.nan)
+            factor = (given / mean)[owner]
+        use = np.isfinite(factor)
+        return np.where(use, np.minimum(cap, default * np.where(use, factor, 1.0)), default), use
+
+    v, v_given = scaled(v_default, sy.provider_variable_share, 0.95)
+    sf, sf_given = scaled(sf_default, sy.provider_semi_fixed_share, 1.0)
+    sf = np.where(v_given | sf_given, np.minimum(sf, 1.0 - v), sf)
+    return v, sf
+
+
+def project(system: System, scenario: Scenario, drivers: Drivers, forms=FORMS,
+            components: bool = False) -> dict[str, Projection]:
+    """Income, cost, stranded cost, surplus and cash per provider and year for the given forms; with
+    ``components`` also the parts of income and cost (core.bridges.COMPONENTS) that add up to surplus."""
     sy = system
     P, H = sy.n_providers, sy.horizon
     L = _Lines(sy, scenario, drivers)
@@ -288,9 +351,14 @@ def project(system: System, scenario: Scenario, drivers: Drivers, forms=FORMS) -
         miss = drivers.clawback_miss[:, sy.line_contract, :]
     clawback = miss * sy.line_clawback_share[None, :, None] * L.value  # (S,K,H)
 
-    line_cost, line_stranded = L.cost(L.activity)
-    acute_cost = seg.sum_to(line_cost, P)
-    stranded = seg.sum_to(line_stranded, P)
+    if components:
+        parts = [seg.sum_to(x, P) for x in L.cost_parts(L.activity)]
+        variable_cost, semi_fixed_cost, fixed_cost, stranded = parts
+        acute_cost = variable_cost + semi_fixed_cost + fixed_cost
+    else:
+        line_cost, line_stranded = L.cost(L.activity)
+        acute_cost = seg.sum_to(line_cost, P)
+        stranded = seg.sum_to(line_stranded, P)
     uplift = L.uplift[:, 0, :]  # (S,H)
     inflation = L.inflation[:, 0, :]
     other_income = sy.other_income0[None, :, None] * uplift[:, None, :]
@@ -314,26 +382,29 @@ def project(system: System, scenario: Scenario, drivers: Drivers, forms=FORMS) -
     ach = drivers.outcomes_achievement[:, None, None]
     community_income = hold.sum_to(held_budget * (1.0 - o_held + o_held * ach), P)
     delivery = hold.sum_to(held_budget * sy.service_delivery_cost_ratio[sy.holding_service][None, :, None], P)
-    held_total = hold.sum_to(held_budget, P)
+    # integration cost falls on the services a provider takes on, not on those it already holds
+    integrated_budget = hold.sum_to(held_budget * sy.holding_integrates[None, :, None], P)
 
     opening = sy.opening_cash[None, :, None]
     cash_flow = (sy.depreciation - sy.capital_expenditure - sy.loan_repayment)[None, :, None]
+    zero = np.zeros((1, P, H))
 
     out = {}
     for form in forms:
         r = rules[form]
-        income = acute_income(r.capitate_acute) + other_income
-        cost = acute_cost + other_cost
+        parts = {"acute_income": acute_income(r.capitate_acute), "other_income": other_income,
+                 "community_income": zero, "other_cost": other_cost, "delivery_cost": zero, "repurposed": zero,
+                 "vat": zero, "integration_cost": zero, "gain_share": zero}
         form_stranded = stranded
         if r.hold_services:
             repurposed = np.minimum(scenario.repurpose_share * stranded, delivery)
-            income = income + community_income
-            cost = cost + delivery - repurposed
             form_stranded = stranded - repurposed
-            cost = cost + scenario.vat_rate * scenario.subcontract_share * delivery * sy.new_entity[None, :, None]
+            parts.update(community_income=community_income, delivery_cost=delivery, repurposed=repurposed,
+                         vat=scenario.vat_rate * scenario.subcontract_share * delivery * sy.new_entity[None, :, None])
             if r.integration_costs:
-                cost = cost + scenario.integration_recurring_share * held_total
-                cost[:, :, 0] += scenario.integration_one_off_share * held_total[:, :, 0]
+                integration = scenario.integration_recurring_share * integrated_budget
+                integration[:, :, 0] += scenario.integration_one_off_share * integrated_budget[:, :, 0]
+                parts["integration_cost"] = integration
             if r.gain_share:
                 if twin_cost is None:
                     twin_cost = seg.sum_to(L.cost(L.activity_twin)[0], P)
@@ -342,12 +413,26 @@ def project(system: System, scenario: Scenario, drivers: Drivers, forms=FORMS) -
                 else:
                     twin_income = seg.sum_to(L.income(sy, L.activity_twin, False, clawback), P)
                 gain = np.maximum(0.0, (twin_cost - acute_cost) - (twin_income - acute_income(r.capitate_acute)))
-                cost = cost + scenario.gp_gain_share * ach * gain
+                parts["gain_share"] = scenario.gp_gain_share * ach * gain
+        # the sums run over the parts this form has, in the same order as the components' identity
+        income = parts["acute_income"] + other_income
+        cost = acute_cost + other_cost
+        if r.hold_services:
+            income = income + parts["community_income"]
+            cost = cost + parts["delivery_cost"] - parts["repurposed"] + parts["vat"]
+            if r.integration_costs:
+                cost = cost + parts["integration_cost"]
+            if r.gain_share:
+                cost = cost + parts["gain_share"]
         surplus = income - cost
         cash = opening + np.cumsum(surplus + cash_flow, axis=2)
         shape = surplus.shape
+        found = None
+        if components:
+            parts.update(variable_cost=variable_cost, semi_fixed_cost=semi_fixed_cost, fixed_cost=fixed_cost)
+            found = {name: np.broadcast_to(parts[name], shape) for name in COMPONENTS}
         out[form] = Projection(np.broadcast_to(income, shape), np.broadcast_to(cost, shape),
-                               np.broadcast_to(form_stranded, shape), surplus, cash)
+                               np.broadcast_to(form_stranded, shape), surplus, cash, found)
     return out
 
 

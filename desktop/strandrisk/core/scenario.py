@@ -51,6 +51,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Years before any fixed cost (estate, overheads) can be taken out.", 0, 30),
     Setting("fixed_release_rate", "Fixed cost release rate", "share", 0.25, "share a year",
             "Cost behaviour", "Share of the excess fixed cost taken out each year after the lag.", 0, 1),
+    Setting("fixed_build_lag_years", "Fixed cost build lag", "int", 1, "years", "Cost behaviour",
+            "Years before fixed cost (estate, overheads) grows with demand: growth is first absorbed by "
+            "the capacity the trust already has.", 0, 30),
+    Setting("fixed_build_rate", "Fixed cost build rate", "share", 0.5, "share a year", "Cost behaviour",
+            "Share of the shortfall of fixed cost against the efficient level added each year after the "
+            "build lag.", 0, 1),
     Setting("clawback_miss_probability", "Clawback miss probability", "share", 0.3, "probability",
             "Contracts", "Chance that a contract misses the targets its clawback depends on.", 0, 1),
     Setting("outcomes_achievement", "Outcomes achievement", "share", 0.8, "share", "Integration",
@@ -124,12 +130,14 @@ RATING_BAND_SETTINGS = {
 }
 DEFAULT_RATING_BANDS = {k: list(v["thresholds"]) for k, v in RATING_BAND_SETTINGS.items()}
 
-# Uncertain parameters of MODEL.md section 5. "scale" parameters multiply a per-line input; "value"
-# parameters replace a scenario value. Default ranges are StrandRisk's own (documented in the help):
-# centred on the scenario's value so that the mode is the deterministic case.
+# Uncertain parameters of MODEL.md section 5, in the order of the draws. "scale" parameters multiply a
+# per-line input; "value" parameters replace a scenario value. Default ranges are StrandRisk's own
+# (resources/help/uncertainty.md): symmetric triangles whose mode is the scenario's value, so that the
+# Monte Carlo median of a figure sits near its deterministic value; a range is cut only where a natural
+# bound (a share of 1, a lag of 0 years) leaves no room, and then on both sides.
 UNCERTAIN_PARAMETERS = {
     "shift_rate_multiplier": dict(label="Shift rate multiplier", kind="scale", integer=False,
-                                  default=dict(dist="triangular", low=0.5, mode=1.0, high=2.0),
+                                  default=dict(dist="triangular", low=0.5, mode=1.0, high=1.5),
                                   help="Multiplies every service line's shift rate."),
     "demand_growth_multiplier": dict(label="Demand growth multiplier", kind="scale", integer=False,
                                      default=dict(dist="triangular", low=0.5, mode=1.0, high=1.5),
@@ -137,7 +145,7 @@ UNCERTAIN_PARAMETERS = {
                                           "planned growth that sets capitated income)."),
     "price_uplift": dict(label="Price uplift", kind="value", integer=False, spread=(-0.01, 0.01),
                          help="Yearly price uplift."),
-    "cost_inflation": dict(label="Cost inflation", kind="value", integer=False, spread=(-0.005, 0.015),
+    "cost_inflation": dict(label="Cost inflation", kind="value", integer=False, spread=(-0.01, 0.01),
                            help="Yearly cost inflation."),
     "variable_share_delta": dict(label="Variable cost share change", kind="scale", integer=False,
                                  default=dict(dist="triangular", low=-0.1, mode=0.0, high=0.1),
@@ -145,14 +153,18 @@ UNCERTAIN_PARAMETERS = {
     "fixed_release_rate": dict(label="Fixed cost release rate", kind="value", integer=False,
                                spread=(-0.15, 0.15), bounds=(0, 1), help="Yearly fixed-cost release."),
     "fixed_release_lag_years": dict(label="Fixed cost release lag", kind="value", integer=True,
-                                    spread=(-1, 2), bounds=(0, 30), help="Years before release (whole)."),
+                                    spread=(-1, 1), bounds=(0, 30), help="Years before release (whole)."),
+    "fixed_build_rate": dict(label="Fixed cost build rate", kind="value", integer=False,
+                             spread=(-0.25, 0.25), bounds=(0, 1), help="Yearly fixed-cost build towards demand."),
+    "fixed_build_lag_years": dict(label="Fixed cost build lag", kind="value", integer=True,
+                                  spread=(-1, 1), bounds=(0, 30), help="Years before fixed cost grows (whole)."),
     "ramp_years_multiplier": dict(label="Community ramp multiplier", kind="scale", integer=False,
-                                  default=dict(dist="triangular", low=0.75, mode=1.0, high=1.5),
+                                  default=dict(dist="triangular", low=0.75, mode=1.0, high=1.25),
                                   help="Multiplies each community service's years to full effect."),
     "outcomes_achievement": dict(label="Outcomes achievement", kind="value", integer=False,
-                                 spread=(-0.3, 0.2), bounds=(0, 1), help="Outcomes-linked payment earned."),
+                                 spread=(-0.2, 0.2), bounds=(0, 1), help="Outcomes-linked payment earned."),
     "activity_avoided_multiplier": dict(label="Activity avoided multiplier", kind="scale", integer=False,
-                                        default=dict(dist="triangular", low=0.5, mode=1.0, high=1.25),
+                                        default=dict(dist="triangular", low=0.75, mode=1.0, high=1.25),
                                         help="Multiplies activity avoided per £1m of community budget."),
 }
 DISTRIBUTIONS = ("triangular", "uniform", "normal")
@@ -167,9 +179,10 @@ def default_uncertainty(values: dict) -> dict:
             continue
         mode = float(values[key])
         lo, hi = mode + spec["spread"][0], mode + spec["spread"][1]
-        if "bounds" in spec:
-            lo, hi = max(lo, spec["bounds"][0]), min(hi, spec["bounds"][1])
-        out[key] = dict(dist="triangular", low=round(lo, 10), mode=mode, high=round(hi, 10))
+        if "bounds" in spec:  # cut symmetrically, so the mode stays the middle of the range
+            half = min(mode - lo, hi - mode, mode - spec["bounds"][0], spec["bounds"][1] - mode)
+            lo, hi = mode - half, mode + half
+        out[key] = dict(dist="triangular", low=min(round(lo, 10), mode), mode=mode, high=max(round(hi, 10), mode))
     return out
 
 

@@ -131,7 +131,7 @@ PROVIDERS = InputKind(
         "form": "acute_only", "operating_income_gbp_k": 500000, "operating_expenditure_gbp_k": 495000,
         "depreciation_gbp_k": 15000, "capital_expenditure_gbp_k": 18000, "interest_gbp_k": 1000,
         "pdc_dividend_gbp_k": 6000, "loan_repayment_gbp_k": 2000, "working_capital_gbp_k": None,
-        "vehicle": "foundation_trust",
+        "vehicle": "foundation_trust", "variable_share": None, "semi_fixed_share": None,
     },
     columns=(
         Column("provider_code", "Provider code", CODE, required=True,
@@ -160,6 +160,13 @@ PROVIDERS = InputKind(
                     "enables the regulator-style liquidity metric."),
         Column("vehicle", "Legal vehicle", ENUM, default="foundation_trust", allowed=VEHICLES,
                help="foundation_trust, nhs_trust or new_entity (a new entity pays VAT on subcontracts)."),
+        Column("variable_share", "Variable cost share", SHARE, "share of cost",
+               help="Optional: the provider's own share of acute cost that moves with activity, for "
+                    "example from its accounts. The scenario's shares by service line are scaled to it. "
+                    "Blank: the scenario's shares."),
+        Column("semi_fixed_share", "Semi-fixed cost share", SHARE, "share of cost",
+               help="Optional: the provider's own share of acute cost that moves in steps (wards, teams). "
+                    "The scenario's shares by service line are scaled to it. Blank: the scenario's shares."),
     ),
 )
 

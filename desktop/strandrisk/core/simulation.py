@@ -12,7 +12,8 @@ How a run is organised, and why:
   and each batch's draws go through the engine in chunks along the draws axis. Both sizes are chosen
   so that the engine's working arrays plus the batches' stored draws stay under ``MEMORY_TARGET``
   (about 400 MB, shared by the worker threads) whatever the size of the system; the per-draw NPV
-  stranded cost kept for the histogram adds N x P x 4 bytes per form, the packed clawback draws
+  stranded cost, cumulative surplus and closing cash kept for the histograms add 3 x N x P x 4 bytes
+  per form, the packed clawback draws
   N x contracts at risk x ceil(H / 8) bytes. Chunks are also kept small enough for the engine's
   arrays to stay in the CPU cache, which is worth more than fewer, larger numpy calls.
 * Percentiles follow ``np.percentile(..., method="linear")``: linear interpolation between the two
@@ -39,6 +40,10 @@ from .schema import MODELLED_FORMS
 from .system import Segments, System
 
 PERCENTILES = (5, 10, 50, 90, 95)
+# the figures the tornado ranks by and the Monte Carlo summarises per provider, with their one label
+TORNADO_METRICS = ("npv_stranded", "cumulative_surplus", "closing_cash")
+TORNADO_METRIC_LABELS = {"npv_stranded": "NPV of stranded cost", "cumulative_surplus": "Cumulative surplus",
+                         "closing_cash": "Closing cash"}
 PERCENTILE_KEYS = tuple(f"p{q}" for q in PERCENTILES)
 PERCENTILE_METHOD = "linear"
 MEMORY_TARGET = 400 * 2**20  # bytes: engine working arrays plus stored draws of one provider batch
@@ -116,6 +121,7 @@ def subset_system(system: System, providers: np.ndarray) -> tuple[System, np.nda
     changes["service_effect_group"] = np.where(in_groups[svc_sel], np.searchsorted(groups, svc_group[svc_sel]),
                                                -1).astype(np.int64)
     changes["holding_service"] = svc_new[sy.holding_service[hold_keep]]
+    changes["holding_integrates"] = sy.holding_integrates[hold_keep]
     changes["holding_segments"] = Segments.build(new_index[sy.holding_segments.owner[hold_keep]])
     return replace(sy, **changes), contracts
 
@@ -179,6 +185,34 @@ class MonteCarloResult:
     npv_stranded_samples: dict[str, np.ndarray]  # form -> (N, P) float32
     break_even: dict[str, np.ndarray] = field(default_factory=dict)  # form -> (P,) used for the probability
     percentiles_levels: tuple[int, ...] = PERCENTILES
+    cumulative_surplus_samples: dict[str, np.ndarray] = field(default_factory=dict)  # form -> (N, P) float32
+    closing_cash_samples: dict[str, np.ndarray] = field(default_factory=dict)  # form -> (N, P) float32
+
+    @property
+    def closing_cash(self) -> dict[str, np.ndarray]:
+        """Percentiles of the last year's cash, form -> (5, P)."""
+        return {f: self.percentiles[f]["cash_gbp_k"][:, :, -1] for f in self.forms}
+
+    def summary(self, metric: str) -> dict[str, np.ndarray]:
+        """Percentiles (P5..P95) of one of TORNADO_METRICS, form -> (5, P)."""
+        if metric == "npv_stranded":
+            return self.npv_stranded
+        if metric == "cumulative_surplus":
+            return self.cumulative_surplus
+        if metric == "closing_cash":
+            return self.closing_cash
+        raise ValueError(f"no Monte Carlo summary of '{metric}': use one of {', '.join(TORNADO_METRICS)}")
+
+    def distribution(self, form: str, p: int, metric: str) -> np.ndarray:
+        """Every draw of one of TORNADO_METRICS for provider p, sorted (for a histogram); the five
+        percentiles when the draws were not kept."""
+        samples = {"npv_stranded": self.npv_stranded_samples, "cumulative_surplus": self.cumulative_surplus_samples,
+                   "closing_cash": self.closing_cash_samples}.get(metric)
+        if samples is None:
+            raise ValueError(f"no Monte Carlo distribution of '{metric}': use one of {', '.join(TORNADO_METRICS)}")
+        if form in samples:
+            return np.sort(np.asarray(samples[form][:, p], dtype=float))
+        return np.asarray(self.summary(metric)[form][:, p], dtype=float)
 
     def form_document(self, form: str, p: int) -> dict:
         """The MC object of MODEL.md section 7 for one provider and form."""
@@ -192,6 +226,8 @@ class MonteCarloResult:
                                      for i, name in enumerate(PERCENTILE_KEYS)}
         doc["cumulative_surplus_gbp_k"] = {name: _float(self.cumulative_surplus[form][i, p])
                                            for i, name in enumerate(PERCENTILE_KEYS)}
+        doc["closing_cash_gbp_k"] = {name: _float(self.closing_cash[form][i, p])
+                                     for i, name in enumerate(PERCENTILE_KEYS)}
         doc["probability_deficit"] = _floats(self.probability_deficit[form][p])
         doc["probability_liquidity_risk"] = _floats(self.probability_liquidity_risk[form][p])
         doc["probability_shift_exceeds_break_even"] = _float(self.probability_shift_exceeds_break_even[form][p])
@@ -339,6 +375,8 @@ def run_monte_carlo(system: System, scenario: Scenario, *, simulations: int | No
     p_deficit = {f: np.full((P, H), np.nan) for f in all_forms}
     p_liquidity = {f: np.full((P, H), np.nan) for f in all_forms}
     npv_samples = {f: np.full((n, P), np.nan, dtype=np.float32) for f in all_forms}
+    cum_samples = {f: np.full((n, P), np.nan, dtype=np.float32) for f in all_forms}
+    cash_samples = {f: np.full((n, P), np.nan, dtype=np.float32) for f in all_forms}
 
     total = sum(math.ceil(n / chunk) for _, _, chunk in plan) + len(plan)
     done = [0]
@@ -382,6 +420,8 @@ def run_monte_carlo(system: System, scenario: Scenario, *, simulations: int | No
             step(f"draws {s1:,} of {n:,}, providers {batch[0] + 1}-{batch[-1] + 1} of {P}")
         for f in forms:
             npv_samples[f][:, batch] = store[f]["npv_stranded_gbp_k"].T
+            cum_samples[f][:, batch] = store[f]["cumulative_surplus_gbp_k"].T
+            cash_samples[f][:, batch] = store[f]["cash_gbp_k"][:, -1, :].T
             for k in YEARLY_KEYS:
                 pct[f][k][:, batch, :] = percentiles_of(store[f][k])
             npv_pct[f][:, batch] = percentiles_of(store[f]["npv_stranded_gbp_k"])
@@ -424,7 +464,8 @@ def run_monte_carlo(system: System, scenario: Scenario, *, simulations: int | No
     return MonteCarloResult(simulations=n, seed=seed, forms=all_forms, years=list(sy.years), percentiles=pct,
                             npv_stranded=npv_pct, cumulative_surplus=cum_pct, probability_deficit=p_deficit,
                             probability_liquidity_risk=p_liquidity, probability_shift_exceeds_break_even=p_break,
-                            npv_stranded_samples=npv_samples, break_even=dict(break_even))
+                            npv_stranded_samples=npv_samples, break_even=dict(break_even),
+                            cumulative_surplus_samples=cum_samples, closing_cash_samples=cash_samples)
 
 
 # tornado -----------------------------------------------------------------------------------------------
@@ -442,24 +483,36 @@ class TornadoResult:
     base_cumulative_surplus: dict[str, np.ndarray]  # form -> (P,)
     npv_stranded: dict[str, np.ndarray]  # form -> (n_params, 2, P): [:, 0] at low, [:, 1] at high
     cumulative_surplus: dict[str, np.ndarray]  # form -> (n_params, 2, P)
+    base_closing_cash: dict[str, np.ndarray] = field(default_factory=dict)  # form -> (P,)
+    closing_cash: dict[str, np.ndarray] = field(default_factory=dict)  # form -> (n_params, 2, P)
 
     def ranked(self, form: str, p: int, by: str = "npv_stranded") -> list[dict]:
-        """Rows sorted by swing (|value at high - value at low|), largest first; ties keep parameter order."""
-        if by not in ("npv_stranded", "cumulative_surplus"):
-            raise ValueError("rank by 'npv_stranded' or 'cumulative_surplus'")
-        npv = self.npv_stranded[form][:, :, p]
-        cum = self.cumulative_surplus[form][:, :, p]
+        """Rows sorted by the swing of ``by`` (one of TORNADO_METRICS: |value at high - value at low|),
+        largest first; ties keep parameter order. Every row carries all three metrics:
+        ``<metric>_low``, ``<metric>_high``, ``swing_<metric>`` (and the older npv_/cumulative_ keys)."""
+        if by not in TORNADO_METRICS:
+            raise ValueError(f"rank by one of {', '.join(repr(m) for m in TORNADO_METRICS)}")
+        values = {"npv_stranded": self.npv_stranded[form][:, :, p],
+                  "cumulative_surplus": self.cumulative_surplus[form][:, :, p],
+                  "closing_cash": self.closing_cash[form][:, :, p]}
         rows = []
         for i, key in enumerate(self.parameters):
-            rows.append({
-                "parameter": key, "label": self.labels[i],
-                "low_value": self.low_values[i], "high_value": self.high_values[i],
-                "npv_low": float(npv[i, 0]), "npv_high": float(npv[i, 1]),
-                "cumulative_low": float(cum[i, 0]), "cumulative_high": float(cum[i, 1]),
-                "swing_npv": _swing(npv[i]), "swing_cumulative": _swing(cum[i]),
-            })
-        swing = "swing_npv" if by == "npv_stranded" else "swing_cumulative"
+            row = {"parameter": key, "label": self.labels[i],
+                   "low_value": self.low_values[i], "high_value": self.high_values[i]}
+            for metric, arr in values.items():
+                row[f"{metric}_low"], row[f"{metric}_high"] = float(arr[i, 0]), float(arr[i, 1])
+                row[f"swing_{metric}"] = _swing(arr[i])
+            row.update(npv_low=row["npv_stranded_low"], npv_high=row["npv_stranded_high"],
+                       cumulative_low=row["cumulative_surplus_low"], cumulative_high=row["cumulative_surplus_high"],
+                       swing_npv=row["swing_npv_stranded"], swing_cumulative=row["swing_cumulative_surplus"])
+            rows.append(row)
+        swing = f"swing_{by}"
         return sorted(rows, key=lambda r: -r[swing] if not math.isnan(r[swing]) else math.inf)
+
+    def base(self, metric: str) -> dict[str, np.ndarray]:
+        """The value with every parameter at its mode, form -> (P,), for one of TORNADO_METRICS."""
+        return {"npv_stranded": self.base_npv, "cumulative_surplus": self.base_cumulative_surplus,
+                "closing_cash": self.base_closing_cash}[metric]
 
 
 def _swing(pair: np.ndarray) -> float:
@@ -489,6 +542,7 @@ def tornado(system: System, scenario: Scenario, forms=FORMS, memory_target: int 
     chunk = max(1, (memory_target // 2) // _bytes_per_draw(len(sy.line_provider), sy.n_providers, sy.horizon))
     npv = {f: np.empty((size, sy.n_providers)) for f in forms}
     cum = {f: np.empty((size, sy.n_providers)) for f in forms}
+    closing = {f: np.empty((size, sy.n_providers)) for f in forms}
     for s0 in range(0, size, chunk):
         s1 = min(size, s0 + chunk)
         drivers = Drivers.from_values(scenario, {k: v[s0:s1] for k, v in values.items()})
@@ -497,14 +551,17 @@ def tornado(system: System, scenario: Scenario, forms=FORMS, memory_target: int 
             m = metrics(sy, scenario, proj[f], ratings=False)
             npv[f][s0:s1] = m["npv_stranded_gbp_k"]
             cum[f][s0:s1] = m["cumulative_surplus_gbp_k"]
+            closing[f][s0:s1] = m["cash_gbp_k"][:, :, -1]
     return TornadoResult(
         parameters=keys, labels=[UNCERTAIN_PARAMETERS[k]["label"] for k in keys], low_values=lows, high_values=highs,
         forms=forms,
         base_npv={f: npv[f][0] for f in forms}, base_cumulative_surplus={f: cum[f][0] for f in forms},
         npv_stranded={f: npv[f][1:].reshape(n_par, 2, -1) for f in forms},
         cumulative_surplus={f: cum[f][1:].reshape(n_par, 2, -1) for f in forms},
+        base_closing_cash={f: closing[f][0] for f in forms},
+        closing_cash={f: closing[f][1:].reshape(n_par, 2, -1) for f in forms},
     )
 
 
-__all__ = ["PERCENTILES", "MonteCarloResult", "TornadoResult", "run_monte_carlo", "tornado", "subset_system",
+__all__ = ["PERCENTILES", "TORNADO_METRICS", "TORNADO_METRIC_LABELS", "MonteCarloResult", "TornadoResult", "run_monte_carlo", "tornado", "subset_system",
            "parameter_draws", "percentiles_of"]

@@ -78,6 +78,8 @@ class System:
     kappa: np.ndarray  # cost-to-income ratio
     other_income0: np.ndarray
     opening_cash: np.ndarray  # NaN when no balance on or before the base year end
+    provider_variable_share: np.ndarray  # the provider's own cost mix, NaN when not given
+    provider_semi_fixed_share: np.ndarray
     # contract lines (K,), sorted by provider
     line_provider: np.ndarray
     line_service: np.ndarray
@@ -113,6 +115,7 @@ class System:
     n_effect_groups: int
     # holdings: service held by provider (sorted by provider)
     holding_service: np.ndarray
+    holding_integrates: np.ndarray  # bool: the provider takes the service on (it is not its holder today)
     holding_segments: Segments
 
     @property
@@ -240,6 +243,7 @@ def compile_system(inputs: ModelInputs, scenario: Scenario) -> System:
     pairs.sort()
     hold_prov = np.array([p for p, _ in pairs], dtype=np.int64)
     hold_svc = np.array([j for _, j in pairs], dtype=np.int64)
+    hold_new = holder[hold_svc] != hold_prov
 
     return System(
         base_year=base_year, horizon=horizon,
@@ -249,6 +253,8 @@ def compile_system(inputs: ModelInputs, scenario: Scenario) -> System:
         loan_repayment=_num(prov["loan_repayment_gbp_k"], 0.0),
         working_capital=np.asarray(prov["working_capital_gbp_k"], dtype=float),
         new_entity=vehicles == "new_entity", kappa=kappa, other_income0=other_income0, opening_cash=opening,
+        provider_variable_share=np.asarray(prov["variable_share"], dtype=float),
+        provider_semi_fixed_share=np.asarray(prov["semi_fixed_share"], dtype=float),
         line_provider=line_prov, line_service=service, line_payment=payment,
         line_contract=np.asarray(contract_idx, dtype=np.int64), contract_ids=contract_ids,
         line_value=value, line_activity0=activity0, line_price0=price0, line_end=end, line_ceiling=ceiling,
@@ -267,5 +273,5 @@ def compile_system(inputs: ModelInputs, scenario: Scenario) -> System:
         service_ramp_years=_num(cb["ramp_years"][s_sel], 3.0),
         service_t0=t0, service_start=s_start, service_end=s_end,
         service_effect_group=np.asarray(svc_group, dtype=np.int64), n_effect_groups=len(groups),
-        holding_service=hold_svc, holding_segments=Segments.build(hold_prov),
+        holding_service=hold_svc, holding_integrates=hold_new, holding_segments=Segments.build(hold_prov),
     )

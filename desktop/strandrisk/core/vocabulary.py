@@ -133,6 +133,10 @@ HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
         "loan_repayment_gbp_k": ("loan repayment", "repayment", "loan principal repaid", "repayment loan"),
         "working_capital_gbp_k": ("working capital",),
         "vehicle": ("vehicle", "ft", "foundation trust"),
+        "variable_share": ("variable cost share", "variable cost", "variable share", "variable cost ratio",
+                           "variable share cost", "share cost variable", "variable cost expenditure"),
+        "semi_fixed_share": ("semi fixed cost share", "semi fixed cost", "semi fixed share", "semifixed cost",
+                             "stepped cost", "step fixed cost", "semi fixed share cost", "stepped cost expenditure"),
     },
     "cash_balances": {
         "provider_code": ("provider odscode", "odscode", "provider", "provider id", "trust id",
@@ -274,10 +278,12 @@ VALUES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 # Columns that feed the model but that a file may leave out: a note then says the default used.
-# (Informative columns such as names, commissioner and population do not change any figure.)
+# (Informative columns such as names, commissioner and population do not change any figure; nor do the
+# register's optional cost-mix columns, whose absence only means the scenario's profile.) A name that
+# two kinds share is written "kind.column".
 MODEL_DEFAULTS_NOTED: tuple[str, ...] = (
     "form", "vehicle", "depreciation_gbp_k", "capital_expenditure_gbp_k", "interest_gbp_k", "pdc_dividend_gbp_k",
-    "loan_repayment_gbp_k", "start_fy", "end_fy", "activity_ceiling", "marginal_rate", "variable_share",
+    "loan_repayment_gbp_k", "start_fy", "end_fy", "activity_ceiling", "marginal_rate", "block_contracts.variable_share",
     "clawback_share", "rebase_at_renewal", "affected_service_line", "outcomes_share_start",
     "outcomes_share_step", "outcomes_share_cap", "delivery_cost_ratio", "activity_avoided_per_gbp_m",
     "ramp_years",

@@ -298,7 +298,8 @@ def _default_notes(file, sheet, kind, names, n_rows, problems):
 
     rows = ROW_WORDS.get(kind.key, "rows")
     for col in kind.columns:
-        if col.required or col.name in names or col.name not in MODEL_DEFAULTS_NOTED:
+        noted = col.name in MODEL_DEFAULTS_NOTED or f"{kind.key}.{col.name}" in MODEL_DEFAULTS_NOTED
+        if col.required or col.name in names or not noted:
             continue
         if col.default is not None:
             used = f"{col.label.lower()} {_default_text(col)}"
