@@ -16,6 +16,7 @@ import numpy as np
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.legend import LegendEntry
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.pagebreak import Break
 
 from ...core.bridges import COMPONENT_ASSUMPTIONS, COMPONENT_LABELS, COMPONENT_SIGN, COMPONENTS
 from .styles import SheetWriter, chart_title, col, title_rows
@@ -34,8 +35,8 @@ TOTAL_LABELS = {"shift_acute_only": "Shift impact, acute-only", "shift_integrate
 EFFECT_COL, ENGINE_COL, DIFF_COL, CHART_COL = 2, 7, 10, 14
 DIFFS = "bridges_check_diffs"  # named range of the difference columns, defined once the rows are known
 CHART_ANCHORS = ("A", "D", "F")  # three waterfalls side by side under the table
-CHART_FIELDS = ("Step", "Effect", "Running total", "Base above 0", "Base below 0", "Adds above 0",
-                "Adds below 0", "Takes above 0", "Takes below 0", "Total")
+CHART_FIELDS = ("Step", "Effect", "Running total", "Base above 0", "Base below 0", "Adds to surplus",
+                "Adds, below 0", "Takes from surplus", "Takes, below 0", "Total")
 
 
 def engine_bridges(result, p: int) -> dict[str, dict[str, float]]:
@@ -65,7 +66,7 @@ def charted_providers(result, modelled: list[int]) -> list[int]:
 def write_bridges_sheet(w: SheetWriter, ctx, rows) -> None:
     """Fill the Bridges sheet (created in its place among the sheets) once the Model sheet's rows are known."""
     result, sy = ctx.result, ctx.sy
-    w.widths([30, 15, 15, 17, 44, 3, 12, 12, 12, 10, 10, 10, 3, 24] + [10] * (len(CHART_FIELDS) - 1) * 3)
+    w.widths([34, 15, 15, 17, 58, 3, 12, 12, 12, 10, 10, 10, 3, 24] + [10] * (len(CHART_FIELDS) - 1))
     w.page("Bridges", ctx.name)
     title_rows(w, ctx, "Bridges: what each figure is made of",
                "Each effect is the sum over the horizon of one component on the Model sheet: the run minus the same "
@@ -86,7 +87,9 @@ def write_bridges_sheet(w: SheetWriter, ctx, rows) -> None:
     charted = set(charted_providers(result, ctx.modelled))
     first_table = w.row + 1
     scenario = result.scenario
-    for p in ctx.modelled:
+    for n, p in enumerate(ctx.modelled):
+        if n:
+            w.ws.row_breaks.append(Break(id=w.row))  # one provider to a printed page
         w.blank()
         w.append([w.text(f"{sy.provider_code[p]} {sy.provider_name[p]}", "subtitle")])
         head = [w.cell("Component", "head_left")] + [w.cell(h, "head") for _, h in BRIDGES] \
@@ -107,7 +110,7 @@ def write_bridges_sheet(w: SheetWriter, ctx, rows) -> None:
                 cells.append(w.formula(_effect(rows, key, p, name), "money"))
             cells += [w.text(_assumption_words(scenario, name), "note"), None]
             cells += [w.cell(_fnum(engine[key][name]), "money") for key, _ in BRIDGES]
-            cells += [w.formula(f"{col(EFFECT_COL + b)}{r}-{col(ENGINE_COL + b)}{r}", "factor")
+            cells += [w.formula(f"{col(EFFECT_COL + b)}{r}-{col(ENGINE_COL + b)}{r}", "ratio")
                       for b in range(len(BRIDGES))]
             w.append(cells)
             for key, _ in BRIDGES:
@@ -121,16 +124,17 @@ def write_bridges_sheet(w: SheetWriter, ctx, rows) -> None:
                     for b in range(len(BRIDGES))]
                  + [w.text("adds up to the figure below", "note"), None]
                  + [w.cell(_fnum(sum(engine[key].values())), "money") for key, _ in BRIDGES]
-                 + [w.formula(f"{col(EFFECT_COL + b)}{total}-{col(ENGINE_COL + b)}{total}", "factor")
+                 + [w.formula(f"{col(EFFECT_COL + b)}{total}-{col(ENGINE_COL + b)}{total}", "ratio")
                     for b in range(len(BRIDGES))])
-        w.append([w.cell("Engine: shift impact / difference in cumulative surplus", "bold")]
+        w.append([w.cell("Engine's figure it adds up to", "bold")]
                  + [w.cell(_fnum(totals[key]), "money") for key, _ in BRIDGES]
                  + [w.text("the Summary's shift impact; the Comparison's cumulative surplus", "note"), None]
                  + [None] * len(BRIDGES)
-                 + [w.formula(f"{col(EFFECT_COL + b)}{total}-{col(EFFECT_COL + b)}{total + 1}", "factor")
+                 + [w.formula(f"{col(EFFECT_COL + b)}{total}-{col(EFFECT_COL + b)}{total + 1}", "ratio")
                     for b in range(len(BRIDGES))])
         if charting:
             _waterfalls(w, ctx, p, chart_rows, total)
+    w.ws.print_area = f"A1:{col(DIFF_COL + len(BRIDGES) - 1)}{w.row}"  # the chart data stay off the page
     wb.defined_names[DIFFS] = DefinedName(
         DIFFS, attr_text=f"Bridges!${col(DIFF_COL)}${first_table}:${col(DIFF_COL + len(BRIDGES) - 1)}${w.row}")
 

@@ -16,13 +16,14 @@ from ...core.scenario import SETTINGS
 from ...core.schema import MODELLED_FORMS
 
 PROVIDERS_READ = 6  # providers whose bridges the Reading puts into words (the Bridges sheet has them all)
-PARTS_NAMED = 3  # the largest parts of a bridge named in its sentence
+PARTS_NAMED = 4  # the largest parts of a bridge named in its sentence
 # parts of the form bridge read together: community income comes with the cost of delivering it
 PAIRED = {"community_income": ("community_income", "delivery_cost"), "delivery_cost": None}
 PAIR_LABEL = "community income net of its delivery cost"
-# the settings that act in the integrated form only: the form bridge names these; a shift bridge the others
+# the settings a bridge's sentence names: the form bridge those acting in the integrated form only; the
+# shift bridge those deciding how fast cost follows activity (the shift itself is the service lines' rates)
 INTEGRATION_SETTINGS = frozenset(s.key for s in SETTINGS if s.group == "Integration")
-SCALAR_SETTINGS = frozenset(s.key for s in SETTINGS if s.group != "Service lines")
+COST_BEHAVIOUR_SETTINGS = frozenset(s.key for s in SETTINGS if s.group == "Cost behaviour")
 
 
 def reading(result) -> list[str]:
@@ -102,7 +103,7 @@ def bridge_sentences(result, modelled) -> list[str]:
         impact = float(result.forms["acute_only"]["shift_impact_gbp_k"][p])
         out.append(f"{code} acute-only: the shift itself {'adds' if impact >= 0 else 'takes'} "
                    f"{money_words(impact)} {'to' if impact >= 0 else 'from'} cumulative surplus: "
-                   f"{_parts(shift, sc, paired=False, named=SCALAR_SETTINGS - INTEGRATION_SETTINGS)}.")
+                   f"{_parts(shift, sc, paired=False, named=COST_BEHAVIOUR_SETTINGS)}.")
         form = result.form_bridge(p)
         gap = float(result.forms["integrated"]["cumulative_surplus_gbp_k"][p]
                     - result.forms["acute_only"]["cumulative_surplus_gbp_k"][p])
@@ -122,7 +123,7 @@ def _parts(bridge: dict, scenario, paired: bool, named: frozenset) -> str:
                 continue
             items.append((PAIR_LABEL, sum(float(bridge[n]) for n in names), names))
         else:
-            items.append((_in_sentence(COMPONENT_LABELS[name]), float(bridge[name]), (name,)))
+            items.append((in_sentence(COMPONENT_LABELS[name]), float(bridge[name]), (name,)))
     items = [i for i in items if abs(i[1]) >= 0.5]
     items.sort(key=lambda i: -abs(i[1]))
     words = []
@@ -134,11 +135,11 @@ def _parts(bridge: dict, scenario, paired: bool, named: frozenset) -> str:
         words.append(f"{label} {change_words(value)}{assumed}")
     rest = len(items) - len(words)
     if rest > 0:
-        words.append(f"{rest} smaller part{'s' if rest > 1 else ''}")
+        words.append(f"{rest} smaller part{'s' if rest > 1 else ''} (Bridges sheet)")
     return "; ".join(words) if words else "no part larger than £0.5k"
 
 
-def _in_sentence(label: str) -> str:
+def in_sentence(label: str) -> str:
     """A label inside a sentence: 'Fixed cost' -> 'fixed cost'; 'GP gain share' and 'VAT' keep their capitals."""
     return label[0].lower() + label[1:] if label[1:2].islower() else label
 

@@ -30,7 +30,7 @@ from ..atomic import TargetNotWritable, atomic_path
 from ..spreadsheets.matching import CONFIDENT
 from .bridges_sheet import write_bridges_sheet
 from .model_sheet import write_model_sheet
-from .reading import reading
+from .reading import in_sentence, reading
 from .styles import SheetWriter, Styles, chart_title, col, header, title_rows
 
 SHEETS = ("Summary", "Assumptions", "Results", "Comparison", "Bridges", "Sensitivity", "Monte Carlo", "Inputs",
@@ -587,9 +587,7 @@ def _system_tornado(tor, modelled: list[int], form: str = "acute_only") -> list[
 
 
 def _tornado_base(tor, metric: str, form: str, idx) -> float:
-    base = {"npv_stranded": tor.base_npv, "cumulative_surplus": tor.base_cumulative_surplus,
-            "closing_cash": tor.base_closing_cash}[metric]
-    return float(np.nansum(np.asarray(base[form])[idx]))
+    return float(np.nansum(np.asarray(tor.base(metric)[form])[idx]))
 
 
 def _sensitivity(wb, styles, ctx: _Context) -> None:
@@ -626,7 +624,7 @@ def _sensitivity(wb, styles, ctx: _Context) -> None:
         chart.type = "bar"
         chart.grouping = "clustered"
         chart.overlap = 100
-        chart_title(chart, f"Tornado: change in {label.lower()} (£000), all modelled providers, acute-only")
+        chart_title(chart, f"Tornado: change in {in_sentence(label)} (£000), all modelled providers, acute-only")
         chart.add_data(Reference(w.ws, min_col=6, max_col=7, min_row=head, max_row=last), titles_from_data=True)
         chart.set_categories(Reference(w.ws, min_col=2, min_row=head + 1, max_row=last))
         chart.y_axis.numFmt = "#,##0;(#,##0)"
@@ -651,7 +649,7 @@ def _sensitivity(wb, styles, ctx: _Context) -> None:
             top = []
             for metric, lab in zip(TORNADO_METRICS, labels):
                 first = tor.ranked(form, p, metric)[0]
-                top.append(f"{lab.lower()}: {first['label']}" if first[f"swing_{metric}"] > 0 else f"{lab.lower()}: -")
+                top.append(f"{in_sentence(lab)}: {first['label'] if first[f'swing_{metric}'] > 0 else '-'}")
             w.append([w.text(sy.provider_code[p]), w.text(f"{sy.provider_name[p]} ({FORM_LABELS[form]})", "bold"),
                       w.text("Biggest driver of " + "; ".join(top), "note")])
             for row in tor.ranked(form, p):
@@ -747,10 +745,10 @@ def _monte_carlo(wb, styles, ctx: _Context) -> None:
 def _distributions(r, form: str, p: int) -> list[tuple[str, np.ndarray, float]]:
     """The three headline figures' Monte Carlo percentiles (P5..P95) with the deterministic value."""
     mc, m = r.monte_carlo, r.forms[form]
-    return [("NPV stranded cost", np.asarray(mc.npv_stranded[form])[:, p], float(m["npv_stranded_gbp_k"][p])),
-            ("Cumulative surplus", np.asarray(mc.cumulative_surplus[form])[:, p],
-             float(m["cumulative_surplus_gbp_k"][p])),
-            ("Closing cash", np.asarray(mc.percentiles[form]["cash_gbp_k"])[:, p, -1], float(m["cash_gbp_k"][p, -1]))]
+    deterministic = {"npv_stranded": m["npv_stranded_gbp_k"][p], "cumulative_surplus": m["cumulative_surplus_gbp_k"][p],
+                     "closing_cash": m["cash_gbp_k"][p, -1]}
+    return [(TORNADO_METRIC_LABELS[metric], np.asarray(mc.summary(metric)[form])[:, p], float(deterministic[metric]))
+            for metric in TORNADO_METRICS]
 
 
 def _where_among(det: float, pct) -> str:
