@@ -23,11 +23,13 @@ from .styles import SheetWriter, chart_title, col, title_rows
 
 WATERFALL_PROVIDERS = 6  # providers charted; the tables cover every modelled provider
 UP, DOWN, TOTAL = "009639", "DA291C", "005EB8"  # adds to surplus, takes from it, the total
+ASSUMPTION_CHARS, ASSUMPTION_LINE = 72, 11.5  # characters a line of the assumptions column holds; its points
 SHOWN = 0.05  # £000: a component whose effect is smaller is left out of the waterfall (it stays in the table)
 
 # the three bridges of a provider: (key, heading)
 BRIDGES = (("shift_acute_only", "Shift bridge, acute-only"), ("shift_integrated", "Shift bridge, integrated"),
            ("form", "Form bridge: integrated minus acute-only"))
+SHORT = {"shift_acute_only": "shift, acute-only", "shift_integrated": "shift, integrated", "form": "form"}
 TOTAL_LABELS = {"shift_acute_only": "Shift impact, acute-only", "shift_integrated": "Shift impact, integrated",
                 "form": "Integrated minus acute-only"}
 # columns: A component, B-D the three bridges, E what drives it; G-I the engine's, J-L the differences;
@@ -94,12 +96,12 @@ def write_bridges_sheet(w: SheetWriter, ctx, rows) -> None:
         w.append([w.text(f"{sy.provider_code[p]} {sy.provider_name[p]}", "subtitle")])
         head = [w.cell("Component", "head_left")] + [w.cell(h, "head") for _, h in BRIDGES] \
             + [w.cell("Assumptions behind it (this run)", "head_left"), None] \
-            + [w.cell(f"Engine: {h}", "head") for _, h in BRIDGES] \
-            + [w.cell(f"Difference: {h}", "head") for _, h in BRIDGES]
+            + [w.cell(f"Engine: {SHORT[key]}", "head") for key, _ in BRIDGES] \
+            + [w.cell(f"Difference: {SHORT[key]}", "head") for key, _ in BRIDGES]
         charting = p in charted
         if charting:
             head += [None, w.cell("Waterfall chart data (formulas on the effects)", "note")]
-        header_row = w.append(head, height=38)
+        header_row = w.append(head, height=40)
         engine = engine_bridges(result, p)
         first = header_row + 1
         chart_rows = {key: [] for key, _ in BRIDGES}
@@ -108,11 +110,13 @@ def write_bridges_sheet(w: SheetWriter, ctx, rows) -> None:
             cells = [w.text(COMPONENT_LABELS[name])]
             for key, _ in BRIDGES:
                 cells.append(w.formula(_effect(rows, key, p, name), "money"))
-            cells += [w.text(_assumption_words(scenario, name), "note"), None]
+            words = _assumption_words(scenario, name)
+            cells += [w.text(words, "note_wrap"), None]
             cells += [w.cell(_fnum(engine[key][name]), "money") for key, _ in BRIDGES]
             cells += [w.formula(f"{col(EFFECT_COL + b)}{r}-{col(ENGINE_COL + b)}{r}", "ratio")
                       for b in range(len(BRIDGES))]
-            w.append(cells)
+            w.append(cells, height=ASSUMPTION_LINE * math.ceil(len(words) / ASSUMPTION_CHARS) + 1
+                     if len(words) > ASSUMPTION_CHARS else None)
             for key, _ in BRIDGES:
                 if abs(engine[key][name]) >= SHOWN:
                     chart_rows[key].append(r)
@@ -133,7 +137,7 @@ def write_bridges_sheet(w: SheetWriter, ctx, rows) -> None:
                  + [w.formula(f"{col(EFFECT_COL + b)}{total}-{col(EFFECT_COL + b)}{total + 1}", "ratio")
                     for b in range(len(BRIDGES))])
         if charting:
-            _waterfalls(w, ctx, p, chart_rows, total)
+            _waterfalls(w, ctx, p, chart_rows, total, engine)
     w.ws.print_area = f"A1:{col(DIFF_COL + len(BRIDGES) - 1)}{w.row}"  # the chart data stay off the page
     wb.defined_names[DIFFS] = DefinedName(
         DIFFS, attr_text=f"Bridges!${col(DIFF_COL)}${first_table}:${col(DIFF_COL + len(BRIDGES) - 1)}${w.row}")
@@ -151,12 +155,16 @@ def _effect(rows, key: str, p: int, name: str) -> str:
 
 
 def _assumption_words(scenario, name: str) -> str:
-    words = []
+    """The settings behind a component with this run's values; the service-line settings by name."""
+    settings, lines = [], []
     for key in COMPONENT_ASSUMPTIONS.get(name, ()):
         value = scenario.values.get(key)
-        words.append(f"{key} {_setting(value)}" if value is not None and not isinstance(value, dict)
-                     else f"service lines' {key}")
-    return ", ".join(words)
+        if value is None or isinstance(value, dict):
+            lines.append(key)
+        else:
+            settings.append(f"{key} {_setting(value)}")
+    return "; ".join(([", ".join(settings)] if settings else []) + ([f"service lines' {', '.join(lines)}"]
+                                                                   if lines else []))
 
 
 def _setting(value) -> str:
@@ -172,7 +180,7 @@ def _fnum(x):
     return None if math.isnan(x) or math.isinf(x) else x
 
 
-def _waterfalls(w: SheetWriter, ctx, p: int, chart_rows: dict, total_row: int) -> None:
+def _waterfalls(w: SheetWriter, ctx, p: int, chart_rows: dict, total_row: int, engine: dict) -> None:
     """Chart data beside the table (every value a formula on the effects) and the three waterfalls under it."""
     # chart data: one block of rows under the table per bridge, in the columns from CHART_COL
     sy = ctx.sy
@@ -230,6 +238,11 @@ def _waterfalls(w: SheetWriter, ctx, p: int, chart_rows: dict, total_row: int) -
         # the legend keeps one entry per colour: adds, takes, total
         chart.legend.legendEntry = [LegendEntry(idx=i, delete=True) for i in (0, 1, 3, 5)]
         chart.legend.position = "b"
+        running = np.cumsum([0.0] + [engine[key][name] for name in COMPONENTS])
+        if running.max() <= 0:  # keep zero on the axis: the total is read against it
+            chart.y_axis.scaling.max = 0
+        if running.min() >= 0:
+            chart.y_axis.scaling.min = 0
         chart.y_axis.numFmt = "#,##0;(#,##0)"
         chart.y_axis.title = "£000"
         chart.y_axis.delete = False

@@ -70,6 +70,8 @@ def _specs():
         "title": dict(font=Font(name="Arial", size=14, bold=True, color=DARK_BLUE)),
         "subtitle": dict(font=Font(name="Arial", size=11, bold=True, color=NHS_BLUE)),
         "note": dict(font=Font(name="Arial", size=9, italic=True, color="425563")),
+        "note_wrap": dict(font=Font(name="Arial", size=9, italic=True, color="425563"),
+                          alignment=Alignment(wrap_text=True, vertical="top")),
         "reading": dict(font=Font(name="Arial", size=10), alignment=Alignment(wrap_text=True, vertical="top")),
         "head": head,
         "head_left": dict(head, alignment=Alignment(horizontal="left", vertical="center", wrap_text=True)),
