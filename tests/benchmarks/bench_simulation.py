@@ -29,9 +29,9 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def run(draws: int = DRAWS) -> dict:
+def run(draws: int = DRAWS, providers: int = PROVIDERS) -> dict:
     scenario = Scenario.from_dict({"base_year": "2025/26", "horizon_years": YEARS})
-    system = compile_system(synthetic_inputs(PROVIDERS), scenario)
+    system = compile_system(synthetic_inputs(providers), scenario)
     scenario = scenario.with_base_year(system.base_year)
     be = break_even_multipliers(system, scenario)
     rss_before = _peak_rss_mb()
@@ -69,13 +69,13 @@ def run(draws: int = DRAWS) -> dict:
     loop_acute_only(system, scenario, float(values["shift_rate_multiplier"][0]))
     t_python = time.perf_counter() - t0
 
-    pyd = PROVIDERS * YEARS
+    pyd = providers * YEARS
     out = dict(t_mc=t_mc, cpu_mc=cpu_mc, cpu_loop=cpu_loop * draws / LOOP_DRAWS, t_python=t_python * draws,
                peak_mb=rss_after, traced_peak_mb=traced_peak, rss_before=rss_before, t_tornado=t_tornado,
                mc_rate=pyd * draws / t_mc, loop_rate=pyd * LOOP_DRAWS / t_loop, draws=draws,
                lines=len(system.line_provider))
     out["ratio"] = out["mc_rate"] / out["loop_rate"]
-    print(f"\nMonte Carlo (issue 6): {draws:,} draws x {PROVIDERS} providers ({out['lines']} lines) x {YEARS} years, "
+    print(f"\nMonte Carlo (issue 6): {draws:,} draws x {providers} providers ({out['lines']} lines) x {YEARS} years, "
           "both forms")
     print(f"{'':44}{'wall s':>10}{'CPU s':>10}{'provider-year-draws/s':>24}")
     print(f"{'run_monte_carlo (percentiles, probabilities)':44}{t_mc:10.2f}{cpu_mc:10.2f}{out['mc_rate']:24,.0f}")
@@ -86,7 +86,7 @@ def run(draws: int = DRAWS) -> dict:
     print(f"ratio {out['ratio']:.1f}x; peak memory allocated by the run {traced_peak:,.0f} MB (tracemalloc); "
           f"process peak RSS {rss_after:,.0f} MB (before the run {rss_before:,.0f} MB); "
           f"tornado {t_tornado:.2f} s")
-    assert mc.percentiles["acute_only"]["cash_gbp_k"].shape == (5, PROVIDERS, YEARS)
+    assert mc.percentiles["acute_only"]["cash_gbp_k"].shape == (5, providers, YEARS)
     return out
 
 

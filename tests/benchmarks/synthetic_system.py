@@ -13,7 +13,10 @@ LINES = ("elective", "non_elective", "outpatients", "a_and_e", "other")
 PAYMENTS = ("block", "activity", "blended", "block", "activity")
 
 
-def synthetic_inputs(n_providers: int = 250, lines_per_provider: int = 10, seed: int = 7) -> ModelInputs:
+def synthetic_inputs(n_providers: int = 250, lines_per_provider: int = 10, seed: int = 7,
+                     cost_mix: bool = False) -> ModelInputs:
+    """``cost_mix``: every third provider gives its own variable cost share on the register, the next its
+    own semi-fixed share (the same random draws either way, so the figures of the others do not move)."""
     rng = np.random.default_rng(seed)
     providers, cash, contracts, services = [], [], [], []
     for i in range(n_providers):
@@ -28,6 +31,10 @@ def synthetic_inputs(n_providers: int = 250, lines_per_provider: int = 10, seed:
                               interest_gbp_k=income * 0.002, pdc_dividend_gbp_k=income * 0.01,
                               loan_repayment_gbp_k=income * 0.004, working_capital_gbp_k=income * 0.01,
                               vehicle="new_entity" if i % 7 == 0 else "foundation_trust"))
+        if cost_mix and i % 3 == 0:
+            providers[-1]["variable_share"] = 0.25 + 0.05 * (i % 5)
+        elif cost_mix and i % 3 == 1:
+            providers[-1]["semi_fixed_share"] = 0.2 + 0.05 * (i % 4)
         cash.append(dict(provider_code=code, period_end=dt.date(2026, 3, 31), cash_gbp_k=income * 0.06))
         share = income * 0.8 / lines_per_provider
         for k in range(lines_per_provider):

@@ -243,18 +243,25 @@ class _Lines:
         X = np.empty_like(Fs)
         X[0] = 0.0
         grow = (1.0 + self.inflation_rate)[:, None]  # (S,1)
-        below = np.empty_like(Fs[0])
+        above = np.empty_like(Fs[0])
         for t in range(1, Fs.shape[0]):
             keep = np.where(t <= self.release_lag, 1.0, 1.0 - self.release_rate)[:, None]
             short = np.where(t <= self.build_lag, 1.0, 1.0 - self.build_rate)[:, None]
-            np.add(Fs[t - 1], X[t - 1], out=X[t])
-            X[t] *= grow
-            X[t] -= Fs[t]  # K_t - F*_t
-            np.minimum(X[t], 0.0, out=below)
-            below *= short
-            np.maximum(X[t], 0.0, out=X[t])
-            X[t] *= keep
-            X[t] += below
+            gap = X[t]
+            np.add(Fs[t - 1], X[t - 1], out=gap)
+            gap *= grow
+            gap -= Fs[t]  # K_t - F*_t
+            # gap (1 - b) + max(0, gap) (b - r): one pass fewer than splitting the gap by its sign, and
+            # none at all in the years where both rates are the same (inside both lags)
+            step = keep - short
+            if np.any(step != 0.0):
+                np.maximum(gap, 0.0, out=above)
+                above *= step
+                if np.any(short != 1.0):
+                    gap *= short
+                gap += above
+            elif np.any(keep != 1.0):
+                gap *= keep
         return np.moveaxis(X, 0, 2)
 
     def income(self, sy: System, activity: np.ndarray, capitate_all: bool, clawback: np.ndarray) -> np.ndarray:

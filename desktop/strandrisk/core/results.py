@@ -140,8 +140,9 @@ def _ints(arr) -> list:
 
 
 def run_deterministic(inputs: ModelInputs, scenario: Scenario, *, break_even: bool = True) -> RunResult:
-    """Compile the inputs and run the deterministic engine for every form, plus the break-even grid
-    (its m = 0 point gives the shift impact; without the grid, one extra run with no shift does)."""
+    """Compile the inputs and run the deterministic engine for every form with its components, the
+    no-shift twin with its components (one extra deterministic projection) and the break-even grid
+    (its m = 0 point gives the shift impact; without the grid, the twin does)."""
     system = compile_system(inputs, scenario)
     resolved = scenario.with_base_year(system.base_year)
     proj = project(system, resolved, Drivers.deterministic(resolved), components=True)
