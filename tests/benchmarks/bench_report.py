@@ -1,4 +1,5 @@
-"""Benchmark of the Excel report (issue 4): 250 providers x 10 years with 10,000 simulations.
+"""Benchmark of the Excel report (issues 4, 18): 250 providers x 10 years with 10,000 simulations, the
+Bridges sheet and the Model sheet's components included.
 
 Times ``write_report`` (openpyxl write-only mode) against two baselines measured in the same run on
 exactly the same cells (values, types and number formats, captured from the report itself):
@@ -30,7 +31,6 @@ from strandrisk.core.simulation import run_monte_carlo, tornado  # noqa: E402
 from strandrisk.io.report import styles as report_style  # noqa: E402
 from strandrisk.io.report.workbook import write_report  # noqa: E402
 
-PROVIDERS = (62, 125, 250)  # the memory table's sizes; the largest is also the timed report
 
 
 def build(n_providers: int, simulations: int):
@@ -133,12 +133,12 @@ def peak_mb(fn, *args) -> float:
     return peak / 1e6
 
 
-def main(simulations: int = 10_000) -> str:
+def main(simulations: int = 10_000, providers: int = 250, memory_sizes=(62, 125, 250)) -> str:
     lines = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         t0 = time.perf_counter()
-        result = build(PROVIDERS[-1], simulations)
+        result = build(providers, simulations)
         print(f"model run (not timed in the table): {time.perf_counter() - t0:.1f} s", flush=True)
         sheets = capture_cells(result, folder)
         n_cells = sum(sum(1 for c in row if c is not None) for rows in sheets.values() for row in rows)
@@ -146,7 +146,7 @@ def main(simulations: int = 10_000) -> str:
         normal_s = timed(openpyxl_normal, sheets, folder / "normal.xlsx")
         xw_s = timed(xlsxwriter_baseline, sheets, folder / "xlsxwriter.xlsx")
         size_mb = (folder / "report.xlsx").stat().st_size / 1e6
-        lines.append(f"{PROVIDERS[-1]} providers x 10 years, {simulations:,} simulations: {n_cells:,} cells, "
+        lines.append(f"{providers} providers x 10 years, {simulations:,} simulations: {n_cells:,} cells, "
                      f"report {size_mb:.1f} MB")
         lines.append("")
         lines.append("| writer | time s | ratio vs StrandRisk report |")
@@ -157,8 +157,8 @@ def main(simulations: int = 10_000) -> str:
         lines.append("")
         lines.append("| providers | peak memory of the report writer MB | MB per provider |")
         lines.append("|---|---|---|")
-        for n in PROVIDERS:
-            small = result if n == PROVIDERS[-1] else build(n, 200)
+        for n in memory_sizes:
+            small = result if n == providers else build(n, 200)
             mb = peak_mb(write_report, small, folder / f"mem{n}.xlsx")
             lines.append(f"| {n} | {mb:.1f} | {mb / n:.3f} |")
     text = "\n".join(lines)
@@ -173,8 +173,11 @@ def test_bench_report():
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--simulations", type=int, default=None)
+    parser.add_argument("--providers", type=int, default=250)
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the benchmark still runs")
     args = parser.parse_args()
     if args.smoke:
-        PROVIDERS = (2, 3, 5)
-    main(args.simulations or (100 if args.smoke else 10_000))
+        main(args.simulations or 100, 5, [2, 3, 5])
+    else:
+        main(args.simulations or 10_000, args.providers,
+             sorted({args.providers // 4, args.providers // 2, args.providers}))

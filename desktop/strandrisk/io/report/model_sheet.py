@@ -4,8 +4,10 @@ Inputs and assumptions are copied into the sheet as values (blue); every figure 
 formula, so Excel or LibreOffice recalculates income, cost, stranded cost, surplus and cash without
 StrandRisk. Quantities sit in blocks of one row per contract line (or service, holding, provider)
 with one column per year t = 0..H; contract lines are sorted by provider, so a provider's total is a
-SUM over a contiguous range. The checks block beside each provider's results subtracts the engine's
-own values; the names ``check_max_abs_diff_gbp_k`` and ``check_cells_reconciled`` summarise it.
+SUM over a contiguous range. Each provider and form ends with its twelve components (core/bridges.py),
+for the run and for its no-shift twin, from which income, cost, surplus and the Bridges sheet follow.
+The checks block beside each of those rows subtracts the engine's own values; the names
+``check_max_abs_diff_gbp_k`` and ``check_cells_reconciled`` summarise it.
 
 Open-ended terms are written as year index 9999 (-9999 for a blank start) and a missing activity
 ceiling as 1E+300, so every formula has the same shape.
@@ -14,10 +16,12 @@ ceiling as 1E+300, so every formula has the same shape.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 from openpyxl.workbook.defined_name import DefinedName
 
+from ...core.bridges import COMPONENT_LABELS, COMPONENTS
 from ...core.engine import form_rules
 from ...core.schema import CONTRACT_PAYMENT_TYPES, SERVICE_LINES
 from .styles import SheetWriter, col
@@ -25,15 +29,28 @@ from .styles import SheetWriter, col
 RESULT_ROWS = (("income_gbp_k", "Income"), ("cost_gbp_k", "Cost"), ("stranded_cost_gbp_k", "Stranded cost"),
                ("surplus_gbp_k", "Surplus"), ("cash_gbp_k", "Cash"))
 SCALARS = ("price_uplift", "cost_inflation", "discount_rate", "semi_fixed_release_lag_years",
-           "fixed_release_lag_years", "fixed_release_rate", "clawback_miss_probability", "outcomes_achievement",
-           "gp_gain_share", "repurpose_share", "vat_rate", "subcontract_share", "integration_one_off_share",
-           "integration_recurring_share", "integrated_capitation")
+           "fixed_release_lag_years", "fixed_release_rate", "fixed_build_lag_years", "fixed_build_rate",
+           "clawback_miss_probability", "outcomes_achievement", "gp_gain_share", "repurpose_share", "vat_rate",
+           "subcontract_share", "integration_one_off_share", "integration_recurring_share", "integrated_capitation")
 OPEN_END = 9999
 NO_CEILING = 1e300
+MAX_OWN_SHARE = 0.95  # MODEL.md section 4: a line's variable share scaled to the provider's mix stays below this
 Y0 = 9  # column of year t = 0 (I)
 
-
 HEAD_HEIGHT = 36  # points: three lines of the 9-point wrapped column headers
+
+
+@dataclass
+class ModelRows:
+    """Where the Model sheet put each provider's components, for the Bridges sheet's formulas."""
+
+    first_year_col: str
+    last_year_col: str
+    run: dict = field(default_factory=dict)  # (form, p) -> {component: row}
+    twin: dict = field(default_factory=dict)  # (form, p) -> {component: row}
+
+    def year_range(self, row: int) -> str:
+        return f"Model!${self.first_year_col}${row}:${self.last_year_col}${row}"
 
 
 def _num(x, default=None):
@@ -43,7 +60,7 @@ def _num(x, default=None):
     return x
 
 
-def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> None:
+def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> ModelRows:
     sy = result.system
     sc = result.scenario
     H = sy.horizon
@@ -63,20 +80,18 @@ def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> None:
     hold_prov = sy.holding_segments.owner
     hold_svc = sy.holding_service
     Hh = len(hold_svc)
+    out = ModelRows(yc(1), yc(H))
 
-    # the row numbers of everything are known up front: the checks summary at the top refers down
-    layout = _Layout(K, J, Hh, P, result)
+    layout = _Layout(K, J, P)
 
     # --- title, checks summary, year header ---------------------------------------------------------
     w.append([w.cell("Model: the engine as live formulas (£000)", "title")])
     w.append([w.cell("Blue cells are inputs and assumptions copied from the run; everything else is a "
                      "formula. Change an input and Excel recalculates the provider results.", "note")])
     w.append([w.cell("Largest absolute difference from the engine (£000)", "bold"), None,
-              w.formula(f"MAX({col(rowmax_col)}{layout.first_provider_row}:{col(rowmax_col)}{layout.last_row})",
-                        "check"),
+              w.formula("MAX(model_check_max_abs)", "check"),
               w.cell("Figures reconciled", "bold"), None, None,
-              w.formula(f"COUNT({col(diff0)}{layout.first_provider_row}:{col(diff0 + H - 1)}{layout.last_row})",
-                        "int_bold")])
+              w.formula("COUNT(model_check_diffs)", "int_bold")])
     wb.defined_names["check_max_abs_diff_gbp_k"] = DefinedName("check_max_abs_diff_gbp_k", attr_text="Model!$C$3")
     wb.defined_names["check_cells_reconciled"] = DefinedName("check_cells_reconciled", attr_text="Model!$G$3")
     w.append([])
@@ -122,22 +137,35 @@ def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> None:
     w.append([w.cell("Providers", "section"), w.cell("name", "head_wrap"), w.cell("form", "head_wrap"),
               w.cell("income0", "head_wrap"), w.cell("expenditure0", "head_wrap"), w.cell("kappa", "head_wrap"),
               w.cell("other income0", "head_wrap"), w.cell("dep - capex - loan", "head_wrap"),
-              w.cell("opening cash", "head_wrap"), w.cell("new entity", "head_wrap")], height=HEAD_HEIGHT)
+              w.cell("opening cash", "head_wrap"), w.cell("new entity", "head_wrap"),
+              w.cell("own variable share (blank: scenario's)", "head_wrap"),
+              w.cell("own semi-fixed share (blank: scenario's)", "head_wrap"),
+              w.cell("scenario variable share, value-weighted", "head_wrap"),
+              w.cell("scenario semi-fixed share, value-weighted", "head_wrap")], height=HEAD_HEIGHT * 2)
     line_starts, line_ends = _ranges(sy.line_segments.owner, P)
     hold_starts, hold_ends = _ranges(hold_prov, P)
+    own_v, own_sf = _own_mix(sy)
+    L0 = layout.line_row0
     for p in range(P):
         r = layout.provider_row0 + p
         if line_starts[p] is None:
             values_sum = "0"
+            weighted = ("0", "0")
         else:
-            values_sum = f"SUM($G${layout.line_row0 + line_starts[p]}:$G${layout.line_row0 + line_ends[p]})"
+            lr = f"{L0 + line_starts[p]}:$G${L0 + line_ends[p]}"
+            values_sum = f"SUM($G${lr})"
+            weighted = tuple(f"IF({values_sum}>0,SUMPRODUCT($G${L0 + line_starts[p]}:$G${L0 + line_ends[p]},"
+                             f"${c}${L0 + line_starts[p]}:${c}${L0 + line_ends[p]})/{values_sum},0)"
+                             for c in ("W", "X"))
         flow = float(sy.depreciation[p] - sy.capital_expenditure[p] - sy.loan_repayment[p])
         w.append([w.text(sy.provider_code[p]), w.text(sy.provider_name[p]), w.text(sy.form_actual[p]),
                   w.cell(float(sy.income0[p]), "input_money"), w.cell(float(sy.expenditure0[p]), "input_money"),
                   w.formula(f"IF(AND(D{r}>0,E{r}>0),E{r}/D{r},1)", "factor"),
                   w.formula(f"MAX(0,D{r}-{values_sum})", "money"),
                   w.cell(flow, "input_money"), w.cell(_num(sy.opening_cash[p]), "input_money"),
-                  w.cell(int(sy.new_entity[p]), "input_num")])
+                  w.cell(int(sy.new_entity[p]), "input_num"),
+                  w.cell(_num(own_v[p]), "input_num"), w.cell(_num(own_sf[p]), "input_num"),
+                  w.formula(weighted[0], "factor"), w.formula(weighted[1], "factor")])
     assert w.row == layout.provider_row0 + P - 1
 
     # --- contract lines ----------------------------------------------------------------------------
@@ -146,16 +174,22 @@ def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> None:
               w.cell("V £000", "head_wrap"), w.cell("end t (9999 open)", "head_wrap"), w.cell("ceiling (1E+300 none)", "head_wrap"),
               w.cell("marginal rate", "head_wrap"), w.cell("variable share (blended)", "head_wrap"),
               w.cell("clawback share", "head_wrap"), w.cell("rebase", "head_wrap"), w.cell("growth g", "head_wrap"),
-              w.cell("shift s", "head_wrap"), w.cell("v", "head_wrap"), w.cell("sf", "head_wrap"), w.cell("f", "head_wrap"),
+              w.cell("shift s", "head_wrap"), w.cell("v (provider's mix)", "head_wrap"),
+              w.cell("sf (provider's mix)", "head_wrap"), w.cell("f", "head_wrap"),
               w.cell("step D units", "head_wrap"), w.cell("kappa", "head_wrap"), w.cell("effect weight", "head_wrap"),
-              w.cell("effect group", "head_wrap")], height=HEAD_HEIGHT)
-    L0 = layout.line_row0
+              w.cell("effect group", "head_wrap"), w.cell("scenario v", "head_wrap"),
+              w.cell("scenario sf", "head_wrap")], height=HEAD_HEIGHT)
     for k in range(K):
         r = L0 + k
         p = int(sy.line_provider[k])
+        pr = layout.provider_row0 + p
         slr = SL0 + int(sy.line_service[k])
         end = sy.line_end[k]
         ceiling = sy.line_ceiling[k]
+        v_own, sf_own = f"AND(ISNUMBER($K${pr}),$M${pr}>0)", f"AND(ISNUMBER($L${pr}),$N${pr}>0)"
+        sf_scaled = f"IF({sf_own},MIN(1,X{r}*$L${pr}/$N${pr}),X{r})"
+        sf_line = f"IF(OR({v_own},{sf_own}),MIN({sf_scaled},1-P{r}),X{r})"
+        v_line = f"IF({v_own},MIN({MAX_OWN_SHARE},W{r}*$K${pr}/$M${pr}),W{r})"
         w.append([
             w.text(sy.provider_code[p]), w.text(sy.contract_ids[sy.line_contract[k]]),
             w.text(SERVICE_LINES[sy.line_service[k]]), w.text(CONTRACT_PAYMENT_TYPES[sy.line_payment[k]]),
@@ -165,10 +199,11 @@ def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> None:
             w.cell(NO_CEILING if math.isinf(ceiling) else float(ceiling), "input_num"),
             w.cell(float(sy.line_marginal_rate[k]), "input_num"), w.cell(float(sy.line_variable_share[k]), "input_num"),
             w.cell(float(sy.line_clawback_share[k]), "input_num"), w.cell(int(sy.line_rebase[k]), "input_num"),
-            w.formula(f"$B${slr}", "factor"), w.formula(f"$C${slr}", "factor"), w.formula(f"$D${slr}", "factor"),
-            w.formula(f"$E${slr}", "factor"), w.formula(f"1-P{r}-Q{r}", "factor"),
-            w.formula(f"$F${slr}*E{r}", "num"), w.formula(f"$F${layout.provider_row0 + p}", "factor"),
+            w.formula(f"$B${slr}", "factor"), w.formula(f"$C${slr}", "factor"), w.formula(v_line, "factor"),
+            w.formula(sf_line, "factor"), w.formula(f"1-P{r}-Q{r}", "factor"),
+            w.formula(f"$F${slr}*E{r}", "num"), w.formula(f"$F${pr}", "factor"),
             w.cell(float(sy.line_effect_weight[k]), "input_num"), w.cell(int(sy.line_effect_group[k]), "input_num"),
+            w.formula(f"$D${slr}", "factor"), w.formula(f"$E${slr}", "factor"),
         ])
 
     # --- community services ------------------------------------------------------------------------
@@ -192,18 +227,15 @@ def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> None:
                   w.cell(float(sy.service_delivery_cost_ratio[j]), "input_num")])
 
     # --- yearly blocks -----------------------------------------------------------------------------
-    def block(title: str, n: int, label, row_formula, t_from: int = 1, style: str = "money") -> int:
-        w.append([w.cell(title, "section")])
+    def block(title: str, n: int, label, row_formula, t_from: int = 1, style: str = "money", flag=None) -> int:
+        w.append([w.cell(title, "section")] + ([None, w.cell(flag[0], "head_wrap")] if flag else []))
         first = w.row + 1
         for i in range(n):
             a, b = label(i)
-            cells = [w.text(a), w.text(b), None] + [None] * (Y0 - 4)
+            cells = [w.text(a), w.text(b), w.cell(flag[1](i), "input_num") if flag else None] + [None] * (Y0 - 4)
             cells += [None] * t_from + [w.formula(row_formula(i, t), style) for t in range(t_from, H + 1)]
             w.append(cells)
-        if cancel is not None and cancel():
-            from ...core.results import RunCancelled
-
-            raise RunCancelled()
+        _check_cancel(cancel)
         return first
 
     def svc_label(j):
@@ -215,7 +247,6 @@ def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> None:
 
     budget0 = block("Community budget B (active years)", J, svc_label,
                     lambda j, t: f"IF(AND({tref(t)}>=$E${S0 + j},{tref(t)}<=$F${S0 + j}),$D${S0 + j}*{yc(t)}${U},0)")
-    assert budget0 == layout.budget_row0
     avoided0 = block("Activity avoided (units)", J, svc_label,
                      lambda j, t: (f"$I${S0 + j}*{yc(t)}{budget0 + j}/1000*IF($H${S0 + j}>0,"
                                    f"MIN(1,MAX(0,({tref(t)}-$G${S0 + j}+1)/$H${S0 + j})),1)"), style="num")
@@ -225,9 +256,9 @@ def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> None:
     groups_with_services = set(int(g) for g in sy.service_effect_group if g >= 0)
     grp_range = f"$B${S0}:$B${S0 + max(J, 1) - 1}"
 
-    def activity(k, t):
+    def activity(k, t, shift=True):
         r = L0 + k
-        base = f"$E{r}*(1+$N{r})^{tref(t)}*(1-$O{r})^{tref(t)}"
+        base = f"$E{r}*(1+$N{r})^{tref(t)}" + (f"*(1-$O{r})^{tref(t)}" if shift else "")
         if int(sy.line_effect_group[k]) in groups_with_services:
             base += f"-$U{r}*SUMIF({grp_range},$V{r},{yc(t)}${avoided0}:{yc(t)}${avoided0 + J - 1})"
         return f"MAX(0,{base})"
@@ -235,42 +266,50 @@ def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> None:
     def with_base(fn):
         return lambda k, t: f"$E{L0 + k}" if t == 0 else fn(k, t)
 
+    # three activity paths: the run; the no-shift twin (every shift rate times 0, community effects kept);
+    # and A0, with neither shift nor community effect, against which the GP gain share is measured
     A0r = block("Activity A (units)", K, line_label, with_base(activity), t_from=0, style="num")
-    AT0r = block("Activity without shift A0 (units)", K, line_label,
+    AM0r = block("Activity with no shift, the twin (units)", K, line_label,
+                 with_base(lambda k, t: activity(k, t, shift=False)), t_from=0, style="num")
+    AT0r = block("Activity A0: no shift, no community effect (units, the gain share's reference)", K, line_label,
                  with_base(lambda k, t: f"$E{L0 + k}*(1+$N{L0 + k})^{tref(t)}"), t_from=0, style="num")
     c0 = block("Unit cost c (£000/unit)", K, line_label,
                lambda k, t: f"$T{L0 + k}*$G{L0 + k}/$E{L0 + k}*{yc(t)}${INF}", t_from=0, style="factor")
     lag = int(sc.semi_fixed_release_lag_years)
 
-    def cost_blocks(act0: int, suffix: str):
+    def cost_blocks(act0: int, suffix: str, stranded: bool = True) -> dict[str, int]:
         n0 = block(f"Semi-fixed steps needed N{suffix}", K, line_label,
                    lambda k, t: f"CEILING(MAX(0,{yc(t)}{act0 + k}/$S{L0 + k}-1E-9),1)", t_from=0, style="int")
         r0 = block(f"Semi-fixed steps retained R{suffix} (lag {lag})", K, line_label,
                    lambda k, t: f"MAX({yc(max(0, t - lag))}{n0 + k}:{yc(t)}{n0 + k})", t_from=0, style="int")
         fs0 = block(f"Efficient fixed cost F*{suffix}", K, line_label,
                     lambda k, t: f"$R{L0 + k}*{yc(t)}{c0 + k}*{yc(t)}{act0 + k}", t_from=0)
+        f0 = w.row + 2  # the next block's first row: F refers to itself a year earlier
 
         def fixed(k, t):
             fs, prev = f"{yc(t)}{fs0 + k}", f"{yc(t - 1)}{f0 + k}"
             if t == 0:
                 return fs
             carried = f"{prev}*(1+m_cost_inflation)"
-            return (f"IF({fs}>={carried},{fs},{fs}+({carried}-{fs})*"
-                    f"(1-IF({tref(t)}<=m_fixed_release_lag_years,0,m_fixed_release_rate)))")
+            # towards F* slowly both ways: built up after the build lag, released after the release lag
+            return (f"IF({fs}>={carried},{carried}+({fs}-{carried})*"
+                    f"IF({tref(t)}<=m_fixed_build_lag_years,0,m_fixed_build_rate),"
+                    f"{fs}+({carried}-{fs})*(1-IF({tref(t)}<=m_fixed_release_lag_years,0,m_fixed_release_rate)))")
 
-        f0 = layout.peek_next(w) + 1
-        f0_actual = block(f"Fixed cost F{suffix} (release after the lag)", K, line_label, fixed, t_from=0)
-        assert f0_actual == f0
-        cost0 = block(f"Acute cost{suffix}", K, line_label,
-                      lambda k, t: (f"$P{L0 + k}*{yc(t)}{c0 + k}*{yc(t)}{act0 + k}+{yc(t)}{r0 + k}*$S{L0 + k}"
-                                    f"*$Q{L0 + k}*{yc(t)}{c0 + k}+{yc(t)}{f0 + k}"))
-        return n0, r0, fs0, f0, cost0
+        assert block(f"Fixed cost F{suffix} (built and released after the lags)", K, line_label, fixed,
+                     t_from=0) == f0
+        var0 = block(f"Variable cost{suffix}", K, line_label,
+                     lambda k, t: f"$P{L0 + k}*{yc(t)}{c0 + k}*{yc(t)}{act0 + k}")
+        semi0 = block(f"Semi-fixed cost{suffix}", K, line_label,
+                      lambda k, t: f"{yc(t)}{r0 + k}*$S{L0 + k}*$Q{L0 + k}*{yc(t)}{c0 + k}")
+        str0 = block(f"Stranded cost S{suffix}", K, line_label,
+                     lambda k, t: (f"MAX(0,{yc(t)}{f0 + k}-{yc(t)}{fs0 + k})+({yc(t)}{r0 + k}-{yc(t)}{n0 + k})"
+                                   f"*$S{L0 + k}*$Q{L0 + k}*{yc(t)}{c0 + k}")) if stranded else None
+        return {"fixed": f0, "variable": var0, "semi": semi0, "stranded": str0}
 
-    n0, r0, fs0, f0, cost0 = cost_blocks(A0r, "")
-    stranded0 = block("Stranded cost S", K, line_label,
-                      lambda k, t: (f"({yc(t)}{f0 + k}-{yc(t)}{fs0 + k})+({yc(t)}{r0 + k}-{yc(t)}{n0 + k})"
-                                    f"*$S{L0 + k}*$Q{L0 + k}*{yc(t)}{c0 + k}"))
-    twin_cost0 = cost_blocks(AT0r, " (no shift)")[4]
+    run_cost = cost_blocks(A0r, "")
+    twin_cost = cost_blocks(AM0r, " (no shift)")
+    ref_cost = cost_blocks(AT0r, " on A0", stranded=False)
 
     def income(act0: int, capitate: bool):
         def fn(k, t):
@@ -295,29 +334,31 @@ def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> None:
 
     rules = form_rules(sc)
     capitate = rules["integrated"].capitate_acute
-    inc_ao0 = block("Acute income (contract terms)", K, line_label, income(A0r, False))
-    inc_int0 = block("Acute income (integrated form)", K, line_label, income(A0r, capitate)) \
-        if capitate else inc_ao0
-    inc_twin0 = block("Acute income (integrated form, no shift)", K, line_label, income(AT0r, capitate)) \
-        if not capitate else inc_int0
+    inc_terms0 = block("Acute income (contract terms)", K, line_label, income(A0r, False))
+    inc_terms_twin0 = block("Acute income (contract terms, no shift)", K, line_label, income(AM0r, False))
+    inc_terms_ref0 = block("Acute income (contract terms, on A0)", K, line_label, income(AT0r, False))
+    inc_cap0 = block("Acute income (capitated: the integrated form, with or without the shift)", K, line_label,
+                     income(A0r, True)) if capitate else None
 
     # holdings
-    H0 = layout.peek_next(w) + 1
-
     def hold_label(h):
         return str(sy.provider_code[hold_prov[h]]), str(sy.service_id[hold_svc[h]])
 
     hi0 = block("Community income held", Hh, hold_label,
                 lambda h, t: (f"{yc(t)}{budget0 + hold_svc[h]}*(1-{yc(t)}{outcome0 + hold_svc[h]}"
                               f"+{yc(t)}{outcome0 + hold_svc[h]}*m_outcomes_achievement)"))
-    assert hi0 == H0
     hd0 = block("Delivery cost held", Hh, hold_label,
                 lambda h, t: f"$M${S0 + hold_svc[h]}*{yc(t)}{budget0 + hold_svc[h]}")
-    hb0 = block("Budgets held", Hh, hold_label, lambda h, t: f"{yc(t)}{budget0 + hold_svc[h]}")
+    hb0_first = w.row + 2  # the next block's first row, under its title: its flags are in column C
+    hb0 = block("Budgets to integrate (a service the provider holds today costs nothing to integrate)", Hh,
+                hold_label, lambda h, t: f"IF($C{hb0_first + h}=1,{yc(t)}{budget0 + hold_svc[h]},0)",
+                flag=("taken on (1) / held today (0)", lambda h: int(sy.holding_integrates[h])))
+    assert hb0 == hb0_first
 
-    # --- providers: totals and forms, with the checks beside the results ---------------------------
+    # --- providers: totals, components and forms, with the checks beside them ----------------------
     w.append([w.cell("Provider results", "section")])
-    assert w.row + 1 == layout.first_provider_row
+    first_result_row = w.row + 1
+    components, twin_components = result.components, result.no_shift_components
     for p in range(P):
         code = str(sy.provider_code[p])
         pr = layout.provider_row0 + p
@@ -325,7 +366,7 @@ def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> None:
         hs, he = hold_starts[p], hold_ends[p]
 
         def line_sum(first):
-            if ls is None:
+            if ls is None or first is None:
                 return lambda t: "0"
             return lambda t: f"SUM({yc(t)}{first + ls}:{yc(t)}{first + le})"
 
@@ -336,8 +377,8 @@ def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> None:
 
         rows = {}
 
-        def row(key: str, label: str, fn, style="money", checks=None):
-            cells = [w.text(code), w.text(str(sy.provider_name[p])), w.cell(label, "bold" if checks is not None else "text")]
+        def row(key: str, label: str, fn, style="money", checks=None, bold=False):
+            cells = [w.text(code), w.text(str(sy.provider_name[p])), w.cell(label, "bold" if bold else "text")]
             cells += [None] * (Y0 - 4)
             cells += [w.formula(fn(t), style) if t > 0 or key.endswith("cash") else None for t in range(H + 1)]
             if key.endswith("cash"):
@@ -355,79 +396,133 @@ def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> None:
                                        f"-MIN({col(diff0)}{r_now}:{col(diff0 + H - 1)}{r_now}))", "factor")
                              if any(ok) else None)
             rows[key] = w.append(cells)
+            return rows[key]
 
         def ref(key):
             return lambda t: f"{yc(t)}{rows[key]}"
 
-        row("ai_ao", "Acute income (contract terms)", line_sum(inc_ao0))
+        def zero(t):
+            return "0"
+
+        row("ai", "Acute income (contract terms)", line_sum(inc_terms0))
+        row("ai_twin", "Acute income (contract terms, no shift)", line_sum(inc_terms_twin0))
+        row("ai_ref", "Acute income (contract terms, on A0)", line_sum(inc_terms_ref0))
         if capitate:
-            row("ai_int", "Acute income (integrated form)", line_sum(inc_int0))
-        else:
-            rows["ai_int"] = rows["ai_ao"]
-        if not capitate:
-            row("ai_twin", "Acute income (integrated, no shift)", line_sum(inc_twin0))
-        else:
-            rows["ai_twin"] = rows["ai_int"]
-        row("ac", "Acute cost", line_sum(cost0))
-        row("ac_twin", "Acute cost (no shift)", line_sum(twin_cost0))
-        row("s", "Stranded cost before repurposing", line_sum(stranded0))
+            row("ai_cap", "Acute income (capitated)", line_sum(inc_cap0))
+        for name, blocks, tail in (("", run_cost, ""), ("_twin", twin_cost, " (no shift)"),
+                                   ("_ref", ref_cost, " on A0")):
+            row("var" + name, "Variable cost" + tail, line_sum(blocks["variable"]))
+            row("semi" + name, "Semi-fixed cost" + tail, line_sum(blocks["semi"]))
+            row("fix" + name, "Fixed cost" + tail, line_sum(blocks["fixed"]))
+            if blocks["stranded"] is not None:
+                row("s" + name, "Stranded cost before repurposing" + tail, line_sum(blocks["stranded"]))
         row("oi", "Other income", lambda t: f"$G${pr}*{yc(t)}${U}")
         row("oc", "Other cost", lambda t: f"$F${pr}*$G${pr}*{yc(t)}${INF}")
         row("ci", "Community income (if held)", hold_sum(hi0))
         row("dc", "Delivery cost (if held)", hold_sum(hd0))
-        row("hb", "Budgets held", hold_sum(hb0))
+        row("hb", "Budgets to integrate", hold_sum(hb0))
+
         for form in result.provider_forms(p):
             r = rules[form]
-            m = result.forms[form]
             tag = form.replace("_", "-")
-            inc_key = "ai_int" if r.capitate_acute else "ai_ao"
-            inc_parts = [ref(inc_key), ref("oi")]
-            cost_parts = [ref("ac"), ref("oc")]
-            stranded_fn = ref("s")
-            if r.hold_services:
-                row(f"{form}_rp", f"{tag}: repurposed", lambda t: f"MIN(m_repurpose_share*{yc(t)}{rows['s']},"
-                                                               f"{yc(t)}{rows['dc']})")
-                row(f"{form}_vat", f"{tag}: VAT", lambda t: f"m_vat_rate*m_subcontract_share*{yc(t)}{rows['dc']}"
-                                                           f"*$J${pr}")
-                inc_parts.append(ref("ci"))
-                cost_parts += [ref("dc"), lambda t, f=form: f"-{yc(t)}{rows[f + '_rp']}", ref(f"{form}_vat")]
-                stranded_fn = (lambda t, f=form: f"{yc(t)}{rows['s']}-{yc(t)}{rows[f + '_rp']}")
-                if r.integration_costs:
-                    row(f"{form}_ic", f"{tag}: integration cost",
-                        lambda t: (f"m_integration_recurring_share*{yc(t)}{rows['hb']}"
-                                   + (f"+m_integration_one_off_share*{yc(1)}{rows['hb']}" if t == 1 else "")))
-                    cost_parts.append(ref(f"{form}_ic"))
+            for twin in (False, True):
+                sfx = "_twin" if twin else ""
+                if r.capitate_acute:
+                    acute = ref("ai_cap")  # capitated income does not depend on activity
+                else:
+                    acute = ref("ai" + sfx)
+                gain = zero
                 if r.gain_share:
-                    row(f"{form}_gs", f"{tag}: GP gain share",
-                        lambda t, ik=inc_key: (f"m_gp_gain_share*m_outcomes_achievement*MAX(0,({yc(t)}{rows['ac_twin']}"
-                                               f"-{yc(t)}{rows['ac']})-({yc(t)}{rows['ai_twin']}-{yc(t)}{rows[ik]}))"))
-                    cost_parts.append(ref(f"{form}_gs"))
+                    ref_acute = ref("ai_cap") if r.capitate_acute else ref("ai_ref")
 
-            def joined(parts):
-                def fn(t):
-                    out = ""
-                    for part in parts:
-                        s = part(t)
-                        out += s if (not out or s.startswith("-")) else "+" + s
-                    return out
-                return fn
+                    def gain(t, acute=acute, ref_acute=ref_acute, sfx=sfx):
+                        cost, cost0 = (f"({yc(t)}{rows['var' + s]}+{yc(t)}{rows['semi' + s]}+{yc(t)}{rows['fix' + s]})"
+                                       for s in (sfx, "_ref"))
+                        return (f"m_gp_gain_share*m_outcomes_achievement*MAX(0,({cost0}-{cost})"
+                                f"-({ref_acute(t)}-{acute(t)}))")
 
-            row(f"{form}_income", f"{tag}: income", joined(inc_parts), checks=m["income_gbp_k"][p])
-            row(f"{form}_cost", f"{tag}: cost", joined(cost_parts), checks=m["cost_gbp_k"][p])
-            row(f"{form}_stranded", f"{tag}: stranded cost", stranded_fn, checks=m["stranded_cost_gbp_k"][p])
+                hold = r.hold_services
+                formulas = {
+                    "acute_income": acute,
+                    "other_income": ref("oi"),
+                    "community_income": ref("ci") if hold else zero,
+                    "variable_cost": ref("var" + sfx),
+                    "semi_fixed_cost": ref("semi" + sfx),
+                    "fixed_cost": ref("fix" + sfx),
+                    "other_cost": ref("oc"),
+                    "delivery_cost": ref("dc") if hold else zero,
+                    "repurposed": (lambda t, s=sfx: f"MIN(m_repurpose_share*{yc(t)}{rows['s' + s]},{yc(t)}{rows['dc']})")
+                    if hold else zero,
+                    "vat": (lambda t: f"m_vat_rate*m_subcontract_share*{yc(t)}{rows['dc']}*$J${pr}") if hold else zero,
+                    "integration_cost": (lambda t: (f"m_integration_recurring_share*{yc(t)}{rows['hb']}"
+                                                    + (f"+m_integration_one_off_share*{yc(1)}{rows['hb']}"
+                                                       if t == 1 else "")))
+                    if r.integration_costs else zero,
+                    "gain_share": gain,
+                }
+                engine = twin_components if twin else components
+                placed = {}
+                for name in COMPONENTS:
+                    checks = engine[form][name][p] if form in engine else None
+                    label = f"{tag}{' no shift' if twin else ''}: {COMPONENT_LABELS[name]}"
+                    placed[name] = row(f"{form}{sfx}_{name}", label, formulas[name], checks=checks)
+                (out.twin if twin else out.run)[(form, p)] = placed
+            m = result.forms[form]
+            comp = {name: ref(f"{form}_{name}") for name in COMPONENTS}
+            row(f"{form}_income", f"{tag}: income",
+                _joined([comp["acute_income"], comp["other_income"], comp["community_income"]]),
+                checks=m["income_gbp_k"][p], bold=True)
+            row(f"{form}_cost", f"{tag}: cost",
+                _joined([comp[c] for c in ("variable_cost", "semi_fixed_cost", "fixed_cost", "other_cost",
+                                           "delivery_cost")]
+                        + ([lambda t: f"-{comp['repurposed'](t)}"] if r.hold_services else [])
+                        + [comp[c] for c in ("vat", "integration_cost", "gain_share")]),
+                checks=m["cost_gbp_k"][p], bold=True)
+            stranded = (lambda t, f=form: f"{yc(t)}{rows['s']}-{yc(t)}{rows[f + '_repurposed']}") \
+                if r.hold_services else ref("s")
+            row(f"{form}_stranded", f"{tag}: stranded cost", stranded, checks=m["stranded_cost_gbp_k"][p], bold=True)
             row(f"{form}_surplus", f"{tag}: surplus",
                 lambda t, f=form: f"{yc(t)}{rows[f + '_income']}-{yc(t)}{rows[f + '_cost']}",
-                checks=m["surplus_gbp_k"][p])
+                checks=m["surplus_gbp_k"][p], bold=True)
             row(f"{form}_cash", f"{tag}: cash",
                 lambda t, f=form: f"{yc(t - 1)}{w.row + 1}+{yc(t)}{rows[f + '_surplus']}+$H${pr}",
-                checks=m["cash_gbp_k"][p])
+                checks=m["cash_gbp_k"][p], bold=True)
         if progress is not None and P:
             progress((p + 1) / P, "Writing the Model sheet")
-        if cancel is not None and cancel():
-            from ...core.results import RunCancelled
+        _check_cancel(cancel)
+    # the checks summary on row 3 reads these ranges, named now that the rows are known
+    last = max(w.row, first_result_row)
+    wb.defined_names["model_check_diffs"] = DefinedName(
+        "model_check_diffs", attr_text=f"Model!${col(diff0)}${first_result_row}:${col(diff0 + H - 1)}${last}")
+    wb.defined_names["model_check_max_abs"] = DefinedName(
+        "model_check_max_abs", attr_text=f"Model!${col(rowmax_col)}${first_result_row}:${col(rowmax_col)}${last}")
+    return out
 
-            raise RunCancelled()
-    assert w.row == layout.last_row, (w.row, layout.last_row)
+
+def _joined(parts):
+    """One formula adding the parts (a part may start with '-')."""
+    def fn(t):
+        text = ""
+        for part in parts:
+            s = part(t)
+            if s == "0":
+                continue
+            text += s if (not text or s.startswith("-")) else "+" + s
+        return text or "0"
+    return fn
+
+
+def _check_cancel(cancel) -> None:
+    if cancel is not None and cancel():
+        from ...core.results import RunCancelled
+
+        raise RunCancelled()
+
+
+def _own_mix(sy):
+    """The register's own variable and semi-fixed shares per provider (NaN when blank)."""
+    return (np.asarray(sy.provider_variable_share, dtype=float),
+            np.asarray(sy.provider_semi_fixed_share, dtype=float))
 
 
 def _fy(start_year: int) -> str:
@@ -448,10 +543,10 @@ def _ranges(owner: np.ndarray, n: int):
 
 
 class _Layout:
-    """Row numbers of the Model sheet's blocks, computed before writing (the checks summary on row 3
-    refers to the provider results at the bottom)."""
+    """Row numbers of the Model sheet's input tables, computed before writing (providers refer down to
+    their contract lines)."""
 
-    def __init__(self, K, J, Hh, P, result):
+    def __init__(self, K, J, P):
         self.year_row = 6
         r = 6
         r += 1 + len(SCALARS)  # section + scalars
@@ -468,26 +563,3 @@ class _Layout:
         r += K
         r += 1
         self.service_row0 = r + 1
-        r += J
-        self.budget_row0 = r + 2
-        r += 3 * (J + 1)  # budget, avoided activity, outcomes share: one row per service each
-        # per line: A, A without shift, c; N, R, F*, F, cost; S; the same five without shift; income
-        # under contract terms; income in the integrated form (or without shift, when not capitated)
-        r += 16 * (K + 1)
-        r += 3 * (Hh + 1)
-        r += 1  # provider results section
-        self.first_provider_row = r + 1
-        rules = form_rules(result.scenario)
-        per_provider_common = 10  # ai_ao, (ai_int | ai_twin), ac, ac_twin, s, oi, oc, ci, dc, hb
-        for p in range(P):
-            r += per_provider_common
-            for form in result.provider_forms(p):
-                fr = rules[form]
-                r += 5
-                if fr.hold_services:
-                    r += 2 + int(fr.integration_costs) + int(fr.gain_share)
-        self.last_row = r
-
-    @staticmethod
-    def peek_next(w) -> int:
-        return w.row + 1

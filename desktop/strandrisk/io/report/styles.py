@@ -11,10 +11,14 @@ import math
 
 import numpy as np
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.chart.text import RichText, Text
+from openpyxl.chart.title import Title
+from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from ...core.inputs import fy_label
 from ..safe_text import xlsx_text
 
 NHS_BLUE = "005EB8"
@@ -66,6 +70,8 @@ def _specs():
         "title": dict(font=Font(name="Arial", size=14, bold=True, color=DARK_BLUE)),
         "subtitle": dict(font=Font(name="Arial", size=11, bold=True, color=NHS_BLUE)),
         "note": dict(font=Font(name="Arial", size=9, italic=True, color="425563")),
+        "note_wrap": dict(font=Font(name="Arial", size=9, italic=True, color="425563"),
+                          alignment=Alignment(wrap_text=True, vertical="top")),
         "reading": dict(font=Font(name="Arial", size=10), alignment=Alignment(wrap_text=True, vertical="top")),
         "head": head,
         "head_left": dict(head, alignment=Alignment(horizontal="left", vertical="center", wrap_text=True)),
@@ -215,3 +221,22 @@ def _footer_safe(text: str) -> str:
 
 def col(i: int) -> str:
     return get_column_letter(i)
+
+
+def title_rows(w: SheetWriter, ctx, title: str, subtitle: str | None = None) -> None:
+    """A sheet's title, the scenario line and an optional subtitle (three rows)."""
+    w.append([w.cell(title, "title")])
+    w.append([w.text(f"Scenario: {ctx.name}   Base year {fy_label(ctx.sy.base_year)}   "
+                     f"Horizon {ctx.H} years   All money £000", "note")])
+    w.append([w.cell(subtitle, "note")] if subtitle else [])
+
+
+def header(w: SheetWriter, labels, style="head") -> int:
+    return w.append([w.cell(label, style) for label in labels], height=26)
+
+
+def chart_title(chart, text: str, size: int = 1100) -> None:
+    """A chart title in a readable size (the default is large and wraps)."""
+    cp = CharacterProperties(sz=size, b=True)
+    para = Paragraph(pPr=ParagraphProperties(defRPr=cp), r=[RegularTextRun(rPr=cp, t=text)])
+    chart.title = Title(tx=Text(rich=RichText(p=[para])), overlay=False)

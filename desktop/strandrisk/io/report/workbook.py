@@ -17,22 +17,24 @@ from pathlib import Path
 import numpy as np
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart, Series
-from openpyxl.chart.text import RichText, Text
-from openpyxl.chart.title import Title
-from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
 from openpyxl.worksheet.pagebreak import Break
 
 from ... import __version__
 from ...core.inputs import fy_label
 from ...core.schema import KINDS_BY_KEY, MODELLED_FORMS
 from ...core.scenario import (RATING_BAND_SETTINGS, SERVICE_LINE_SETTINGS, SETTINGS, UNCERTAIN_PARAMETERS,
-                             distribution_mode)
+                             distribution_mode, distribution_range)
+from ...core.simulation import TORNADO_METRIC_LABELS, TORNADO_METRICS
+from ...core.status import STATUS_RULE_TEXT, statuses
 from ..atomic import TargetNotWritable, atomic_path, save_workbook
 from ..spreadsheets.matching import CONFIDENT
+from .bridges_sheet import write_bridges_sheet
 from .model_sheet import write_model_sheet
-from .styles import RAG_WORDS, SheetWriter, Styles, col
+from .reading import in_sentence, reading
+from .styles import SheetWriter, Styles, chart_title, col, header, title_rows
 
-SHEETS = ("Summary", "Assumptions", "Results", "Comparison", "Sensitivity", "Monte Carlo", "Inputs", "Model")
+SHEETS = ("Summary", "Assumptions", "Results", "Comparison", "Bridges", "Sensitivity", "Monte Carlo", "Inputs",
+          "Model")
 FORM_LABELS = {"acute_only": "Acute-only", "integrated": "Integrated", "community_only": "Community-only"}
 PERCENTILES = (5, 10, 50, 90, 95)
 
@@ -123,14 +125,16 @@ def _fill_workbook(wb, result, tmp: Path, imported, step, cancel) -> None:
         step(0.02, "Working out the sensitivity")
         tornado = _compute_tornado(result)
     ctx = _Context(result, tornado, imported)
-    writers = ((_summary, 0.05), (_assumptions, 0.08), (_results, 0.2), (_comparison, 0.3), (_sensitivity, 0.38),
-               (_monte_carlo, 0.5), (_inputs, 0.55))
+    writers = ((_summary, 0.05), (_assumptions, 0.08), (_results, 0.2), (_comparison, 0.3), (_bridges_place, 0.32),
+               (_sensitivity, 0.38), (_monte_carlo, 0.5), (_inputs, 0.55))
     for fn, fraction in writers:
         _check_cancel(cancel)
         step(fraction, f"Writing {fn.__name__.strip('_').replace('_', ' ').title()}")
         fn(wb, styles, ctx)
     _check_cancel(cancel)
-    write_model_sheet(wb, styles, result, progress=lambda f, m: step(0.55 + 0.4 * f, m), cancel=cancel)
+    rows = write_model_sheet(wb, styles, result, progress=lambda f, m: step(0.55 + 0.38 * f, m), cancel=cancel)
+    step(0.94, "Writing Bridges")
+    write_bridges_sheet(ctx.bridges, ctx, rows)
     step(0.97, "Saving")
     save_workbook(wb, tmp)
 
@@ -170,17 +174,6 @@ def _fnum(x):
     return None if math.isnan(x) or math.isinf(x) else x
 
 
-def _title_rows(w: SheetWriter, ctx: _Context, title: str, subtitle: str | None = None) -> None:
-    w.append([w.cell(title, "title")])
-    w.append([w.text(f"Scenario: {ctx.name}   Base year {fy_label(ctx.sy.base_year)}   "
-                     f"Horizon {ctx.H} years   All money £000", "note")])
-    w.append([w.cell(subtitle, "note")] if subtitle else [])
-
-
-def _header(w: SheetWriter, labels, style="head") -> int:
-    return w.append([w.cell(label, style) for label in labels], height=26)
-
-
 # --- Summary ---------------------------------------------------------------------------------------
 
 def _summary(wb, styles, ctx: _Context) -> None:
@@ -201,17 +194,23 @@ def _summary(wb, styles, ctx: _Context) -> None:
               w.formula('IF(check_max_abs_diff_gbp_k<=0.5,"reconciled: ","NOT reconciled: ")&check_cells_reconciled'
                         '&" figures recalculated on the Model sheet, largest difference £"'
                         '&TEXT(check_max_abs_diff_gbp_k*1000,"0.00")')])
+    if ctx.modelled:
+        w.append([w.cell("Bridges check", "bold"),
+                  w.formula('IF(check_bridges_max_abs_diff_gbp_k<=0.5,"reconciled","NOT reconciled")&": every bridge '
+                            'on the Bridges sheet adds up to its shift impact or difference in cumulative surplus, '
+                            'largest difference from the engine £"&TEXT(check_bridges_max_abs_diff_gbp_k*1000,"0.00")')])
     w.blank()
     w.append([w.cell("Reading", "subtitle")])
     for sentence in reading(r):
-        w.append([None, w.text(sentence, "reading")], height=18 * max(1, math.ceil(len(sentence) / 250)))
+        w.append([None, w.text(sentence, "reading")], height=READING_LINE * max(1, math.ceil(len(sentence) / 150)) + 4)
         w.merge(2, 12)
     w.blank()
     w.append([w.cell("Per provider and form", "subtitle")])
     head = ["Code", "Provider", "Form", "NPV stranded cost £000", "Cumulative surplus £000",
             "Shift impact £000", "Lowest cash £000", "Lowest liquidity days", "Cash below minimum from",
-            "Worst finance rating", "RAG", "Break-even shift multiplier"]
-    _header(w, head)
+            "Worst finance rating", "Status", "Break-even shift multiplier"]
+    header(w, head)
+    status = {form: statuses(r, form) for form in r.forms}
     for p in range(ctx.P):
         for form in r.provider_forms(p):
             m = r.forms[form]
@@ -227,12 +226,13 @@ def _summary(wb, styles, ctx: _Context) -> None:
                       w.cell(_nanmin(m["liquidity_days"][p]), "days"),
                       w.cell(r.first_liquidity_risk_year(form, p) or "never", "text_right"),
                       w.cell(rag, f"rag{rag}" if rag else "text"),
-                      w.cell(RAG_WORDS.get(rag, "n/a"), f"rag{rag}" if rag else "text"),
+                      w.cell(str(status[form][p]), STATUS_STYLES[str(status[form][p])]),
                       w.cell(be_value, "mult") if be_value is not None
                       else w.cell("none" if form in r.break_even else "n/a", "text_right")])
+    w.append([None, w.text(f"Status: {STATUS_RULE_TEXT}", "note")])
     w.blank()
     w.append([w.cell("Integrated minus acute-only", "subtitle")])
-    _header(w, ["Code", "Provider", "", "NPV stranded cost £000", "Cumulative surplus £000", "Lowest cash £000",
+    header(w, ["Code", "Provider", "", "NPV stranded cost £000", "Cumulative surplus £000", "Lowest cash £000",
                 "Lowest liquidity days"])
     ao, it = r.forms["acute_only"], r.forms["integrated"]
     for p in ctx.modelled:
@@ -241,9 +241,11 @@ def _summary(wb, styles, ctx: _Context) -> None:
                   w.cell(_fnum(it["cumulative_surplus_gbp_k"][p] - ao["cumulative_surplus_gbp_k"][p]), "money0"),
                   w.cell(_diff(_nanmin(it["cash_gbp_k"][p]), _nanmin(ao["cash_gbp_k"][p])), "money0"),
                   w.cell(_diff(_nanmin(it["liquidity_days"][p]), _nanmin(ao["liquidity_days"][p])), "days")])
+    _what_matters(w, ctx)
+    _uncertainty_summary(w, ctx)
     w.ws.row_breaks.append(Break(id=w.row))  # the charts start a new page
     w.append([w.cell("System totals by year (modelled providers)", "subtitle")])
-    head_row = _header(w, ["Year", "", "Stranded cost acute-only", "Stranded cost integrated",
+    head_row = header(w, ["Year", "", "Stranded cost acute-only", "Stranded cost integrated",
                            "Cash acute-only", "Cash integrated"])
     idx = np.array(ctx.modelled, dtype=np.int64)
     for t, year in enumerate(ctx.years):
@@ -254,7 +256,7 @@ def _summary(wb, styles, ctx: _Context) -> None:
     bar = BarChart()
     bar.type = "col"
     bar.grouping = "clustered"
-    _chart_title(bar, "Stranded cost by year, all modelled providers (£000)")
+    chart_title(bar, "Stranded cost by year, all modelled providers (£000)")
     bar.y_axis.title = "£000"
     bar.y_axis.numFmt = "#,##0"
     bar.y_axis.delete = False
@@ -275,7 +277,7 @@ def _summary(wb, styles, ctx: _Context) -> None:
         return
     w.ws.row_breaks.append(Break(id=w.row))
     w.append([w.cell("Cash trajectories by provider and form (£000)", "subtitle")])
-    cash_head = _header(w, ["Code", "Provider", "Series"] + ctx.years[:8])
+    cash_head = header(w, ["Code", "Provider", "Series"] + ctx.years[:8])
     for p, f in series:
         w.append([w.text(sy.provider_code[p]), w.text(sy.provider_name[p]),
                   w.text(f"{sy.provider_code[p]} {FORM_LABELS[f]}")]
@@ -286,6 +288,45 @@ def _summary(wb, styles, ctx: _Context) -> None:
     chart.set_categories(Reference(w.ws, min_col=4, max_col=3 + min(ctx.H, 8), min_row=cash_head))
     chart.width, chart.height = 26, 11
     w.ws.add_chart(chart, f"A{w.row + 2}")
+
+
+READING_LINE = 13.5  # points per line of a Reading sentence; about 150 characters fill a line of the merged cells
+STATUS_STYLES = {"green": "rag1", "amber": "rag3", "red": "rag4"}
+DRIVERS_NAMED = 3  # parameters named per metric in the Summary's "What matters most"
+
+
+def _what_matters(w: SheetWriter, ctx: _Context) -> None:
+    """The tornado's biggest drivers of each of the three figures, all modelled providers, acute-only."""
+    if ctx.tornado is None or not ctx.modelled:
+        return
+    rows = _system_tornado(ctx.tornado, ctx.modelled)
+    w.blank()
+    w.append([w.cell("What matters most (tornado, all modelled providers, acute-only; Sensitivity sheet)", "subtitle")])
+    header(w, ["Figure", "Biggest drivers, each at the low and high end of its range: swing £000"])
+    for metric in TORNADO_METRICS:
+        ranked = sorted(rows, key=lambda row: -row[f"swing_{metric}"])[:DRIVERS_NAMED]
+        words = "; ".join(f"{row['label']} {row[f'swing_{metric}']:,.0f}" for row in ranked)
+        w.append([w.cell(TORNADO_METRIC_LABELS[metric], "bold"), w.text(words)])
+        w.merge(2, 12)
+
+
+def _uncertainty_summary(w: SheetWriter, ctx: _Context) -> None:
+    """Monte Carlo P5 / P50 / P95 of the three figures per provider and form, the deterministic value beside."""
+    r = ctx.result
+    if r.monte_carlo is None:
+        return
+    w.blank()
+    w.append([w.cell(f"Uncertainty: {r.monte_carlo.simulations:,} simulations (Monte Carlo sheet)", "subtitle")])
+    w.append([None, w.text(_range_note(r.scenario), "note")])
+    header(w, ["Code", "Provider", "Form", "Figure", "P5", "P50", "P95", "Deterministic", "Deterministic among them"])
+    for p in range(ctx.P):
+        for form in r.provider_forms(p):
+            for label, pct, det in _distributions(r, form, p):
+                i5, i50, i95 = (PERCENTILES.index(q) for q in (5, 50, 95))
+                w.append([w.text(ctx.sy.provider_code[p]), w.text(ctx.sy.provider_name[p]),
+                          w.cell(FORM_LABELS[form]), w.cell(label)]
+                         + [w.cell(_fnum(pct[i]), "money0") for i in (i5, i50, i95)]
+                         + [w.cell(_fnum(det), "money0_bold"), w.text(_where_among(det, pct), "text_right")])
 
 
 CURVE_PROVIDERS = 8  # break-even curves drawn on the Summary; the app's Break-even tab has every provider
@@ -324,7 +365,7 @@ def _shift_curves(w: SheetWriter, ctx: _Context) -> None:
             keep |= np.isclose(x, be[f])
         w.blank()
         w.append([w.text(f"{sy.provider_code[p]} {sy.provider_name[p]}", "bold")])
-        head = _header(w, ["Shift multiplier", "", "Acute-only £000", "Integrated £000"])
+        head = header(w, ["Shift multiplier", "", "Acute-only £000", "Integrated £000"])
         for i in np.flatnonzero(keep):
             w.append([w.cell(float(x[i]), "mult"), None] + [w.cell(_fnum(ys[f][i]), "money0") for f in MODELLED_FORMS])
         last = w.row
@@ -341,7 +382,7 @@ def _shift_curves(w: SheetWriter, ctx: _Context) -> None:
             w.append([w.cell(mx, "mult"), w.text(label), w.cell(my, "money0")])
         chart = ScatterChart()
         chart.style = 13
-        _chart_title(chart, f"{sy.provider_code[p]}: cumulative surplus against the shift multiplier (£000)")
+        chart_title(chart, f"{sy.provider_code[p]}: cumulative surplus against the shift multiplier (£000)")
         chart.x_axis.title = "Shift rates as a multiple of today's"
         chart.y_axis.title = "£000"
         chart.y_axis.numFmt = "#,##0;(#,##0)"
@@ -378,20 +419,13 @@ def _shift_curves(w: SheetWriter, ctx: _Context) -> None:
         w.blank(max(0, 23 - (w.row - head)))
 
 
-def _chart_title(chart, text: str, size: int = 1100) -> None:
-    """A chart title in a readable size (the default is large and wraps)."""
-    cp = CharacterProperties(sz=size, b=True)
-    para = Paragraph(pPr=ParagraphProperties(defRPr=cp), r=[RegularTextRun(rPr=cp, t=text)])
-    chart.title = Title(tx=Text(rich=RichText(p=[para])), overlay=False)
-
-
 def _size(chart, width=15.5, height=8.5):
     chart.width, chart.height = width, height
 
 
 def _line_chart(title: str, y_title: str) -> LineChart:
     chart = LineChart()
-    _chart_title(chart, title)
+    chart_title(chart, title)
     chart.x_axis.tickLblPos = "low"
     chart.y_axis.title = y_title
     chart.y_axis.numFmt = "#,##0"
@@ -411,116 +445,6 @@ def _diff(a, b):
     return None if a is None or b is None else a - b
 
 
-def _money_words(x: float) -> str:
-    return f"£{abs(x) / 1000:,.1f}m" if abs(x) >= 1000 else f"£{abs(x):,.0f}k"
-
-
-def reading(result) -> list[str]:
-    """A few plain-English sentences generated from the numbers."""
-    sy = result.system
-    modelled = [p for p in range(sy.n_providers) if sy.form_actual[p] != "community_only"]
-    out = []
-    if not modelled:
-        return ["No provider is modelled in both forms (all are community-only); see Results for cash and ratings."]
-    ao, it = result.forms["acute_only"], result.forms["integrated"]
-    idx = np.array(modelled)
-    npv_ao = float(np.nansum(ao["npv_stranded_gbp_k"][idx]))
-    npv_it = float(np.nansum(it["npv_stranded_gbp_k"][idx]))
-    years = result.years
-    span = f"{years[0]} to {years[-1]}"
-    if npv_ao > 0 or npv_it > 0:
-        change = "lower" if npv_it < npv_ao else "higher"
-        out.append(f"Across the {len(modelled)} modelled providers, the present value of stranded cost over {span} is "
-                   f"{_money_words(npv_ao)} if they stay acute-only and {_money_words(npv_it)} if they integrate: "
-                   f"integration leaves it {_money_words(abs(npv_ao - npv_it))} {change}.")
-    else:
-        out.append(f"No modelled provider carries stranded cost over {span}: activity does not fall far enough "
-                   f"for fixed or stepped costs to outlast it.")
-    worst = idx[int(np.nanargmax(ao["npv_stranded_gbp_k"][idx]))]
-    if ao["npv_stranded_gbp_k"][worst] > 0:
-        out.append(f"The largest stranded-cost risk is at {sy.provider_name[worst]} ({sy.provider_code[worst]}): "
-                   f"{_money_words(float(ao['npv_stranded_gbp_k'][worst]))} in present value as acute-only, "
-                   f"{_money_words(float(it['npv_stranded_gbp_k'][worst]))} integrated.")
-    deficit_ao = int(np.sum(ao["cumulative_surplus_gbp_k"][idx] < 0))
-    deficit_it = int(np.sum(it["cumulative_surplus_gbp_k"][idx] < 0))
-    out.append(f"{deficit_ao} of {len(modelled)} providers end the horizon with a cumulative deficit as acute-only, "
-               f"against {deficit_it} if integrated.")
-    risk_ao = int(np.sum(np.any(ao["liquidity_risk"][idx], axis=1)))
-    risk_it = int(np.sum(np.any(it["liquidity_risk"][idx], axis=1)))
-    out.append(f"Cash falls below {result.scenario.min_cash_days:g} days of cost in at least one year for "
-               f"{risk_ao} provider(s) as acute-only and {risk_it} integrated.")
-    out += _shift_sentences(result, modelled)
-    out += _liquidity_sentences(result, modelled)
-    be = result.break_even.get("acute_only")
-    if be is not None:
-        ok = [p for p in modelled if not math.isnan(be[p]) and be[p] > 0]
-        if ok:
-            p = min(ok, key=lambda q: be[q])
-            out.append(f"The acute-only form of {sy.provider_name[p]} tips into a cumulative deficit if shift rates "
-                       f"reach {be[p]:.2f} times the scenario's.")
-    mc = result.monte_carlo
-    if mc is not None:
-        pdef = mc.probability_deficit["acute_only"][idx, -1]
-        p = idx[int(np.argmax(pdef))]
-        out.append(f"In {mc.simulations:,} simulations the highest chance of a deficit in {years[-1]} is "
-                   f"{float(np.max(pdef)):.0%} ({sy.provider_name[p]}, acute-only).")
-    return out
-
-
-def _change_words(x: float) -> str:
-    """+£22.4m, or (£1.2m) for a loss: a change in money, negatives in brackets."""
-    return f"({_money_words(x)})" if x < 0 else f"+{_money_words(x)}"
-
-
-def _shift_sentences(result, modelled) -> list[str]:
-    """What the shift of activity out of hospital itself does to cumulative surplus, per form."""
-    sy = result.system
-    idx = np.array(modelled)
-    parts = []
-    for form in MODELLED_FORMS:
-        impact = np.asarray(result.forms[form]["shift_impact_gbp_k"])[idx]
-        total = float(np.nansum(impact))
-        gain, lose = int(np.sum(impact > 0.5)), int(np.sum(impact < -0.5))
-        verb = "adds" if total >= 0 else "takes"
-        parts.append(f"{verb} {_money_words(total)} {'to' if total >= 0 else 'from'} the modelled providers' "
-                     f"cumulative surplus as acute-only ({gain} gain, {lose} lose)" if form == "acute_only" else
-                     f"{verb} {_money_words(total)} if they integrate ({gain} gain, {lose} lose)")
-    out = ["Compared with the same years with no shift, the shift of activity out of hospital itself "
-           + " and ".join(parts) + "."]
-    be = result.break_even.get("acute_only")
-    if be is not None:
-        ao = result.forms["acute_only"]
-        zero = [p for p in modelled if be[p] == 0]
-        if zero:
-            names = _listed([f"{sy.provider_code[p]} {_change_words(float(ao['shift_impact_gbp_k'][p]))}"
-                             for p in zero])
-            out.append(f"{len(zero)} of {len(modelled)} providers are already in deficit as acute-only with no shift "
-                       f"(break-even 0); what the shift itself does to each: {names}.")
-    return out
-
-
-def _liquidity_sentences(result, modelled) -> list[str]:
-    """The first year cash falls below the minimum, per form, earliest first."""
-    sy = result.system
-    days = f"{result.scenario.min_cash_days:g}"
-    parts = []
-    for form in MODELLED_FORMS:
-        years = [(result.first_liquidity_risk_year(form, p), p) for p in modelled]
-        years = sorted((y, p) for y, p in years if y is not None)
-        label = "as acute-only" if form == "acute_only" else "if integrated"
-        if years:
-            parts.append(f"{label}: {_listed([f'{sy.provider_code[p]} in {y}' for y, p in years])}")
-        else:
-            parts.append(f"{label}: none")
-    return [f"First year cash falls below {days} days of cost, " + "; ".join(parts) + "."]
-
-
-def _listed(items: list[str], most: int = 6) -> str:
-    if len(items) > most:
-        return ", ".join(items[:most]) + f" and {len(items) - most} more"
-    return ", ".join(items)
-
-
 # --- Assumptions -----------------------------------------------------------------------------------
 
 def _assumptions(wb, styles, ctx: _Context) -> None:
@@ -528,8 +452,8 @@ def _assumptions(wb, styles, ctx: _Context) -> None:
     w = SheetWriter(wb, "Assumptions", styles)
     w.widths([30, 16, 22, 12, 16, 80])
     w.page("Assumptions", ctx.name, freeze="A5")
-    _title_rows(w, ctx, "Assumptions")
-    _header(w, ["Setting", "Value", "Unit", "Default?", "Default value", "What it means"], "head_left")
+    title_rows(w, ctx, "Assumptions")
+    header(w, ["Setting", "Value", "Unit", "Default?", "Default value", "What it means"], "head_left")
     group = None
     for s in SETTINGS:
         if s.group != group:
@@ -544,7 +468,7 @@ def _assumptions(wb, styles, ctx: _Context) -> None:
     w.blank()
     w.append([w.cell("Service lines", "subtitle"), None, None,
               w.cell(f"Default? {'yes' if sc.is_default('service_lines') else 'no'}", "note")])
-    _header(w, ["Service line"] + [f"{s.label} ({s.unit})" for s in SERVICE_LINE_SETTINGS], "head_left")
+    header(w, ["Service line"] + [f"{s.label} ({s.unit})" for s in SERVICE_LINE_SETTINGS], "head_left")
     for line, values in sc.service_lines.items():
         w.append([w.text(line)] + [w.cell(values[s.key], "percent") for s in SERVICE_LINE_SETTINGS])
     for s in SERVICE_LINE_SETTINGS:
@@ -552,7 +476,7 @@ def _assumptions(wb, styles, ctx: _Context) -> None:
     w.blank()
     w.append([w.cell("Finance rating bands", "subtitle"), None, None,
               w.cell(f"Default? {'yes' if sc.is_default('rating_bands') else 'no'}", "note")])
-    _header(w, ["Metric", "Rating 1 from", "Rating 2 from", "Rating 3 from", "Compared", "Unit"], "head_left")
+    header(w, ["Metric", "Rating 1 from", "Rating 2 from", "Rating 3 from", "Compared", "Unit"], "head_left")
     for key, spec in RATING_BAND_SETTINGS.items():
         th = sc.rating_bands[key]
         w.append([w.cell(spec["label"])] + [w.cell(x, "num") for x in th] + [w.cell(spec["comparison"]),
@@ -560,7 +484,7 @@ def _assumptions(wb, styles, ctx: _Context) -> None:
     w.blank()
     w.append([w.cell("Uncertainty (Monte Carlo and tornado)", "subtitle"), None, None,
               w.cell(f"Default? {'yes' if sc.is_default('uncertainty') else 'no'}", "note")])
-    _header(w, ["Parameter", "Distribution", "Low", "Central", "High", "What it means"], "head_left")
+    header(w, ["Parameter", "Distribution", "Low", "Central", "High", "What it means"], "head_left")
     for key, spec in UNCERTAIN_PARAMETERS.items():
         dist = sc.uncertainty.get(key)
         if dist is None:
@@ -591,8 +515,8 @@ def _results(wb, styles, ctx: _Context) -> None:
     ncols = 4 + len(YEARLY_COLUMNS) + len(RATING_COLUMNS) + 2
     w.widths([9, 40, 14, 9] + [12] * len(YEARLY_COLUMNS) + [10] * len(RATING_COLUMNS) + [9, 9])
     w.page("Results", ctx.name, header_rows="4:4", freeze="E5")
-    _title_rows(w, ctx, "Results by provider, form and year")
-    _header(w, ["Code", "Provider", "Form", "Year"] + [h for _, h, _ in YEARLY_COLUMNS]
+    title_rows(w, ctx, "Results by provider, form and year")
+    header(w, ["Code", "Provider", "Form", "Year"] + [h for _, h, _ in YEARLY_COLUMNS]
             + [h for _, h in RATING_COLUMNS] + ["Liquidity risk", "Idle cash"])
     w.ws.auto_filter.ref = f"A4:{col(ncols)}{4 + sum(len(r.provider_forms(p)) for p in range(ctx.P)) * ctx.H}"
     for p in range(ctx.P):
@@ -620,8 +544,8 @@ def _comparison(wb, styles, ctx: _Context) -> None:
     keys = YEARLY_COLUMNS[:6]
     w.widths([9, 36, 9] + [14] * len(keys))
     w.page("Comparison", ctx.name, header_rows="4:4", freeze="D5")
-    _title_rows(w, ctx, "Integrated minus acute-only, by provider and year")
-    _header(w, ["Code", "Provider", "Year"] + [h for _, h, _ in keys])
+    title_rows(w, ctx, "Integrated minus acute-only, by provider and year")
+    header(w, ["Code", "Provider", "Year"] + [h for _, h, _ in keys])
     w.ws.auto_filter.ref = f"A4:{col(3 + len(keys))}{4 + len(ctx.modelled) * ctx.H}"
     ao, it = r.forms["acute_only"], r.forms["integrated"]
     for p in ctx.modelled:
@@ -633,74 +557,106 @@ def _comparison(wb, styles, ctx: _Context) -> None:
         w.append([w.cell("No provider is modelled in both forms.", "note")])
 
 
+# --- Bridges ---------------------------------------------------------------------------------------
+
+def _bridges_place(wb, styles, ctx: _Context) -> None:
+    """The Bridges sheet takes its place among the sheets now; it is filled after the Model sheet, whose
+    component rows its formulas read."""
+    ctx.bridges = SheetWriter(wb, "Bridges", styles)
+
+
 # --- Sensitivity -----------------------------------------------------------------------------------
+
+def _system_tornado(tor, modelled: list[int], form: str = "acute_only") -> list[dict]:
+    """The tornado of all modelled providers added up: per parameter, each metric at its low and high end and
+    its swing (the providers' rows of ``TornadoResult.ranked`` summed)."""
+    rows: dict[str, dict] = {}
+    for p in modelled:
+        for row in tor.ranked(form, p):
+            acc = rows.setdefault(row["parameter"], {"parameter": row["parameter"], "label": row["label"],
+                                                     "low_value": row["low_value"], "high_value": row["high_value"]})
+            for metric in TORNADO_METRICS:
+                for end in ("low", "high"):
+                    key = f"{metric}_{end}"
+                    acc[key] = acc.get(key, 0.0) + (0.0 if math.isnan(row[key]) else row[key])
+    out = list(rows.values())
+    for row in out:
+        for metric in TORNADO_METRICS:
+            row[f"swing_{metric}"] = abs(row[f"{metric}_high"] - row[f"{metric}_low"])
+    return out
+
+
+def _tornado_base(tor, metric: str, form: str, idx) -> float:
+    return float(np.nansum(np.asarray(tor.base(metric)[form])[idx]))
+
 
 def _sensitivity(wb, styles, ctx: _Context) -> None:
     r, sy, tor = ctx.result, ctx.sy, ctx.tornado
     w = SheetWriter(wb, "Sensitivity", styles)
-    w.widths([9, 30, 28, 12, 12, 14, 14, 14, 14, 14, 14])
+    w.widths([9, 30, 28, 12, 12, 14, 14, 14, 14, 14, 14, 14, 14, 14])
     w.page("Sensitivity", ctx.name)
-    _title_rows(w, ctx, "Sensitivity (tornado)",
-                "Each uncertain parameter at the low and high end of its range, the rest at their central values. "
-                "Ranked by the swing in NPV of stranded cost.")
+    title_rows(w, ctx, "Sensitivity (tornado)",
+               "Each uncertain parameter at the low and high end of its range, the rest at their central values, "
+               "ranked in turn by its swing in each of the three figures.")
     if tor is None or not ctx.modelled:
         w.append([w.cell("No sensitivity: no provider is modelled in both forms.", "note")])
         return
     idx = np.array(ctx.modelled)
-    n = len(tor.parameters)
-    w.append([w.cell("All modelled providers, acute-only form", "subtitle")])
-    head = _header(w, ["Rank", "Parameter", "", "Low value", "High value", "NPV at low - base",
-                       "NPV at high - base", "Swing NPV £000", "Cumulative surplus at low",
-                       "Cumulative surplus at high", "Swing cumulative £000"])
-    base = float(np.nansum(np.asarray(tor.base_npv["acute_only"])[idx]))
-    base_cum = float(np.nansum(np.asarray(tor.base_cumulative_surplus["acute_only"])[idx]))
-    npv = np.nansum(np.asarray(tor.npv_stranded["acute_only"])[:, :, idx], axis=2)  # (n, 2)
-    cum = np.nansum(np.asarray(tor.cumulative_surplus["acute_only"])[:, :, idx], axis=2)
-    order = sorted(range(n), key=lambda i: -abs(npv[i, 1] - npv[i, 0]))
-    for rank, i in enumerate(order, start=1):
-        w.append([w.cell(rank, "int"), w.text(tor.labels[i]), None,
-                  w.cell(_fnum(tor.low_values[i]), "num"), w.cell(_fnum(tor.high_values[i]), "num"),
-                  w.cell(_fnum(npv[i, 0] - base), "money0"), w.cell(_fnum(npv[i, 1] - base), "money0"),
-                  w.cell(_fnum(abs(npv[i, 1] - npv[i, 0])), "money0"),
-                  w.cell(_fnum(cum[i, 0]), "money0"), w.cell(_fnum(cum[i, 1]), "money0"),
-                  w.cell(_fnum(abs(cum[i, 1] - cum[i, 0])), "money0")])
-    last = w.row
-    w.append([None, w.cell(f"Base: NPV of stranded cost {base:,.0f}; cumulative surplus {base_cum:,.0f} (£000)",
-                           "note")])
-    chart = BarChart()
-    chart.type = "bar"
-    chart.grouping = "clustered"
-    chart.overlap = 100
-    _chart_title(chart, "Tornado: change in NPV of stranded cost (£000), all modelled providers, acute-only")
-    chart.add_data(Reference(w.ws, min_col=6, max_col=7, min_row=head, max_row=last), titles_from_data=True)
-    chart.set_categories(Reference(w.ws, min_col=2, min_row=head + 1, max_row=last))
-    chart.y_axis.numFmt = "#,##0"
-    chart.y_axis.delete = False
-    chart.x_axis.delete = False
-    chart.x_axis.scaling.orientation = "maxMin"
-    chart.y_axis.crosses = "max"
-    chart.x_axis.tickLblPos = "low"
-    chart.legend.position = "b"
-    chart.width, chart.height = 26, 9
-    w.ws.add_chart(chart, f"B{w.row + 2}")
-    w.blank(19)
+    system_rows = _system_tornado(tor, ctx.modelled)
+    for n_metric, metric in enumerate(TORNADO_METRICS):
+        label = TORNADO_METRIC_LABELS[metric]
+        base = _tornado_base(tor, metric, "acute_only", idx)
+        if n_metric:
+            w.ws.row_breaks.append(Break(id=w.row))
+        w.append([w.cell(f"{label}: all modelled providers, acute-only form", "subtitle")])
+        head = header(w, ["Rank", "Parameter", "", "Low value", "High value", f"{label} at low - base",
+                          f"{label} at high - base", f"Swing £000"])
+        ranked = sorted(system_rows, key=lambda row: -row[f"swing_{metric}"])
+        for rank, row in enumerate(ranked, start=1):
+            w.append([w.cell(rank, "int"), w.text(row["label"]), None,
+                      w.cell(_fnum(row["low_value"]), "num"), w.cell(_fnum(row["high_value"]), "num"),
+                      w.cell(_fnum(row[f"{metric}_low"] - base), "money0"),
+                      w.cell(_fnum(row[f"{metric}_high"] - base), "money0"),
+                      w.cell(_fnum(row[f"swing_{metric}"]), "money0")])
+        last = w.row
+        w.append([None, w.cell(f"Base (every parameter at its central value): {label} {base:,.0f} (£000)", "note")])
+        chart = BarChart()
+        chart.type = "bar"
+        chart.grouping = "clustered"
+        chart.overlap = 100
+        chart_title(chart, f"Tornado: change in {in_sentence(label)} (£000), all modelled providers, acute-only")
+        chart.add_data(Reference(w.ws, min_col=6, max_col=7, min_row=head, max_row=last), titles_from_data=True)
+        chart.set_categories(Reference(w.ws, min_col=2, min_row=head + 1, max_row=last))
+        chart.y_axis.numFmt = "#,##0;(#,##0)"
+        chart.y_axis.delete = False
+        chart.x_axis.delete = False
+        chart.x_axis.scaling.orientation = "maxMin"
+        chart.y_axis.crosses = "max"
+        chart.x_axis.tickLblPos = "low"
+        chart.legend.position = "b"
+        chart.width, chart.height = 26, 9
+        w.ws.add_chart(chart, f"B{w.row + 2}")
+        w.blank(19)
     w.ws.row_breaks.append(Break(id=w.row))
-    w.append([w.cell("By provider and form", "subtitle")])
+    w.append([w.cell("By provider and form (ranked by the swing in NPV of stranded cost)", "subtitle")])
     provider_head = w.row + 1
     w.ws.print_title_rows = f"{provider_head}:{provider_head}"
-    _header(w, ["Code", "Provider", "Parameter", "Low value", "High value", "NPV at low £000",
-                "NPV at high £000", "Swing NPV £000", "Cumulative surplus at low",
-                "Cumulative surplus at high", "Swing cumulative £000"])
+    labels = [TORNADO_METRIC_LABELS[m] for m in TORNADO_METRICS]
+    header(w, ["Code", "Provider", "Parameter", "Low value", "High value"]
+           + [f"{lab} {end}" for lab in labels for end in ("at low", "at high", "swing")])
     for p in ctx.modelled:
         for form in MODELLED_FORMS:
-            w.append([w.text(sy.provider_code[p]), w.text(f"{sy.provider_name[p]} ({FORM_LABELS[form]})", "bold")])
+            top = []
+            for metric, lab in zip(TORNADO_METRICS, labels):
+                first = tor.ranked(form, p, metric)[0]
+                top.append(f"{in_sentence(lab)}: {first['label'] if first[f'swing_{metric}'] > 0 else '-'}")
+            w.append([w.text(sy.provider_code[p]), w.text(f"{sy.provider_name[p]} ({FORM_LABELS[form]})", "bold"),
+                      w.text("Biggest driver of " + "; ".join(top), "note")])
             for row in tor.ranked(form, p):
                 w.append([w.text(sy.provider_code[p]), None, w.text(row["label"]),
-                          w.cell(_fnum(row["low_value"]), "num"), w.cell(_fnum(row["high_value"]), "num"),
-                          w.cell(_fnum(row["npv_low"]), "money0"), w.cell(_fnum(row["npv_high"]), "money0"),
-                          w.cell(_fnum(row["swing_npv"]), "money0"), w.cell(_fnum(row["cumulative_low"]), "money0"),
-                          w.cell(_fnum(row["cumulative_high"]), "money0"),
-                          w.cell(_fnum(row["swing_cumulative"]), "money0")])
+                          w.cell(_fnum(row["low_value"]), "num"), w.cell(_fnum(row["high_value"]), "num")]
+                         + [w.cell(_fnum(row[key]), "money0") for m in TORNADO_METRICS
+                            for key in (f"{m}_low", f"{m}_high", f"swing_{m}")])
 
 
 # --- Monte Carlo -----------------------------------------------------------------------------------
@@ -711,7 +667,7 @@ def _monte_carlo(wb, styles, ctx: _Context) -> None:
     w = SheetWriter(wb, "Monte Carlo", styles)
     w.widths([9, 34, 13, 20, 6] + [12] * max(H, 2 * len(PERCENTILES)))
     w.page("Monte Carlo", ctx.name)
-    _title_rows(w, ctx, "Monte Carlo simulation")
+    title_rows(w, ctx, "Monte Carlo simulation")
     if mc is None:
         w.append([w.cell("No simulation ran for this report (simulations = 0 or not run): the figures elsewhere "
                          "are the deterministic case.", "note")])
@@ -729,37 +685,46 @@ def _monte_carlo(wb, styles, ctx: _Context) -> None:
         focus = 0
     fan_forms = r.provider_forms(focus)
     w.append([w.text(f"Cash fan chart: {sy.provider_name[focus]} ({sy.provider_code[focus]})", "subtitle")])
-    fan_head = _header(w, ["Year", "", "", "", ""] + [f"{FORM_LABELS[f]} P{q}" for f in fan_forms
-                                                      for q in PERCENTILES])
+    fan_head = header(w, ["Year", "", "", "", ""] + [f"{FORM_LABELS[f]} {q}" for f in fan_forms
+                                                     for q in [f"P{q}" for q in PERCENTILES] + ["deterministic"]])
+    width = len(PERCENTILES) + 1
     for t, year in enumerate(ctx.years):
         w.append([w.cell(year), None, None, None, None]
-                 + [w.cell(_fnum(mc.percentiles[f]["cash_gbp_k"][i, focus, t]), "money0")
-                    for f in fan_forms for i in range(len(PERCENTILES))])
+                 + [w.cell(_fnum(x), "money0") for f in fan_forms
+                    for x in list(mc.percentiles[f]["cash_gbp_k"][:, focus, t]) + [r.forms[f]["cash_gbp_k"][focus, t]]])
     fan_last = w.row
     anchor = w.row + 2
     for n, f in enumerate(fan_forms):
         chart = _line_chart(f"Cash fan, {FORM_LABELS[f]} (£000)", "£000")
-        c0 = 6 + n * len(PERCENTILES)
-        chart.add_data(Reference(w.ws, min_col=c0, max_col=c0 + len(PERCENTILES) - 1, min_row=fan_head,
+        c0 = 6 + n * width
+        chart.add_data(Reference(w.ws, min_col=c0, max_col=c0 + width - 1, min_row=fan_head,
                                  max_row=fan_last), titles_from_data=True)
         chart.set_categories(Reference(w.ws, min_col=1, min_row=fan_head + 1, max_row=fan_last))
-        for s, q in zip(chart.series, PERCENTILES):
+        for s, q in zip(chart.series, list(PERCENTILES) + [None]):
             s.smooth = False
+            if q is None:  # the deterministic projection, marked against the simulated median
+                s.graphicalProperties.line.width = 22225
+                s.graphicalProperties.line.dashStyle = "sysDot"
+                s.graphicalProperties.line.solidFill = "DA291C"
+                continue
             s.graphicalProperties.line.width = 28575 if q == 50 else 12700
             s.graphicalProperties.line.dashStyle = "solid" if q in (10, 50, 90) else "dash"
             s.graphicalProperties.line.solidFill = "003087" if q == 50 else "41B6E6"
         _size(chart, 14, 8)
-        w.ws.add_chart(chart, f"{'A' if n == 0 else 'E'}{anchor}")
+        w.ws.add_chart(chart, f"{'A' if n == 0 else 'F'}{anchor}")
     w.blank(18)
-    w.append([w.cell("NPV of stranded cost and cumulative surplus (£000)", "subtitle")])
-    _header(w, ["Code", "Provider", "Form", "Figure", ""] + [f"P{q}" for q in PERCENTILES])
+    w.append([w.cell("NPV of stranded cost, cumulative surplus and closing cash (£000)", "subtitle")])
+    w.append([w.cell(_range_note(r.scenario), "note")])
+    header(w, ["Code", "Provider", "Form", "Figure", ""] + [f"P{q}" for q in PERCENTILES]
+           + ["Deterministic", "Deterministic's percentile rank"])
     for p, f in pairs:
-        for label, arr in (("NPV stranded cost", mc.npv_stranded), ("Cumulative surplus", mc.cumulative_surplus)):
+        for label, pct, det in _distributions(r, f, p):
             w.append([w.text(sy.provider_code[p]), w.text(sy.provider_name[p]), w.cell(FORM_LABELS[f]),
-                      w.cell(label), None] + [w.cell(_fnum(x), "money0") for x in np.asarray(arr[f])[:, p]])
+                      w.cell(label), None] + [w.cell(_fnum(x), "money0") for x in pct]
+                     + [w.cell(_fnum(det), "money0"), w.text(_where_among(det, pct), "text_right")])
     w.ws.row_breaks.append(Break(id=w.row))
     w.append([w.cell("Probabilities and percentiles by year", "subtitle")])
-    head = _header(w, ["Code", "Provider", "Form", "Figure", "Pct"] + ctx.years)
+    head = header(w, ["Code", "Provider", "Form", "Figure", "Pct"] + ctx.years)
     w.ws.print_title_rows = f"{head}:{head}"  # repeated on the pages of this long table
     for p, f in pairs:
         for label, arr in (("Probability of deficit", mc.probability_deficit),
@@ -772,6 +737,53 @@ def _monte_carlo(wb, styles, ctx: _Context) -> None:
             for i, q in enumerate(PERCENTILES):
                 w.append([w.text(sy.provider_code[p]), w.text(sy.provider_name[p]), w.cell(FORM_LABELS[f]),
                           w.cell(label), w.cell(f"P{q}")] + [w.cell(_fnum(x), style) for x in arr[i]])
+            w.append([w.text(sy.provider_code[p]), w.text(sy.provider_name[p]), w.cell(FORM_LABELS[f]),
+                      w.cell(label), w.cell("Determ.", "bold")]
+                     + [w.cell(_fnum(x), style + "_bold") for x in r.forms[f][key][p]])
+
+
+def _distributions(r, form: str, p: int) -> list[tuple[str, np.ndarray, float]]:
+    """The three headline figures' Monte Carlo percentiles (P5..P95) with the deterministic value."""
+    mc, m = r.monte_carlo, r.forms[form]
+    deterministic = {"npv_stranded": m["npv_stranded_gbp_k"][p], "cumulative_surplus": m["cumulative_surplus_gbp_k"][p],
+                     "closing_cash": m["cash_gbp_k"][p, -1]}
+    return [(TORNADO_METRIC_LABELS[metric], np.asarray(mc.summary(metric)[form])[:, p], float(deterministic[metric]))
+            for metric in TORNADO_METRICS]
+
+
+def _where_among(det: float, pct) -> str:
+    """Where the deterministic value falls among the percentiles: 'below P5', 'P10-P50', 'above P95'."""
+    pct = np.asarray(pct, dtype=float)
+    if math.isnan(det) or np.isnan(pct).all():
+        return "n/a"
+    if det < pct[0]:
+        return f"below P{PERCENTILES[0]}"
+    if det > pct[-1]:
+        return f"above P{PERCENTILES[-1]}"
+    i = int(np.searchsorted(pct, det, side="right")) - 1
+    i = min(max(i, 0), len(PERCENTILES) - 2)
+    return f"P{PERCENTILES[i]}-P{PERCENTILES[i + 1]}"
+
+
+def _range_note(scenario) -> str:
+    """Which uncertainty ranges are centred on the central value and which are skewed, and so which way the
+    simulated median moves from the deterministic figure (uncertainty.md gives the reasons)."""
+    skewed = []
+    for key, spec in UNCERTAIN_PARAMETERS.items():
+        dist = scenario.uncertainty.get(key)
+        if dist is None:
+            continue
+        lo, hi = distribution_range(dist)
+        mode = distribution_mode(dist)
+        if abs((hi - mode) - (mode - lo)) > 1e-9 * max(1.0, abs(mode)):
+            skewed.append(f"{spec['label'].lower()} ({'up' if hi - mode > mode - lo else 'down'})")
+    if not skewed:
+        return ("Every uncertainty range is centred on the scenario's value, so the P50 sits near the deterministic "
+                "figure (the model is not linear, so not exactly on it). The deterministic figure is beside each "
+                "distribution.")
+    return (f"Ranges skewed on purpose: {', '.join(skewed)}; the others are centred on the scenario's value. A skewed "
+            f"range moves the P50 away from the deterministic figure in that direction (the help page 'Uncertainty' "
+            f"gives the reasons). The deterministic figure is beside each distribution.")
 
 
 # --- Inputs ----------------------------------------------------------------------------------------
@@ -781,9 +793,9 @@ def _inputs(wb, styles, ctx: _Context) -> None:
     w = SheetWriter(wb, "Inputs", styles)
     w.widths([34, 30, 30, 34, 12, 70])
     w.page("Inputs", ctx.name)
-    _title_rows(w, ctx, "Inputs")
+    title_rows(w, ctx, "Inputs")
     w.append([w.cell("Files", "subtitle")])
-    _header(w, ["File", "Sheets used", "Rows used", "SHA-256"], "head_left")
+    header(w, ["File", "Sheets used", "Rows used", "SHA-256"], "head_left")
     for s in r.sources:
         sheets = ", ".join(s.sheets)
         lines = max(1, -(-len(sheets) // 34))  # the Sheets used column holds about 34 characters a line
@@ -793,7 +805,7 @@ def _inputs(wb, styles, ctx: _Context) -> None:
         w.append([w.cell("No input files recorded.", "note")])
     w.blank()
     w.append([w.cell("Sheets and column mapping", "subtitle")])
-    _header(w, ["File", "Sheet", "Input kind", "Source column", "Rows", "Read as"], "head_left")
+    header(w, ["File", "Sheet", "Input kind", "Source column", "Rows", "Read as"], "head_left")
     if imported is None or not imported.sheets:
         w.append([w.cell("The column mapping was not passed to the report.", "note")])
     else:
@@ -820,7 +832,7 @@ def _inputs(wb, styles, ctx: _Context) -> None:
                           w.cell(sh.rows, "int"), w.cell("(not used)", "note")])
     w.blank()
     w.append([w.cell("Validation problems", "subtitle")])
-    _header(w, ["Severity", "File", "Sheet", "Cell", "", "Message"], "head_left")
+    header(w, ["Severity", "File", "Sheet", "Cell", "", "Message"], "head_left")
     problems = imported.problems if imported is not None else []
     for pr in problems:
         w.append([w.text(pr.severity), w.text(pr.file), w.text(pr.sheet), w.text(pr.cell), None,
