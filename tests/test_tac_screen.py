@@ -7,6 +7,7 @@ every kind of TAC_SCREEN.md section 4.
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 
 import numpy as np
@@ -340,3 +341,25 @@ def test_screen_export_never_replaces_an_input(tac_years, tmp_path, capsys):
     assert main(["screen", str(taken), str(files[2023][1]), "--export-inputs", str(folder)]) == 2
     assert "a file this command reads" in capsys.readouterr().err
     assert taken.read_bytes() == before
+
+
+def test_screen_workbooks_keep_hostile_trust_names_as_text(tmp_path):
+    """A trust name from a TAC file that starts like a formula is stored as text in both exports."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    ft, nhs = _trusts(2023)
+    hostile = '=HYPERLINK("http://x","Alpha")'
+    ft[0] = TrustSpec("RA1", hostile, "London", "foundation_trust", screen_values(1, 2023, "acute"), "Acute")
+    files = [write_tac_workbook(tmp_path / "ft.xlsx", 2023, ft, published=True),
+             write_tac_workbook(tmp_path / "nhs.xlsx", 2023, nhs, published=True)]
+    out, folder = tmp_path / "screen.xlsx", tmp_path / "inputs"
+    assert main(["screen", *map(str, files), "--out", str(out), "--export-inputs", str(folder)]) == 0
+    for path in (out, folder / "inputs.xlsx"):
+        with zipfile.ZipFile(path) as zf:
+            for name in zf.namelist():
+                if name.startswith("xl/worksheets/"):
+                    assert not re.search(rb"<f>[^<]*HYPERLINK", zf.read(name)), (path.name, name)
+        names = [c.value for ws in load_workbook(path).worksheets for row in ws.iter_rows() for c in row]
+        assert hostile in names

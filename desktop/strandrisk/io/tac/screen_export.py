@@ -14,7 +14,8 @@ import numpy as np
 
 from ...core import schema
 from ...core.inputs import fy_label
-from ..atomic import atomic_path, write_bytes_atomic
+from ..atomic import atomic_path, save_workbook, write_bytes_atomic
+from ..safe_text import xlsx_text
 from ..spreadsheets.mapping import EXAMPLE_MARKER_HEADER
 from .screen import CAVEAT, COLUMNS, ScreenResult
 
@@ -72,8 +73,9 @@ def write_inputs(sr: ScreenResult, folder: Path, inputs_paths=()) -> Path:
     wb = Workbook()
     wb.remove(wb.active)
     _input_sheets(wb, sr)
+    _text_stays_text(wb)
     with atomic_path(target) as tmp:
-        wb.save(tmp)
+        save_workbook(wb, tmp)
     write_bytes_atomic(folder / "scenario.json",
                        json.dumps(sr.scenario.to_dict(), indent=1, ensure_ascii=False).encode("utf-8"))
     return target
@@ -195,9 +197,21 @@ def write_screen_workbook(sr: ScreenResult, path: Path, inputs_paths=()) -> Path
     info.append(["Caveat", CAVEAT])
     info.column_dimensions["A"].width = 40
     info.column_dimensions["B"].width = 60
+    _text_stays_text(wb)
     with atomic_path(path) as tmp:
-        wb.save(tmp)
+        save_workbook(wb, tmp)
     return path
+
+
+def _text_stays_text(wb) -> None:
+    """Names and notes from the TAC files are stored as text cells, never as formulas: openpyxl takes any
+    string starting with '=' for a formula (a trust named '=HYPERLINK(...)' would run when opened)."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.value = xlsx_text(cell.value)
+                    cell.data_type = "s"
 
 
 def _xl(v):
