@@ -137,12 +137,12 @@ def test_full_disk_stub_keeps_every_old_file_and_says_so(tmp_path, full_disk):
 
 @pytest.fixture
 def small_tmpfs(tmp_path):
-    """A real 256 kB tmpfs (needs root and a mount namespace that allows it); skipped with the reason."""
+    """A real 1 MB tmpfs (needs root and a mount namespace that allows it); skipped with the reason."""
     mount_point = tmp_path / "small"
     mount_point.mkdir()
     if not POSIX or shutil.which("mount") is None:
         pytest.skip("no mount command here")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)],
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
                           capture_output=True, text=True)
     if done.returncode != 0:
         pytest.skip(f"mount is not permitted here: {done.stderr.strip() or done.returncode}")

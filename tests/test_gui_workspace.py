@@ -70,3 +70,14 @@ def test_month_columns_of_wide_cash_show_what_they_are_read_as(window, tmp_path)
     texts = {pane.mapping.item(r, 0).text(): pane.mapping.item(r, 1) for r in range(pane.mapping.rowCount())}
     assert texts["Apr-24"] is not None and texts["Apr-24"].text() == "Cash balance at 30 Apr 2024 (month column)"
     assert pane.mapping.cellWidget(0, 1).currentData() == "provider_code"  # the code column keeps its choice
+
+
+def test_redo_shortcuts_are_never_listed_twice(qtbot):
+    """Ctrl+Y and the platform's Redo key, each once: on Windows the platform's Redo is Ctrl+Y itself, and a
+    key bound twice to one action is 'ambiguous' to Qt and does nothing."""
+    from strandrisk.ui.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    keys = [k.toString() for k in window.actions_["redo"].shortcuts()]
+    assert "Ctrl+Y" in keys and len(keys) == len(set(keys))

@@ -7,7 +7,7 @@ Experiments, each with its trials and outcomes (figures go in RESULTS.md, "Never
   killed with SIGKILL at a random moment; the target must be the old or the new file and open, and no
   temp file may be left after the next start's sweep (tests/fault_harness.py);
 - full disk: every writer against a stub that fails with ENOSPC after N bytes, N drawn at random, and a
-  real 256 kB tmpfs when mount is permitted: the old file kept, no temp file, "disk is full";
+  real 1 MB tmpfs when mount is permitted: the old file kept, no temp file, "disk is full";
 - read-only targets: 0444 files through --json, --out and template --force: refused, untouched;
 - damaged projects: every generated damaged project (tests/damaged_projects.py) through `strandrisk run`:
   exit code, one line, no traceback or exception name, never "unexpected problem".
@@ -116,10 +116,10 @@ def full_disk(args, work: Path) -> list[str]:
 def _real_tmpfs(work: Path) -> str:
     mount_point = work / "tmpfs"
     mount_point.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)],
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
                           capture_output=True, text=True)
     if done.returncode != 0:
-        return f"| disk full (real 256 kB tmpfs) | 0 | not run: mount refused ({done.stderr.strip()[:60]}) | |"
+        return f"| disk full (real 1 MB tmpfs) | 0 | not run: mount refused ({done.stderr.strip()[:60]}) | |"
     from strandrisk.io.failures import describe_failure
 
     outcomes = Counter()
@@ -147,7 +147,7 @@ def _real_tmpfs(work: Path) -> str:
                 filler.unlink()
     finally:
         subprocess.run(["umount", "-l", str(mount_point)], capture_output=True)
-    return (f"| disk full (real 256 kB tmpfs, 3 writers x 4 fills) | {sum(outcomes.values())} | "
+    return (f"| disk full (real 1 MB tmpfs, 3 writers x 4 fills) | {sum(outcomes.values())} | "
             + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())) + " | |")
 
 

@@ -319,6 +319,9 @@ def _with_base(path: np.ndarray, base: np.ndarray) -> np.ndarray:
     return out
 
 
+MAX_OWN_VARIABLE_SHARE = 0.95  # MODEL.md section 4: a line's variable share scaled to the provider's mix
+
+
 def provider_cost_mix(sy: System, v_default: np.ndarray, sf_default: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Variable and semi-fixed shares of every line, (K,) each (MODEL.md section 4). Where the register
     gives a provider's own ``variable_share`` V (or ``semi_fixed_share`` SF), the scenario's profile
@@ -336,7 +339,7 @@ def provider_cost_mix(sy: System, v_default: np.ndarray, sf_default: np.ndarray)
         use = np.isfinite(factor)
         return np.where(use, np.minimum(cap, default * np.where(use, factor, 1.0)), default), use
 
-    v, v_given = scaled(v_default, sy.provider_variable_share, 0.95)
+    v, v_given = scaled(v_default, sy.provider_variable_share, MAX_OWN_VARIABLE_SHARE)
     sf, sf_given = scaled(sf_default, sy.provider_semi_fixed_share, 1.0)
     sf = np.where(v_given | sf_given, np.minimum(sf, 1.0 - v), sf)
     return v, sf

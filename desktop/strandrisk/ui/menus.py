@@ -48,7 +48,11 @@ def build_menus(window, panes) -> dict[str, QAction]:
         "logs": _action(w, "Open &log folder", w.open_log_folder),
         "about": _action(w, "&About StrandRisk", w.about),
     }
-    a["redo"].setShortcuts([QKeySequence("Ctrl+Y"), QKeySequence(S.Redo)])
+    # Ctrl+Y everywhere, plus the platform's own Redo where it differs (on Windows it is Ctrl+Y itself:
+    # the same key twice is an "ambiguous shortcut" and does nothing)
+    redo_keys = [QKeySequence("Ctrl+Y")]
+    redo_keys += [k for k in QKeySequence.keyBindings(S.Redo) if k not in redo_keys]
+    a["redo"].setShortcuts(redo_keys)
 
     mb = w.menuBar()
     m = mb.addMenu("&File")

@@ -22,7 +22,7 @@ import numpy as np
 from openpyxl.workbook.defined_name import DefinedName
 
 from ...core.bridges import COMPONENT_LABELS, COMPONENTS
-from ...core.engine import form_rules
+from ...core.engine import MAX_OWN_VARIABLE_SHARE, form_rules
 from ...core.schema import CONTRACT_PAYMENT_TYPES, SERVICE_LINES
 from .styles import SheetWriter, col
 
@@ -34,7 +34,6 @@ SCALARS = ("price_uplift", "cost_inflation", "discount_rate", "semi_fixed_releas
            "subcontract_share", "integration_one_off_share", "integration_recurring_share", "integrated_capitation")
 OPEN_END = 9999
 NO_CEILING = 1e300
-MAX_OWN_SHARE = 0.95  # MODEL.md section 4: a line's variable share scaled to the provider's mix stays below this
 Y0 = 9  # column of year t = 0 (I)
 
 HEAD_HEIGHT = 36  # points: three lines of the 9-point wrapped column headers
@@ -189,7 +188,7 @@ def write_model_sheet(wb, styles, result, progress=None, cancel=None) -> ModelRo
         v_own, sf_own = f"AND(ISNUMBER($K${pr}),$M${pr}>0)", f"AND(ISNUMBER($L${pr}),$N${pr}>0)"
         sf_scaled = f"IF({sf_own},MIN(1,X{r}*$L${pr}/$N${pr}),X{r})"
         sf_line = f"IF(OR({v_own},{sf_own}),MIN({sf_scaled},1-P{r}),X{r})"
-        v_line = f"IF({v_own},MIN({MAX_OWN_SHARE},W{r}*$K${pr}/$M${pr}),W{r})"
+        v_line = f"IF({v_own},MIN({MAX_OWN_VARIABLE_SHARE},W{r}*$K${pr}/$M${pr}),W{r})"
         w.append([
             w.text(sy.provider_code[p]), w.text(sy.contract_ids[sy.line_contract[k]]),
             w.text(SERVICE_LINES[sy.line_service[k]]), w.text(CONTRACT_PAYMENT_TYPES[sy.line_payment[k]]),
