@@ -452,12 +452,8 @@ def summary_table(result) -> str:
         lines.append("")
         lines.append(drivers_text(result))
     if result.monte_carlo is not None:
-        from dataclasses import replace
-
         lines.append("")
-        # without the tornado, the simulation's table leaves out its "Biggest driver" column, which ranks
-        # NPV of stranded cost alone: the biggest driver of each metric is printed above
-        lines.append(result.monte_carlo.summary_text(replace(result, tornado=None)))
+        lines.append(result.monte_carlo.summary_text(result))
     return "\n".join(lines)
 
 

@@ -234,32 +234,35 @@ class MonteCarloResult:
         return doc
 
     def summary_text(self, result=None) -> str:
-        """A short table for the terminal: ranges of NPV stranded cost and cumulative surplus, and the
-        chances of a deficit, a liquidity risk and a shift beyond break-even."""
+        """A short table for the terminal: P5 / P50 / P95 of the three headline figures with the single
+        deterministic projection beside each (when the run is given), and the chances of a deficit, a
+        liquidity risk and a shift beyond break-even. The biggest drivers are the tornado's, per metric."""
         codes = list(result.system.provider_code) if result is not None else \
             [str(i + 1) for i in range(self.npv_stranded[self.forms[0]].shape[1])]
-        head = (f"Monte Carlo: {self.simulations:,} draws, seed {self.seed} (P5 / P50 / P95, GBP 000; "
+        det = "; [deterministic]" if result is not None else ""
+        head = (f"Monte Carlo: {self.simulations:,} draws, seed {self.seed} (P5 / P50 / P95{det}, GBP 000; "
                 f"chances in the final year {self.years[-1]}; worst year for liquidity)")
-        cols = ["Provider", "Form", "NPV stranded P5/P50/P95", "Cum. surplus P5/P50/P95", "P(deficit)",
-                "P(liquidity risk)", "P(shift >= break-even)"]
-        if result is not None and getattr(result, "tornado", None) is not None:
-            cols.append("Biggest driver")
+        cols = ["Provider", "Form"] + [f"{TORNADO_METRIC_LABELS[m]} P5/P50/P95" for m in TORNADO_METRICS] + \
+            ["P(deficit)", "P(liquidity risk)", "P(shift >= break-even)"]
+        deterministic = {"npv_stranded": "npv_stranded_gbp_k", "cumulative_surplus": "cumulative_surplus_gbp_k"}
         rows = []
         for p, code in enumerate(codes):
             for form in (result.provider_forms(p) if result is not None else self.forms):
                 if form not in self.forms or np.isnan(self.npv_stranded[form][0, p]):
                     continue
-                npv = self.npv_stranded[form][:, p]
-                cum = self.cumulative_surplus[form][:, p]
+                row = [str(code), form]
+                for metric in TORNADO_METRICS:
+                    q = self.summary(metric)[form][:, p]
+                    cell = f"{_money(q[0])} / {_money(q[2])} / {_money(q[4])}"
+                    if result is not None:
+                        m = result.forms[form]
+                        value = m[deterministic[metric]][p] if metric in deterministic else m["cash_gbp_k"][p][-1]
+                        cell += f" [{_money(value)}]"
+                    row.append(cell)
                 be = self.probability_shift_exceeds_break_even[form][p]
-                row = [str(code), form, f"{_money(npv[0])} / {_money(npv[2])} / {_money(npv[4])}",
-                       f"{_money(cum[0])} / {_money(cum[2])} / {_money(cum[4])}",
-                       _pct(self.probability_deficit[form][p, -1]),
-                       _pct(np.nanmax(self.probability_liquidity_risk[form][p])),
-                       _break_even_chance(be, self.break_even.get(form), p)]
-                if len(cols) == 8:
-                    ranked = result.tornado.ranked(form, p) if form in result.tornado.forms else []
-                    row.append(ranked[0]["label"] if ranked and ranked[0]["swing_npv"] > 0 else "-")
+                row += [_pct(self.probability_deficit[form][p, -1]),
+                        _pct(np.nanmax(self.probability_liquidity_risk[form][p])),
+                        _break_even_chance(be, self.break_even.get(form), p)]
                 rows.append(row)
         widths = [max(len(r[i]) for r in rows + [cols]) for i in range(len(cols))]
         lines = [head, ""]
