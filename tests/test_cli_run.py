@@ -78,6 +78,12 @@ def test_run_names_no_single_metric_driver_beside_the_simulation(capsys):
     printed = capsys.readouterr().out
     simulation = printed[printed.index("Monte Carlo:"):]
     assert "Biggest driver of each metric" in printed and "Biggest driver" not in simulation
+    # every headline figure's range, with the single deterministic projection beside it
+    header = next(line for line in simulation.splitlines() if line.startswith("Provider"))
+    for label in ("NPV of stranded cost", "Cumulative surplus", "Closing cash"):
+        assert f"{label} P5/P50/P95" in header
+    row = next(line for line in simulation.splitlines() if re.match(r"ZA1\s+acute_only\s", line))
+    assert len(re.findall(r"\[\(?[\d,]+\)?\]", row)) == 3
 
 
 def test_run_prints_statuses_with_cash(tmp_path, capsys):
