@@ -122,6 +122,29 @@ def test_bridge_view_for_all_providers_and_a_community_only_provider(window):
     assert "no form bridge" in texts and not any(p.get_gid() for p in view.chart.figure.axes[1].patches)
 
 
+def test_bridge_values_stay_inside_their_charts_on_a_laptop_window(window):
+    """Every value written beside a waterfall bar lies inside its axes, even when the window is narrow."""
+    w = window
+    w.resize(1280, 720)
+    pane = w.results_pane
+    w.show_pane("Results")
+    pane.tabs.setCurrentWidget(pane.bridge)
+    view = pane.bridge
+    pane.picker.setCurrentIndex(0)  # All providers: the widest figures
+    view.form_box.setCurrentIndex(view.form_box.findData("acute_only"))
+    view.chart.render_now()
+    fig = view.chart.figure
+    renderer = fig.canvas.get_renderer()
+    checked = 0
+    for ax in fig.axes:
+        box = ax.get_window_extent(renderer)
+        for text in ax.texts:
+            extent = text.get_window_extent(renderer)
+            assert box.x0 - 1 <= extent.x0 and extent.x1 <= box.x1 + 1, text.get_text()
+            checked += 1
+    assert checked >= 8
+
+
 def test_metric_choice_changes_the_tornado_and_marks_deterministic_and_median(window):
     w = window
     w.run_simulation(400, wait=True)

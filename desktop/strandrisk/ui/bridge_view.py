@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QHeaderView, QLabel, QSpli
 
 from ..core.bridges import COMPONENTS
 from ..workspace.explain import assumption_text, component_label, form_bridge, shift_bridge
-from .charts import FORM_LABELS, ChartPanel, waterfall
+from .charts import FORM_LABELS, ChartPanel, fit_values, waterfall
 from .series import ALL, forms_for, provider_label
 from .tables import ArrayTableView
 
@@ -113,10 +113,10 @@ class BridgeView(QWidget):
         line of text in place of a bridge with no effect or none to show (a community-only provider)."""
         fig = self.chart.figure
         who = str(result.system.provider_code[p]) if p != ALL else provider_label(result, p)
-        panels = [(self.shift, SHIFT_TOTAL, f"Shift bridge: {who}, {FORM_LABELS[form].lower()}",
+        panels = [(self.shift, SHIFT_TOTAL, f"Shift bridge, {FORM_LABELS[form].lower()}: {who}",
                    "The shift changes nothing here:\nno acute activity moves out of hospital in this form.")]
         panels.append((self.form, FORM_TOTAL,
-                       f"Form bridge: {who}" + (", integrated - acute-only" if self.form is not None else ""),
+                       ("Integrated - acute-only: " if self.form is not None else "Form bridge: ") + who,
                        "A community-only provider has one form:\nthere is no form bridge."))
         rows = [[name for name in COMPONENTS if b is not None and abs(b[name]) >= 0.5] for b, *_rest in panels]
         axes = fig.subplots(len(panels), 1, gridspec_kw=dict(height_ratios=[len(r) + 1.5 for r in rows]))
@@ -124,14 +124,16 @@ class BridgeView(QWidget):
         charts = []
         for ax, (bridge, total, title, empty), names in zip(axes, panels, rows):
             if names:
-                waterfall(ax, [component_label(n) for n in names], [bridge[n] for n in names], total, title)
-                charts.append(ax)
+                texts = waterfall(ax, [component_label(n) for n in names], [bridge[n] for n in names], total, title)
+                charts.append((ax, texts))
             else:
                 ax.axis("off")
                 ax.set_title(title, fontsize=10, loc="left")
                 ax.text(0.0, 0.5, empty, transform=ax.transAxes, fontsize=9, color="#555555", va="center")
         if charts:
-            fit_labels_left(fig, charts)
+            fit_labels_left(fig, [ax for ax, _texts in charts])
+            for ax, texts in charts:
+                fit_values(ax, texts)
         self.chart.draw()
 
     def totals(self) -> tuple[float, float | None]:

@@ -175,10 +175,33 @@ def _signed_k(value: float) -> str:
     return "£0k" if abs(value) < 0.5 else ("-" if value < 0 else "+") + gbp_k(abs(value))
 
 
+def fit_values(ax, texts) -> None:
+    """Widen the x range until every value written beside a bar lies inside the axes (a narrow chart at a
+    laptop's width would otherwise cut '+GBP130,896k' at its edge). Text keeps its size in pixels while the
+    range grows, so a few passes converge."""
+    try:
+        renderer = ax.figure.canvas.get_renderer()
+    except AttributeError:
+        return
+    for _ in range(4):
+        low, high = ax.get_xlim()
+        inverse = ax.transData.inverted()
+        need_low, need_high = low, high
+        for t in texts:
+            box = t.get_window_extent(renderer)
+            need_low = min(need_low, inverse.transform((box.x0, box.y0))[0])
+            need_high = max(need_high, inverse.transform((box.x1, box.y1))[0])
+        if need_low >= low and need_high <= high:
+            return
+        margin = 0.02 * (need_high - need_low)
+        ax.set_xlim(need_low - (margin if need_low < low else 0.0), need_high + (margin if need_high > high else 0.0))
+
+
 def waterfall(ax, labels: list[str], effects: list[float], total_label: str, title: str):
     """A horizontal waterfall: each effect a bar from the running total (top to bottom), increases and
     decreases in their own colours, then the total as a bar from zero in a third colour; every bar carries
-    its value. The bars are returned with their kind in gid ("increase", "decrease", "total")."""
+    its value. The bars carry their kind in gid ("increase", "decrease", "total"). Returns the values written
+    beside the bars: once the figure's layout is final, ``fit_values`` keeps them inside the axes."""
     effects = [float(v) for v in effects]
     n = len(effects)
     y = np.arange(n + 1)
@@ -193,6 +216,7 @@ def waterfall(ax, labels: list[str], effects: list[float], total_label: str, tit
         ax.plot([running[i + 1], running[i + 1]], [y[i] + 0.31, y[i + 1] - 0.31], color="#888888",
                 linewidth=0.7, linestyle=":")
     span = max(float(np.max(running)) - min(0.0, float(np.min(running))), abs(total), 1.0)
+    texts = []
     for i in range(n + 1):
         end = starts[i] + widths[i]
         right = widths[i] >= 0
@@ -202,8 +226,8 @@ def waterfall(ax, labels: list[str], effects: list[float], total_label: str, tit
             ax.text(end - (0.01 if right else -0.01) * span, y[i], text, va="center", ha="right" if right else "left",
                     fontsize=8, color="white", fontweight=weight)
         else:
-            ax.text(end + (0.01 if right else -0.01) * span, y[i], text, va="center", ha="left" if right else "right",
-                    fontsize=8, color="#222222", fontweight=weight)
+            texts.append(ax.text(end + (0.01 if right else -0.01) * span, y[i], text, va="center",
+                                 ha="left" if right else "right", fontsize=8, color="#222222", fontweight=weight))
     ax.axvline(0, color="#555555", linewidth=0.7)
     ax.set_yticks(y, list(labels) + [total_label], fontsize=8)
     ax.get_yticklabels()[-1].set_fontweight("bold")
@@ -220,3 +244,4 @@ def waterfall(ax, labels: list[str], effects: list[float], total_label: str, tit
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+    return texts
