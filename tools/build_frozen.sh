@@ -16,6 +16,9 @@ DIST="${STRANDRISK_DIST_DIR:-dist}"
 APP="$DIST/StrandRisk"
 PYTHON="${PYTHON:-python}"
 
+echo "== Qt binding: measured for the None leak that aborts the app (issue 17)"
+"$PYTHON" -c "import sys; from strandrisk.__main__ import leaking_qt_binding as probe; p = probe(); print(p or 'ok: no leak'); sys.exit(1 if p else 0)"
+
 if [ "${1:-}" != "--no-build" ]; then
   build_start=$(date +%s)
   "$PYTHON" -m PyInstaller --noconfirm --clean --log-level WARN --workpath "$WORK" --distpath "$DIST" build.spec

@@ -1,0 +1,71 @@
+"""describe_failure: one plain line for every failure, never a traceback or an exception class name."""
+
+from __future__ import annotations
+
+import errno
+import json
+import logging
+import zlib
+
+import pytest
+
+from strandrisk.io.atomic import TargetNotWritable
+from strandrisk.io.failures import ImportFailure, describe_failure
+from strandrisk.io.project.project_file import ProjectError
+
+CLASS_NAMES = ("Error", "Exception", "Traceback", "errno", "Errno")
+
+
+def _check_plain(text: str) -> None:
+    assert "\n" not in text
+    for word in CLASS_NAMES:
+        assert word not in text, text
+
+
+@pytest.mark.parametrize("exc, words", [
+    (OSError(errno.ENOSPC, "No space left on device", "/x/Project.strandrisk"), "disk is full"),
+    (PermissionError(errno.EACCES, "Permission denied", "/x/Project.strandrisk"), "read-only"),
+    (PermissionError(errno.EPERM, "Operation not permitted"), "permission"),
+    (OSError(errno.EROFS, "Read-only file system", "/x/a.json"), "drive is read-only"),
+    (FileNotFoundError(errno.ENOENT, "No such file", "/no/such/folder/a.json"), "folder /no/such/folder does not exist"),
+    (TargetNotWritable("Report.xlsx is open in another program (Excel?) or read-only"), "open in another program"),
+    (ImportFailure("Book.xlsx: not a spreadsheet"), "Book.xlsx: not a spreadsheet"),
+    (ProjectError("P.strandrisk: the project data is damaged"), "damaged"),
+    (zlib.error("Error -3 while decompressing data: invalid stored block lengths"), "damaged"),
+    (json.JSONDecodeError("Expecting value", "{", 1), "damaged"),
+    (MemoryError(), "not enough memory"),
+])
+def test_known_failures_have_a_reason(exc, words):
+    text = describe_failure(exc, "saving Project.strandrisk")
+    assert text.startswith("Saving Project.strandrisk failed: ")
+    assert words in text
+    _check_plain(text)
+
+
+def test_file_in_use_on_windows():
+    exc = PermissionError(errno.EACCES, "The process cannot access the file", "C:/r/Report.xlsx")
+    exc.winerror = 32
+    assert "Report.xlsx is open in another program" in describe_failure(exc, "exporting the report")
+
+
+def test_reason_found_through_the_chain():
+    try:
+        try:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        except OSError as inner:
+            raise RuntimeError("wrapped") from inner
+    except RuntimeError as exc:
+        assert "disk is full" in describe_failure(exc, "exporting the report")
+
+
+def test_unknown_failure_is_logged_and_never_named(caplog):
+    try:
+        {}["x"] + 1
+    except Exception as exc:  # noqa: BLE001
+        with caplog.at_level(logging.ERROR, logger="strandrisk"):
+            text = describe_failure(exc, "exporting the report")
+    assert text.startswith("Exporting the report failed because of an unexpected problem")
+    assert "log" in text
+    _check_plain(text)
+    assert "KeyError" not in text
+    assert any(r.exc_info and r.exc_info[0] is KeyError for r in caplog.records)
