@@ -69,3 +69,17 @@ def test_unknown_failure_is_logged_and_never_named(caplog):
     _check_plain(text)
     assert "KeyError" not in text
     assert any(r.exc_info and r.exc_info[0] is KeyError for r in caplog.records)
+
+
+def test_a_higher_floor_marks_its_failures_as_worded_for_the_user():
+    class WorkspaceLikeError(Exception):
+        user_facing = True
+
+    text = describe_failure(WorkspaceLikeError("Book.xlsx changed since the project was saved"), "re-reading the data")
+    assert text == "Re-reading the data failed: Book.xlsx changed since the project was saved."
+
+
+def test_cancelled():
+    from strandrisk.core.results import RunCancelled
+
+    assert describe_failure(RunCancelled(), "running the simulation") == "Running the simulation was cancelled."

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
@@ -59,8 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print the findings as JSON")
     _add_tac_options(check)
 
-    template = sub.add_parser("template", help="write a blank input template workbook")
+    template = sub.add_parser("template", help="write a blank input template workbook (.xlsx)")
     template.add_argument("path", metavar="PATH")
+    template.add_argument("--force", action="store_true", help="replace an existing file of that name")
 
     gui = sub.add_parser("gui", help="start the desktop app")
     gui.add_argument("project", nargs="*", metavar="FILE",
@@ -102,9 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("strandrisk: cancelled", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - never a traceback for the user; the log has it
-        _log_exception()
-        print(f"strandrisk: error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 - never a traceback or a class name for the user; the log has it
+        from .io.failures import describe_failure
+
+        print(f"strandrisk: error: {describe_failure(exc, f'running strandrisk {args.command}')}", file=sys.stderr)
         return EXIT_UNREADABLE
     except BaseException as exc:  # noqa: BLE001 - a native reader's panic (pyo3 PanicException) outside the worker
         if isinstance(exc, SystemExit):
@@ -237,8 +241,12 @@ def cmd_run(args) -> int:
             scenario = scenario.replace(**overrides)
         except ScenarioError as exc:
             raise CliError(str(exc), EXIT_INVALID) from None
-    if args.out:
-        _refuse_input_target(args.out, args.inputs)
+    read = list(args.inputs or []) + [args.mapping, args.scenario]
+    if args.sample:
+        from .io.spreadsheets.load import sample_paths
+
+        read += [str(p) for p in sample_paths()]
+    check_targets(args, read)
     imported = import_inputs(args)
     _refuse_imported_errors(imported)
     try:
@@ -268,8 +276,7 @@ def run_project(args, projects: list[str]) -> int:
         ws.switch_scenario(args.scenario)
     if args.mapping:
         ws.mapping = load_mapping(args.mapping).to_dict()
-    if args.out:
-        _refuse_input_target(args.out, ws.source_paths)
+    check_targets(args, [projects[0], args.mapping, *ws.source_paths])
     if args.saved_data or not ws.source_paths:
         if ws.inputs is None:
             raise CliError(f"{Path(projects[0]).name} holds no data: add spreadsheets to it in the app", EXIT_INVALID)
@@ -311,27 +318,78 @@ def finish_run(args, result, imported) -> int:
     if args.json:
         from .io.report.results_json import write_json
 
-        write_json(result.to_document(), Path(args.json))
+        with _plain_failure(f"writing the results to {args.json}"):
+            write_json(result.to_document(), Path(args.json))
         print(f"\nResults written to {args.json}")
     if args.out:
-        from .io.report.workbook import ReportError, write_report
+        from .io.report.workbook import write_report
 
-        try:
+        with _plain_failure(f"writing the report to {args.out}"):
             write_report(result, Path(args.out), imported=imported)
-        except ReportError as exc:
-            raise CliError(str(exc), EXIT_UNREADABLE) from None
         print(f"Report written to {args.out}")
     return EXIT_OK
 
 
-def _refuse_input_target(out: str, inputs) -> None:
-    """Fail before any work when the report could not be written there."""
-    target = Path(out).resolve()
-    if not target.parent.is_dir():
-        raise CliError(f"cannot write the report: the folder {target.parent} does not exist", EXIT_UNREADABLE)
-    for p in inputs or []:
-        if Path(p).resolve() == target:
-            raise CliError(f"refusing to write the report over an input file: {out}", EXIT_UNREADABLE)
+@contextmanager
+def _plain_failure(doing: str):
+    """Any failure of a write (disk full, read-only, folder gone) as one line and exit 2, never a traceback."""
+    from .io.failures import describe_failure
+
+    try:
+        yield
+    except (CliError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # noqa: BLE001 - worded by describe_failure, logged when unexpected
+        raise CliError(describe_failure(exc, doing), EXIT_UNREADABLE) from None
+
+
+REPORT_SUFFIXES = (".xlsx",)
+NOT_JSON_SUFFIXES = (PROJECT_SUFFIX, ".xlsx", ".xlsm", ".xls", ".ods", ".csv")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """The same file by resolved path, or by identity (hard links, different spellings of one path)."""
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _refuse_target(option: str, target: Path, what: str, read, suffixes=None, not_suffixes=()) -> None:
+    suffix = target.suffix.lower()
+    if suffixes and suffix not in suffixes:
+        raise CliError(f"{option} writes {what}: give a file name ending {' or '.join(suffixes)} "
+                       f"(not {target.name}); nothing was written", EXIT_UNREADABLE)
+    if suffix in not_suffixes:
+        raise CliError(f"{option} writes {what}, not a {suffix} file: give a name ending .json "
+                       f"(not {target.name}); nothing was written", EXIT_UNREADABLE)
+    if target.is_dir():
+        raise CliError(f"{option} {target} is a folder: give a file name; nothing was written", EXIT_UNREADABLE)
+    if not target.resolve().parent.is_dir():
+        raise CliError(f"cannot write {what}: the folder {target.resolve().parent} does not exist", EXIT_UNREADABLE)
+    for p in read:
+        if p and Path(p).exists() and _same_file(Path(p), target):
+            raise CliError(f"refusing to write {what} over {target.name}, a file this command reads; "
+                           "choose another name (nothing was written)", EXIT_UNREADABLE)
+    from .io.atomic import is_read_only
+
+    if target.exists() and is_read_only(target):
+        raise CliError(f"{target.name} is read-only: choose another name, or make it writable first "
+                       "(nothing was written)", EXIT_UNREADABLE)
+
+
+def check_targets(args, read) -> None:
+    """Refuse, before any work, a --json or --out that would destroy the project or an input read, that
+    names the wrong kind of file, or that cannot be written (the files are left untouched)."""
+    read = [str(p) for p in read if p]
+    if args.out:
+        _refuse_target("--out", Path(args.out), "the Excel report", read, suffixes=REPORT_SUFFIXES)
+    if args.json:
+        _refuse_target("--json", Path(args.json), "the results as JSON", read, not_suffixes=NOT_JSON_SUFFIXES)
+    if args.out and args.json and _same_file(Path(args.out), Path(args.json)):
+        raise CliError("--json and --out name the same file: give each its own name", EXIT_UNREADABLE)
 
 
 def _fmt_money(x) -> str:
@@ -399,9 +457,11 @@ def cmd_template(args) -> int:
     from .io.spreadsheets.template import write_template
 
     path = Path(args.path)
-    try:
+    if path.suffix.lower() != ".xlsx":
+        raise CliError(f"the template is an Excel workbook: give a name ending .xlsx (not {path.name})", EXIT_UNREADABLE)
+    if path.exists() and not args.force:
+        raise CliError(f"{path} already exists: choose another name, or add --force to replace it", EXIT_UNREADABLE)
+    with _plain_failure(f"writing the template to {path}"):
         write_template(path)
-    except OSError as exc:
-        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
     print(f"Template written to {path}")
     return EXIT_OK

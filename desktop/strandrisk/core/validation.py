@@ -103,24 +103,22 @@ def validate_inputs(inputs: ModelInputs, locate: Locate | None = None) -> list[P
                                 "year and month", cash, i, "period_end", locate))
         usable = np.flatnonzero(has_code & ~np.isnat(ends))
         if usable.size:
-            # Equal (code, month end) pairs have equal keys; hashing the codes avoids a sort of strings.
-            # Pairs found are compared exactly below, so a hash collision cannot report a false duplicate.
-            code_hash = np.fromiter(map(hash, raw_codes[usable].tolist()), dtype=np.int64, count=usable.size)
-            with np.errstate(over="ignore"):
-                key = code_hash * np.int64(1_000_003) + ends[usable].astype(np.int64)
-            order = np.argsort(key)
+            # Equal (code, month end) pairs have equal keys. Codes are numbered in order of first appearance
+            # (not by Python's hash(), which is salted per process and made the problems differ run to run),
+            # and the stable sort keeps rows in file order within a key.
+            numbers: dict = {}
+            code_no = np.fromiter((numbers.setdefault(c, len(numbers)) for c in raw_codes[usable].tolist()),
+                                  dtype=np.int64, count=usable.size)
+            days = ends[usable].astype(np.int64)
+            span = np.int64(days.max() - days.min() + 1)
+            key = code_no * span + (days - days.min())  # exact: no two (code, day) pairs share a key
+            order = np.argsort(key, kind="stable")
             sorted_key = key[order]
-            repeat = np.flatnonzero(sorted_key[1:] == sorted_key[:-1]) + 1
-            first_of = {}
-            for pos in repeat[:500]:
-                start = pos
-                while start > 0 and sorted_key[start - 1] == sorted_key[pos]:
-                    start -= 1
-                j, i = usable[order[start]], usable[order[pos]]
-                if j > i:
-                    i, j = j, i
-                if raw_codes[i] == raw_codes[j] and ends[i] == ends[j]:
-                    first_of[i] = j
+            first_in_run = np.r_[True, sorted_key[1:] != sorted_key[:-1]]
+            run_start = np.maximum.accumulate(np.where(first_in_run, np.arange(key.size), 0))
+            repeat = np.flatnonzero(~first_in_run)
+            pairs = sorted(zip(usable[order[repeat]].tolist(), usable[order[run_start[repeat]]].tolist()))
+            first_of = dict(pairs[:500])  # row -> the earlier row it repeats, in file order
             for i, j in first_of.items():
                 same = values[i] == values[j] or (np.isnan(values[i]) and np.isnan(values[j]))
                 msg = (f"cash for {raw_codes[i]} at {ends[i]} is given twice" +

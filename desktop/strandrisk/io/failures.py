@@ -37,7 +37,8 @@ _NO_PERMISSION = {errno.EACCES, errno.EPERM}
 
 
 def _user_facing_types() -> tuple[type, ...]:
-    """Failures whose message was written for the user (imported late: these modules import this one)."""
+    """Failures whose message was written for the user (imported late: these modules import this one).
+    A class of a higher floor (the workspace's, the app's) says so with a class attribute ``user_facing = True``."""
     from ..core.scenario import ScenarioError
     from ..core.system import ModelInputError
     from .atomic import TargetNotWritable
@@ -98,19 +99,24 @@ def _os_reason(exc: OSError) -> str | None:
     return None
 
 
+_CANCELLED = "cancelled"
+
+
 def _reason(exc: BaseException) -> str | None:
     chain = list(_chain(exc))
     user_types = _user_facing_types()
+    from ..core.results import RunCancelled
+
     for e in chain:
-        if isinstance(e, (ImportCancelled, KeyboardInterrupt)):
-            return "it was cancelled"
+        if isinstance(e, (ImportCancelled, RunCancelled, KeyboardInterrupt)):
+            return _CANCELLED
     for e in chain:
         if isinstance(e, OSError) and not isinstance(e, user_types):
             reason = _os_reason(e)
             if reason:
                 return reason
     for e in chain:
-        if isinstance(e, user_types) and str(e).strip():
+        if (isinstance(e, user_types) or getattr(type(e), "user_facing", False)) and str(e).strip():
             return _one_line(e)
     for e in chain:
         if isinstance(e, (zlib.error, zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, EOFError)):
@@ -129,8 +135,10 @@ def describe_failure(exc: BaseException, doing: str) -> str:
     doing = _one_line(doing) or "working"
     head = doing[:1].upper() + doing[1:]
     reason = _reason(exc)
+    if reason is _CANCELLED:
+        return f"{head} was cancelled."
     if reason is not None:
-        log.warning("%s failed: %s", doing, reason)
+        log.info("%s failed: %s", doing, reason)
         return f"{head} failed: {reason}."
     log.error("%s failed unexpectedly", doing, exc_info=(type(exc), exc, exc.__traceback__))
     return f"{head} failed because of an unexpected problem; the details are in the StrandRisk log ({_log_file()})."

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import math
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,24 +53,66 @@ def _column_to_json(col_type: str, arr: np.ndarray) -> list:
     return [None if v is None else (bool(v) if isinstance(v, (bool, np.bool_)) else str(v)) for v in arr]
 
 
-def _column_from_json(col_type: str, values: list, n: int, where: str) -> np.ndarray:
+def _damaged(what: str) -> ProjectError:
+    return ProjectError(f"the project file is damaged: {what}")
+
+
+def _float_values(col, values: list, where: str) -> np.ndarray:
+    out = np.empty(len(values), dtype=float)
+    for i, v in enumerate(values):
+        if v is None:
+            out[i] = np.nan
+        elif isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise _damaged(f"{where} row {i + 1} holds {_shown(v)}, not a number")
+        else:
+            try:
+                out[i] = float(v)
+            except OverflowError:
+                raise _damaged(f"{where} row {i + 1} holds a number too large to be real") from None
+    limits = schema.value_range(col)
+    finite = ~np.isnan(out)
+    if limits is not None:
+        outside = finite & ((out < limits[0]) | (out > limits[1]))
+    else:
+        outside = finite & ~np.isfinite(out)
+    if outside.any():
+        i = int(np.flatnonzero(outside)[0])
+        raise _damaged(f"{where} row {i + 1} holds {out[i]:g}, outside what it can be")
+    return out
+
+
+def _shown(v) -> str:
+    """A damaged value in a message: short, and never a Python type name."""
+    if isinstance(v, str):
+        return f"the text '{v[:20]}'" if v else "empty text"
+    if isinstance(v, bool):
+        return "true/false"
+    if isinstance(v, (list, dict)):
+        return "a list" if isinstance(v, list) else "a group of values"
+    return "an unreadable value"
+
+
+def _column_from_json(col, values, n: int, where: str) -> np.ndarray:
     if not isinstance(values, list) or len(values) != n:
-        raise ProjectError(f"the project file is damaged: column {where} has the wrong length")
-    if col_type in FLOAT_TYPES:
-        try:
-            return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
-        except (TypeError, ValueError):
-            raise ProjectError(f"the project file is damaged: column {where} holds a non-number") from None
-    if col_type == DATE:
-        try:
-            return np.array([np.datetime64("NaT") if v is None else np.datetime64(dt.date.fromisoformat(v), "D")
-                             for v in values], dtype="datetime64[D]")
-        except (TypeError, ValueError):
-            raise ProjectError(f"the project file is damaged: column {where} holds a bad date") from None
+        raise _damaged(f"column {where} has the wrong length")
+    if col.type in FLOAT_TYPES:
+        return _float_values(col, values, where)
+    if col.type == DATE:
+        low, high = schema.value_range(col) or (1, 9999)
+        out = np.empty(n, dtype="datetime64[D]")
+        for i, v in enumerate(values):
+            try:
+                day = None if v is None else dt.date.fromisoformat(v)
+            except (TypeError, ValueError):
+                raise _damaged(f"{where} row {i + 1} holds {_shown(v)}, not a date") from None
+            if day is not None and not low <= day.year <= high:
+                raise _damaged(f"{where} row {i + 1} holds the date {day}, outside what it can be")
+            out[i] = np.datetime64("NaT") if day is None else np.datetime64(day, "D")
+        return out
     out = np.empty(n, dtype=object)
     for i, v in enumerate(values):
         if v is not None and not isinstance(v, (str, bool)):
-            raise ProjectError(f"the project file is damaged: column {where} holds an unexpected value")
+            raise _damaged(f"{where} row {i + 1} holds an unexpected value")
         out[i] = v
     return out
 
@@ -84,23 +127,49 @@ def _table_to_json(table: Table) -> dict:
     }
 
 
+MAX_ROWS = 10_000_000  # far beyond any trust's inputs; a larger count is damage, not data
+
+
+def _row_count(kind, data) -> int:
+    if not isinstance(data, dict):
+        raise _damaged(f"table {kind.key} is unreadable")
+    n = data.get("rows")
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise _damaged(f"{kind.key}.rows is {_shown(n) if n is not None else 'missing'}, not a count")
+    if not 0 <= n <= MAX_ROWS:
+        raise _damaged(f"{kind.key}.rows is {n}, not a possible number of rows")
+    return n
+
+
+def _texts(values, n: int, where: str) -> np.ndarray:
+    if not isinstance(values, list) or len(values) != n:
+        raise _damaged(f"{where} has the wrong length")
+    if not all(isinstance(v, str) for v in values):
+        raise _damaged(f"{where} holds a value that is not text")
+    return np.array(values, dtype=object)
+
+
+def _row_numbers(values, n: int, where: str) -> np.ndarray:
+    if not isinstance(values, list) or len(values) != n:
+        raise _damaged(f"{where} has the wrong length")
+    for i, v in enumerate(values):
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 2**31:
+            raise _damaged(f"{where} row {i + 1} is not a spreadsheet row number")
+    return np.array(values, dtype=np.int64)
+
+
 def _table_from_json(kind: schema.InputKind, data) -> Table:
-    if not isinstance(data, dict) or not isinstance(data.get("rows"), int) or data["rows"] < 0:
-        raise ProjectError(f"the project file is damaged: table {kind.key} is unreadable")
-    n = data["rows"]
+    n = _row_count(kind, data)
     cols_in = data.get("columns") or {}
-    columns = {c.name: _column_from_json(c.type, cols_in[c.name], n, f"{kind.key}.{c.name}")
+    if not isinstance(cols_in, dict):
+        raise _damaged(f"{kind.key}.columns is unreadable")
+    columns = {c.name: _column_from_json(c, cols_in[c.name], n, f"{kind.key}.{c.name}")
                for c in kind.columns if c.name in cols_in}
     if not columns:
         return Table.empty(kind) if n == 0 else Table(kind, {c.name: np.full(n, np.nan) for c in kind.columns[:1]})
-    try:
-        src_file = np.array(list(data.get("source_file", [""] * n)), dtype=object)
-        src_sheet = np.array(list(data.get("source_sheet", [kind.sheet] * n)), dtype=object)
-        src_row = np.array([int(x) for x in data.get("source_row", range(2, n + 2))], dtype=np.int64)
-    except (TypeError, ValueError):
-        raise ProjectError(f"the project file is damaged: row sources of {kind.key} are unreadable") from None
-    if not len(src_file) == len(src_sheet) == len(src_row) == n:
-        raise ProjectError(f"the project file is damaged: row sources of {kind.key} have the wrong length")
+    src_file = _texts(data.get("source_file", [""] * n), n, f"{kind.key}.source_file")
+    src_sheet = _texts(data.get("source_sheet", [kind.sheet] * n), n, f"{kind.key}.source_sheet")
+    src_row = _row_numbers(data.get("source_row", list(range(2, n + 2))), n, f"{kind.key}.source_row")
     return Table(kind, columns, src_file, src_sheet, src_row)
 
 
@@ -122,38 +191,94 @@ def to_document(project: Project) -> dict:
     }
 
 
+def _format_version(doc: dict) -> int:
+    """The format version; a number written as text ("2") is read as that number."""
+    version = doc.get("format_version")
+    if version is None:
+        raise _damaged("its format version is missing")
+    if isinstance(version, str) and version.strip().isdigit():
+        version = int(version.strip())
+    elif isinstance(version, float) and version.is_integer():
+        version = int(version)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise _damaged(f"its format version is {_shown(version) if not isinstance(version, int) else version}, "
+                       "not a version number")
+    return version
+
+
+def _sources(doc: dict) -> list[SourceFile]:
+    raw = doc.get("sources") or []
+    if not isinstance(raw, list):
+        raise _damaged("its source file list is unreadable")
+    out = []
+    for i, s in enumerate(raw):
+        where = f"sources row {i + 1}"
+        if not isinstance(s, dict) or not isinstance(s.get("file"), str) or not isinstance(s.get("sha256"), str):
+            raise _damaged(f"{where} is unreadable")
+        sheets = s.get("sheets", [])
+        rows = s.get("rows_used", 0)
+        if not isinstance(sheets, list) or not all(isinstance(x, str) for x in sheets):
+            raise _damaged(f"{where}: its sheet names are unreadable")
+        if isinstance(rows, bool) or not isinstance(rows, int) or not 0 <= rows <= MAX_ROWS:
+            raise _damaged(f"{where}: its count of rows used is not a count")
+        out.append(SourceFile(s["file"], s["sha256"], tuple(sheets), rows))
+    return out
+
+
+def _scenarios(doc: dict) -> dict[str, dict]:
+    """The named scenarios; each is read as the app reads it, so a damaged value is named here, at opening."""
+    from ...core.scenario import Scenario, ScenarioError
+
+    scenarios = doc.get("scenarios") or {}
+    if not isinstance(scenarios, dict) or not all(isinstance(v, dict) for v in scenarios.values()):
+        raise _damaged("its scenarios are unreadable")
+    for name, data in scenarios.items():
+        try:
+            Scenario.from_dict(data)
+        except ScenarioError as exc:
+            raise _damaged(f"scenario '{name[:40]}': {exc}") from None
+        except (TypeError, ValueError, OverflowError, KeyError, AttributeError, IndexError):
+            raise _damaged(f"scenario '{name[:40]}' holds a value of the wrong kind") from None
+    return dict(scenarios)
+
+
+def _mapping(doc: dict) -> dict | None:
+    mapping = doc.get("mapping")
+    if mapping is None:
+        return None
+    from ..spreadsheets.mapping import Mapping, MappingError
+
+    if not isinstance(mapping, dict):
+        raise _damaged("its column mapping is unreadable")
+    try:
+        Mapping.from_dict(mapping)
+    except (MappingError, TypeError, ValueError, OverflowError, KeyError, AttributeError, IndexError):
+        raise _damaged("its column mapping is unreadable") from None
+    return mapping
+
+
 def from_document(doc) -> Project:
     if not isinstance(doc, dict) or doc.get("format") != "strandrisk-project":
         raise ProjectError("this is not a StrandRisk project file")
-    version = doc.get("format_version")
-    if not isinstance(version, int) or version < 1:
-        raise ProjectError("the project file is damaged: its format version is missing")
+    version = _format_version(doc)
     if version > FORMAT_VERSION:
         raise ProjectError(f"this project was saved by a newer StrandRisk (project format {version}; this "
                            f"version reads up to {FORMAT_VERSION}): install the newer version to open it")
     tables_in = doc.get("tables") or {}
     if not isinstance(tables_in, dict):
-        raise ProjectError("the project file is damaged: its data tables are unreadable")
+        raise _damaged("its data tables are unreadable")
     tables = [(_table_from_json(k, tables_in[k.key]) if k.key in tables_in else Table.empty(k))
               for k in schema.INPUT_KINDS]
-    sources = []
-    for s in doc.get("sources") or []:
-        try:
-            sources.append(SourceFile(str(s["file"]), str(s["sha256"]), tuple(str(x) for x in s.get("sheets", [])),
-                                      int(s.get("rows_used", 0))))
-        except (KeyError, TypeError, ValueError):
-            raise ProjectError("the project file is damaged: its source file list is unreadable") from None
-    scenarios = doc.get("scenarios") or {}
-    if not isinstance(scenarios, dict) or not all(isinstance(v, dict) for v in scenarios.values()):
-        raise ProjectError("the project file is damaged: its scenarios are unreadable")
+    scenarios = _scenarios(doc)
     current = doc.get("current_scenario")
-    if current not in scenarios:
+    if not isinstance(current, str) or current not in scenarios:
         current = next(iter(scenarios), None)
-    mapping = doc.get("mapping")
-    return Project(ModelInputs(*tables, sources=sources), dict(scenarios), current,
-                   mapping if isinstance(mapping, dict) else None,
-                   [str(p) for p in doc.get("source_paths") or []], bool(doc.get("is_sample", False)),
-                   str(doc.get("app_version", "")))
+    paths = doc.get("source_paths") or []
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+        raise _damaged("its list of spreadsheet locations is unreadable")
+    app_version = doc.get("app_version", "")
+    return Project(ModelInputs(*tables, sources=_sources(doc)), scenarios, current, _mapping(doc), list(paths),
+                   doc.get("is_sample") is True, app_version if isinstance(app_version, str) else "")
 
 
 def save_project(project: Project, path: str | Path) -> None:
@@ -182,15 +307,20 @@ def load_project(path: str | Path) -> Project:
                 raw = fh.read(MAX_JSON_BYTES + 1)
     except zipfile.BadZipFile:
         raise ProjectError(f"{path.name} is not a StrandRisk project file (or it is damaged)") from None
+    except (zlib.error, EOFError, NotImplementedError, RuntimeError):  # broken compressed data, odd zips
+        raise ProjectError(f"{path.name}: the project file is damaged (its compressed data cannot be read)") from None
     except OSError as exc:
         raise ProjectError(f"{path.name} cannot be read: {exc.strerror or exc}") from None
     if len(raw) > MAX_JSON_BYTES:
         raise ProjectError(f"{path.name} is too large to be a StrandRisk project")
     try:
         doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise ProjectError(f"{path.name}: the project data is damaged and cannot be read") from None
-    return from_document(doc)
+    try:
+        return from_document(doc)
+    except ProjectError as exc:
+        raise ProjectError(f"{path.name}: {exc}") from None
 
 
 def autosave_dir() -> Path:

@@ -27,7 +27,7 @@ from ...core.inputs import fy_label
 from ...core.schema import KINDS_BY_KEY, MODELLED_FORMS
 from ...core.scenario import (RATING_BAND_SETTINGS, SERVICE_LINE_SETTINGS, SETTINGS, UNCERTAIN_PARAMETERS,
                              distribution_mode)
-from ..atomic import TargetNotWritable, atomic_path
+from ..atomic import TargetNotWritable, atomic_path, save_workbook
 from ..spreadsheets.matching import CONFIDENT
 from .model_sheet import write_model_sheet
 from .styles import RAG_WORDS, SheetWriter, Styles, col
@@ -69,9 +69,9 @@ def write_report(result, path: Path, *, imported=None, input_paths=(), progress=
     except PermissionError:
         raise ReportError(f"cannot write the report: {path.name} is open in another program (Excel?) or "
                           f"read-only: close it or choose another name") from None
-    except OSError as exc:
+    except OSError as exc:  # chained: describe_failure names the reason (disk full, read-only drive...)
         raise ReportError(f"cannot write the report to {path}: {exc.strerror or exc}: choose another "
-                          f"folder or free some space") from None
+                          f"folder or free some space") from exc
     step(1.0, "Report written")
 
 
@@ -132,7 +132,7 @@ def _fill_workbook(wb, result, tmp: Path, imported, step, cancel) -> None:
     _check_cancel(cancel)
     write_model_sheet(wb, styles, result, progress=lambda f, m: step(0.55 + 0.4 * f, m), cancel=cancel)
     step(0.97, "Saving")
-    wb.save(tmp)
+    save_workbook(wb, tmp)
 
 
 def _compute_tornado(result):

@@ -57,7 +57,7 @@ def write_template(path) -> Path:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from ..atomic import atomic_path
+    from ..atomic import atomic_path, save_workbook
 
     path = Path(path)
     wb = Workbook()
@@ -123,5 +123,5 @@ def write_template(path) -> Path:
         ws.cell(2, 1).fill = example_fill
         ws.cell(2, 1).font = Font(italic=True, color="7F7F7F")
     with atomic_path(path) as tmp:
-        wb.save(tmp)
+        save_workbook(wb, tmp)
     return path
