@@ -41,7 +41,9 @@ fail() { echo "FAIL: $*"; exit 1; }
 # Wine's Python dies with "init_sys_streams ... Invalid handle" when stdout is a regular file: always pipe.
 w() { wine "$@" </dev/null 2>&1 | cat; return "${PIPESTATUS[0]}"; }
 winpath() { printf 'Z:%s' "$(realpath -m "$1" | tr / '\\')"; }
-SHIM_ENV="ucrtbase=n,b"   # use the native ucrtbase shim (step 3) for Python and the frozen app
+SHIM_ENV="ucrtbase=n,b;winemenubuilder.exe=d"   # the native ucrtbase shim (step 3) for Python and the app
+# Wine would mirror the installer's shortcuts as menu entries and .desktop files in the Linux user's home.
+export WINEDLLOVERRIDES="winemenubuilder.exe=d"
 wpy() { WINEDLLOVERRIDES=$SHIM_ENV w 'C:\py311\python.exe' "$@"; }
 
 step "1. Debian packages"
@@ -248,7 +250,10 @@ if find "$WINEPREFIX/drive_c" -iname 'StrandRisk*.lnk' | grep .; then fail "shor
 echo "shortcuts removed: ok"
 # Every key the installer wrote (HKLM classes, Applications, uninstall entry) must be gone; Wine writes
 # HKLM to system.reg and HKCU to user.reg. StrandRisk keeps its settings in an .ini file, not the registry.
-LEFT=$(grep -i -n 'strandrisk\|212E52C0' "$REG" "$UREG" | grep -v -i 'MuiCache\|RecentDocs\|ShellNoRoam' || true)
+# Wine's own bookkeeping (HKCU\Software\Wine\MenuFiles: shortcuts it mirrored as Linux menu entries) is not
+# the installer's; winemenubuilder is switched off below, so it stays empty unless an old prefix has some.
+LEFT=$(awk '/^\[/ { key = $0 } tolower($0) ~ /strandrisk|212e52c0/ && key !~ /^\[Software\\\\Wine\\\\MenuFiles\]/ {
+  print FILENAME ": " key ": " $0 }' "$REG" "$UREG")
 if [ -n "$LEFT" ]; then echo "$LEFT" | sed 's/^/left in the registry: /'; fail "registry entries left after uninstall"; fi
 echo "registry: nothing of StrandRisk left: ok"
 [ "$(sha256sum "${USER_FILES[@]}")" = "$SUMS" ] && echo "uninstall kept the user's project, autosave, settings and log: ok" || fail "uninstall removed or changed user files"
