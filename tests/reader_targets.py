@@ -53,8 +53,14 @@ def allocate(n_bytes: int, progress=None, cancel=None) -> int:
 
 
 def crash(progress=None, cancel=None) -> None:
-    """Read an address no process can have mapped (beyond the 47-bit user space of Linux and Windows): a
-    segmentation fault on Linux, an access violation on Windows, as a broken native reader would cause."""
+    """Die as a broken native reader would: read an address no process can have mapped (a segmentation
+    fault) on POSIX; on Windows, where ctypes turns an access violation into an OSError, end the process
+    with the access-violation status."""
+    if sys.platform == "win32":
+        kernel32 = ctypes.WinDLL("kernel32")
+        kernel32.GetCurrentProcess.restype = ctypes.c_void_p
+        kernel32.TerminateProcess.argtypes = (ctypes.c_void_p, ctypes.c_uint)
+        kernel32.TerminateProcess(kernel32.GetCurrentProcess(), 0xC0000005)
     ctypes.string_at(0x9000_0000_0000, 16)
 
 
