@@ -264,9 +264,9 @@ fi
 
 if [ "$MODE" != check ]; then
 step "12. The test suite under Wine (the README's command: python -m pytest)"
-# -rs lists every skip with its reason; -p no:cacheprovider keeps .pytest_cache out of the checkout.
+# -rfEs lists every failure, error and skip (with its reason); -p no:cacheprovider keeps .pytest_cache out of the checkout.
 set +e
-wpy -m pytest -q -rs -p no:cacheprovider > "$WORK/wine-tests.log"
+wpy -m pytest -q -rfEs -p no:cacheprovider > "$WORK/wine-tests.log"
 rc=$?
 set -e
 grep -E '^(SKIPPED|FAILED|ERROR)' "$WORK/wine-tests.log" | cut -c1-220 || true
