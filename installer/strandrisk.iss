@@ -27,6 +27,11 @@
   #define OutputFolder "..\dist\installer"
 #endif
 
+; tools/wincheck.sh builds a throw-away "previous version" with /DCompression=zip/1 to test upgrades quickly.
+#ifndef Compression
+  #define Compression "lzma2/max"
+#endif
+
 #define AppName "StrandRisk"
 #define AppExeName "StrandRisk.exe"
 #define AppPublisher "StrandRisk developers"
@@ -60,7 +65,7 @@ UninstallDisplayIcon={app}\{#AppExeName}
 UninstallDisplayName={#AppName} {#AppVersion}
 OutputDir={#OutputFolder}
 OutputBaseFilename={#AppName}-{#AppVersion}-setup
-Compression=lzma2/max
+Compression={#Compression}
 SolidCompression=yes
 WizardStyle=modern
 ; The .strandrisk association: Explorer is told to refresh its icons after install and uninstall.
@@ -95,11 +100,14 @@ Name: "{autodesktop}\{#AppName}"; Filename: "{app}\{#AppExeName}"; Tasks: deskto
 
 [Registry]
 ; HKA is HKLM for an all-users install and HKCU for a per-user one.
-Root: HKA; Subkey: "Software\Classes\.strandrisk"; ValueType: string; ValueName: ""; ValueData: "{#ProjectProgId}"; Flags: uninsdeletevalue
-Root: HKA; Subkey: "Software\Classes\.strandrisk\OpenWithProgids"; ValueType: string; ValueName: "{#ProjectProgId}"; ValueData: ""; Flags: uninsdeletevalue
+; Uninstall removes only what is ours: the .strandrisk key and its OpenWithProgids go once empty (another
+; program may have added itself there), the ProgID and the Applications entry go whole.
+Root: HKA; Subkey: "Software\Classes\.strandrisk"; ValueType: string; ValueName: ""; ValueData: "{#ProjectProgId}"; Flags: uninsdeletevalue uninsdeletekeyifempty
+Root: HKA; Subkey: "Software\Classes\.strandrisk\OpenWithProgids"; ValueType: string; ValueName: "{#ProjectProgId}"; ValueData: ""; Flags: uninsdeletevalue uninsdeletekeyifempty
 Root: HKA; Subkey: "Software\Classes\{#ProjectProgId}"; ValueType: string; ValueName: ""; ValueData: "StrandRisk project"; Flags: uninsdeletekey
 Root: HKA; Subkey: "Software\Classes\{#ProjectProgId}\DefaultIcon"; ValueType: string; ValueName: ""; ValueData: "{app}\{#ProjectIcon},0"
 Root: HKA; Subkey: "Software\Classes\{#ProjectProgId}\shell\open\command"; ValueType: string; ValueName: ""; ValueData: """{app}\{#AppExeName}"" ""%1"""
+Root: HKA; Subkey: "Software\Classes\Applications\{#AppExeName}"; ValueType: string; ValueName: "FriendlyAppName"; ValueData: "{#AppName}"; Flags: uninsdeletekey
 Root: HKA; Subkey: "Software\Classes\Applications\{#AppExeName}\SupportedTypes"; ValueType: string; ValueName: ".strandrisk"; ValueData: ""; Flags: uninsdeletekey
 
 [Run]

@@ -20,7 +20,7 @@ import csv
 import io
 import random
 import re
-import resource
+import sys
 import time
 import warnings
 import zipfile
@@ -231,8 +231,13 @@ def judge(case: str, code: int, output: str, seconds: float) -> Outcome:
     return out
 
 
-def children_peak_mb() -> float:
-    """Largest resident size of any finished reader process so far (Linux reports kB)."""
+def children_peak_mb() -> float | None:
+    """Largest resident size of any finished reader process so far (Linux reports kB); None on Windows,
+    which has no getrusage (its reader's memory limit is tested by tests/test_reader_limits.py)."""
+    if sys.platform == "win32":
+        return None
+    import resource
+
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 

@@ -4,6 +4,7 @@ import ast
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -65,7 +66,9 @@ def test_core_imports_without_qt_loaded():
 def test_import_linter_contracts_hold():
     pytest.importorskip("importlinter")
     root = PACKAGE.parents[1]
-    script = Path(sys.executable).parent / ("lint-imports.exe" if sys.platform == "win32" else "lint-imports")
+    # The interpreter's scripts folder: beside python in a venv, Scripts\ beside python.exe in a Windows install.
+    scripts = Path(sysconfig.get_path("scripts"))
+    script = scripts / ("lint-imports.exe" if sys.platform == "win32" else "lint-imports")
     command = [str(script)] if script.exists() else [shutil.which("lint-imports") or "lint-imports"]
     run = subprocess.run(command + ["--config", str(root / "pyproject.toml")], capture_output=True, text=True,
                          cwd=root)

@@ -22,6 +22,9 @@ from tests.conftest import QT_MISSING
 BENCHMARKS = Path(__file__).resolve().parent / "benchmarks"
 NEEDS_XLSXWRITER = ('XlsxWriter is not installed (the bench extra): pip install -e ".[test,bench]"'
                     if importlib.util.find_spec("xlsxwriter") is None else None)
+# bench_simulation and bench_tac report peak memory from getrusage (and /proc): Linux-only measurements.
+POSIX_MEMORY = ("measures peak memory with the POSIX resource module and /proc, which Windows has not"
+                if sys.platform == "win32" else None)
 
 
 def _number(text: str) -> float:
@@ -97,10 +100,10 @@ def fault_outcome(out: str) -> None:
 # script -> (why it cannot run here or None, the figures of its table's ratio column)
 SCRIPTS = {
     "bench_engine.py": (None, engine_ratios),
-    "bench_simulation.py": (None, simulation_ratios),
+    "bench_simulation.py": (POSIX_MEMORY, simulation_ratios),
     "bench_import.py": (NEEDS_XLSXWRITER, lambda out: markdown_column(out, "baseline / check")),
     "bench_report.py": (NEEDS_XLSXWRITER, lambda out: markdown_column(out, "ratio vs StrandRisk report")),
-    "bench_tac.py": (None, tac_ratios),
+    "bench_tac.py": (POSIX_MEMORY, tac_ratios),
     "bench_gui.py": (QT_MISSING, lambda out: markdown_column(out, "ratio")),
     "fuzz_campaign.py": (NEEDS_XLSXWRITER, fuzz_outcome),
     "fault_campaign.py": (None, fault_outcome),

@@ -7,6 +7,8 @@ import json
 import logging
 import zlib
 
+from pathlib import Path
+
 import pytest
 
 from strandrisk.io.atomic import TargetNotWritable
@@ -27,7 +29,7 @@ def _check_plain(text: str) -> None:
     (PermissionError(errno.EACCES, "Permission denied", "/x/Project.strandrisk"), "read-only"),
     (PermissionError(errno.EPERM, "Operation not permitted"), "permission"),
     (OSError(errno.EROFS, "Read-only file system", "/x/a.json"), "drive is read-only"),
-    (FileNotFoundError(errno.ENOENT, "No such file", "/no/such/folder/a.json"), "folder /no/such/folder does not exist"),
+    (FileNotFoundError(errno.ENOENT, "No such file", "/no/such/folder/a.json"), f"folder {Path('/no/such/folder')} does not exist"),  # \no\such\folder on Windows
     (TargetNotWritable("Report.xlsx is open in another program (Excel?) or read-only"), "open in another program"),
     (ImportFailure("Book.xlsx: not a spreadsheet"), "Book.xlsx: not a spreadsheet"),
     (ProjectError("P.strandrisk: the project data is damaged"), "damaged"),

@@ -24,4 +24,5 @@ def test_mutated_files_get_clear_answers_quickly_and_in_bounded_memory(tmp_path,
     assert failures == []
     assert {o.code for o in outcomes} <= {0, 1, 2}
     assert len({o.code for o in outcomes}) >= 2  # the mutations really produce different answers
-    assert fuzzing.children_peak_mb() < 1536  # the bound, whatever the limit is set to
+    peak = fuzzing.children_peak_mb()  # None on Windows (no getrusage): test_reader_limits.py holds the limit there
+    assert peak is None or peak < 1536  # the bound, whatever the limit is set to

@@ -23,6 +23,7 @@ from strandrisk.io.spreadsheets.load import ImportFailure, load_inputs
 from strandrisk.io.spreadsheets.mapping import normalise_header
 
 from . import odsgen
+from .reader_targets import SPAWNS, fork_only
 from .conftest import SHARED
 
 CORPUS = SHARED / "corpus"
@@ -100,11 +101,10 @@ def test_a_value_in_column_ALL_is_still_read(tmp_path):
     assert result.inputs.providers.n_rows == 1
 
 
+@fork_only
 def test_a_file_that_needs_too_much_memory_is_answered_too_large(tmp_path, monkeypatch):
     """With the extent check switched off (in the forked reader too), the reader asks for 512 GB: the
     1.5 GB limit stops it and the user reads 'too large or damaged', not a crash."""
-    if not hasattr(__import__("os"), "fork"):
-        pytest.skip("the memory limit is set on POSIX systems")
     monkeypatch.setattr(readers, "_check_extent", lambda zf, part, sheet: None)
     assert worker.MEMORY_LIMIT_BYTES <= 1536 << 20
     message = _fail(_xlsx_with_extra_cell(tmp_path / "huge.xlsx", "XFD1048576", 1048576))
@@ -311,7 +311,8 @@ def test_reader_panic_is_caught_as_such(tmp_path, monkeypatch):
 
     monkeypatch.setattr(pc.CalamineWorkbook, "from_path", staticmethod(panic))
     path = _providers_xlsx(tmp_path / "p.xlsx", [("ZX1", 100, 90, 5)])
-    for inprocess in ("1", "0"):
+    # The patch reaches a forked reader process only; test_reader_limits.py tests a panic there spawn-safely.
+    for inprocess in ("1",) if SPAWNS else ("1", "0"):
         monkeypatch.setenv("STRANDRISK_IMPORT_INPROCESS", inprocess)
         message = _fail(path)
         assert "damaged or not a real xlsx file" in message and "Panic" not in message
@@ -465,6 +466,7 @@ def test_tac_read_reports_progress_from_its_reader_process(tmp_path):
     assert any(m.startswith("Reading TAC data") for m in seen)
 
 
+@fork_only
 def test_tac_reader_failure_or_panic_is_one_plain_line(tmp_path, monkeypatch):
     from strandrisk.io.failures import ImportFailure
     from strandrisk.io.tac import reader
@@ -482,6 +484,7 @@ def test_tac_reader_failure_or_panic_is_one_plain_line(tmp_path, monkeypatch):
     assert message.startswith("tac_2023-24.xlsx: could not be read") and "PanicException" not in message
 
 
+@fork_only
 def test_tac_reader_memory_is_limited(tmp_path, monkeypatch):
     from strandrisk.io.failures import ImportFailure
     from strandrisk.io.tac import reader
@@ -494,6 +497,7 @@ def test_tac_reader_memory_is_limited(tmp_path, monkeypatch):
         load_inputs([_tac_file(tmp_path)])
 
 
+@fork_only
 def test_tac_read_can_be_cancelled(tmp_path, monkeypatch):
     import time
 

@@ -505,6 +505,37 @@ def test_smoke_test_passes_from_source(qapp, capsys):
     out = capsys.readouterr().out
     assert "reopen the report and check its sheets: ok" in out
     assert "smoke test passed" in out
+    # No log file is left open in the smoke test's removed temporary folder (Windows could not remove it).
+    import logging
+
+    open_logs = [h.baseFilename for h in logging.getLogger("strandrisk").handlers if hasattr(h, "baseFilename")]
+    assert all(Path(name).exists() for name in open_logs)
+
+
+def test_the_log_file_is_closed_for_its_folder_to_be_removed(tmp_path, monkeypatch):
+    import logging
+
+    from strandrisk.logs import close_logging, configure_logging
+
+    logger = logging.getLogger("strandrisk")
+    kept = list(logger.handlers)
+    for handler in kept:
+        logger.removeHandler(handler)
+    try:
+        monkeypatch.setenv("STRANDRISK_DATA_DIR", str(tmp_path / "data"))
+        path = configure_logging()
+        logger.warning("written before closing")
+        close_logging(tmp_path / "elsewhere")  # a log outside the folder named stays open
+        assert [h.baseFilename for h in logger.handlers] == [str(path)]
+        handler = logger.handlers[0]
+        close_logging(tmp_path)
+        assert logger.handlers == [] and handler.stream is None
+        assert "written before closing" in path.read_text(encoding="utf-8")
+        path.unlink()  # Windows refuses this while the file is open
+    finally:
+        close_logging(tmp_path)
+        for handler in kept:
+            logger.addHandler(handler)
 
 
 @pytest.mark.gui

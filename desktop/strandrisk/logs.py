@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import logging.handlers
 import os
@@ -43,4 +44,18 @@ def configure_logging() -> Path | None:
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger.addHandler(handler)
+    atexit.register(close_logging)
     return path
+
+
+def close_logging(folder: Path | None = None) -> None:
+    """Close the log file (only if it lies under ``folder``, when given), so that Windows, which cannot
+    delete an open file, can remove it or its folder: at exit, and when the smoke test removes its
+    temporary user-data folder. The next configure_logging() opens it again."""
+    logger = logging.getLogger("strandrisk")
+    for handler in list(logger.handlers):
+        name = getattr(handler, "baseFilename", None)
+        if folder is not None and (name is None or not Path(name).resolve().is_relative_to(Path(folder).resolve())):
+            continue
+        logger.removeHandler(handler)
+        handler.close()

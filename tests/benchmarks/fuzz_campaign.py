@@ -123,7 +123,7 @@ def main() -> int:
 
         def on_case(outcome):
             peak = fuzzing.children_peak_mb()
-            if not peaks or peak > peaks[-1][0]:
+            if peak is not None and (not peaks or peak > peaks[-1][0]):  # None on Windows
                 peaks.append((peak, outcome.case))
             if outcome.problems:
                 print("FAIL", outcome.case, outcome.problems, outcome.output[-200:].replace("\n", " | "))

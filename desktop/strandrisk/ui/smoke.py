@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..logs import close_logging
+
 log = logging.getLogger("strandrisk.smoke")
 
 SIMULATIONS = 200
@@ -57,6 +59,7 @@ def run_smoke_test() -> int:
             finally:
                 discard()
                 os.chdir(previous_cwd)
+                close_logging(folder)  # Windows cannot remove the temporary folder while its log is open
     except Exception as exc:  # noqa: BLE001 - the smoke test reports every failure as one line
         log.error("smoke test failed at '%s'", step, exc_info=True)
         reason = str(exc) or type(exc).__name__
