@@ -25,6 +25,9 @@ NEEDS_XLSXWRITER = ('XlsxWriter is not installed (the bench extra): pip install 
 # bench_simulation and bench_tac report peak memory from getrusage (and /proc): Linux-only measurements.
 POSIX_MEMORY = ("measures peak memory with the POSIX resource module and /proc, which Windows has not"
                 if sys.platform == "win32" else None)
+# the fault campaign kills a forked child mid-save (fork, SIGKILL) and mounts a small tmpfs: POSIX only
+POSIX_FAULTS = ("kills forked children with SIGKILL and mounts a tmpfs, which Windows has not"
+                if sys.platform == "win32" else None)
 
 
 def _number(text: str) -> float:
@@ -106,7 +109,7 @@ SCRIPTS = {
     "bench_tac.py": (POSIX_MEMORY, tac_ratios),
     "bench_gui.py": (QT_MISSING, lambda out: markdown_column(out, "ratio")),
     "fuzz_campaign.py": (NEEDS_XLSXWRITER, fuzz_outcome),
-    "fault_campaign.py": (None, fault_outcome),
+    "fault_campaign.py": (POSIX_FAULTS, fault_outcome),
 }
 
 
