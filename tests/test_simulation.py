@@ -254,7 +254,9 @@ def test_cancel_stops_worker_threads_promptly(sample_inputs):
     with pytest.raises(RunCancelled):
         run_monte_carlo(result.system, result.scenario, simulations=200_000, seed=1, chunk_size=500,
                         memory_target=200_000_000, workers=2, cancel=cancel)
-    assert time.monotonic() - asked[3] < 1.0 and time.monotonic() - start < 5.0
+    # 200,000 draws would take minutes: stopping within seconds of the answer proves the workers stop at
+    # their next chunk. The bounds are loose on purpose (a loaded 2-core CI machine, Windows under Wine).
+    assert time.monotonic() - asked[3] < 5.0 and time.monotonic() - start < 15.0
 
 
 def test_subset_system_gives_the_same_figures(sample_inputs):
