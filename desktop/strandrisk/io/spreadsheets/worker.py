@@ -221,16 +221,34 @@ def run_isolated(path: str, display_name: str, mapping_dict: dict | None, cancel
     return payload
 
 
+def _start_child(ctx, target, args: tuple):
+    """Start the reader process, trying once more when the system refuses to create it (Windows can say
+    "Internal error" under heavy load; an antivirus scan can do the same); a second refusal is a
+    WorkerFailure in plain words."""
+    for attempt in (1, 2):
+        parent, child = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=target, args=(child, *args), daemon=True)
+        try:
+            proc.start()
+        except OSError as exc:
+            parent.close()
+            child.close()
+            if attempt == 2:
+                raise WorkerFailure("was not read: the computer refused to start the reader process "
+                                    f"({exc.strerror or exc}); close other programs and try again") from None
+            time.sleep(0.5)
+            continue
+        child.close()
+        return parent, child, proc
+
+
 def _run_child(target, args: tuple, seconds: float, cancel=None, progress=None):
     """Start ``target(conn, *args)`` in a reader process and wait for its one answer (status, payload),
     passing ("progress", fraction, message) messages on to ``progress``. Raises WorkerFailure when the
     process dies or overruns ``seconds``, _Cancelled when ``cancel()`` says so; the process never outlives
     the call."""
     ctx = _context()
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=target, args=(child, *args), daemon=True)
-    proc.start()
-    child.close()
+    parent, child, proc = _start_child(ctx, target, args)
     deadline = time.monotonic() + seconds
     try:
         while True:
