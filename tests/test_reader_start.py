@@ -18,17 +18,24 @@ class _Refusing:
         return self.real.Pipe(*args, **kwargs)
 
     def Process(self, *args, **kwargs):  # noqa: N802
-        process = self.real.Process(*args, **kwargs)
-        start = process.start
+        return _RefusedFirst(self.real.Process(*args, **kwargs), self)
 
-        def refusing_start():
-            self.starts += 1
-            if self.starts <= self.refusals:
-                raise OSError(1359, "Internal error")
-            start()
 
-        process.start = refusing_start
-        return process
+class _RefusedFirst:
+    """A reader process whose start is refused while its context has refusals left. A wrapper, not a patched
+    method: Windows pickles the real process object to start it."""
+
+    def __init__(self, process, ctx: _Refusing):
+        self._process, self._ctx = process, ctx
+
+    def start(self):
+        self._ctx.starts += 1
+        if self._ctx.starts <= self._ctx.refusals:
+            raise OSError(1359, "Internal error")
+        self._process.start()
+
+    def __getattr__(self, name):
+        return getattr(self._process, name)
 
 
 @pytest.fixture
