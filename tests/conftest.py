@@ -30,6 +30,24 @@ def _isolated_user_data(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("STRANDRISK_DATA_DIR", str(tmp_path_factory.mktemp("userdata")))
 
 
+@pytest.fixture
+def window(qtbot, tmp_path):
+    """A main window with its own settings file that never asks to save; its job cancelled at the end.
+    (Test modules that need more, the sample loaded, define their own.)"""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QMessageBox
+
+    from strandrisk.ui.main_window import MainWindow
+
+    w = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    w.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    if w.busy:
+        w.cancel_job(wait=True)
+
+
 def _qt_missing() -> str | None:
     """Why Qt's widgets cannot load here (None when they can): a bare Linux box lacks Qt's libraries."""
     try:

@@ -10,22 +10,8 @@ from tests.conftest import QT_MISSING  # noqa: E402
 if QT_MISSING:
     pytest.skip(QT_MISSING, allow_module_level=True)
 
-from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
-from strandrisk.ui.main_window import MainWindow  # noqa: E402
 from tests.tac_fixtures import england_trusts, write_tac_workbook  # noqa: E402
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    w = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    w.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    if w.busy:
-        w.cancel_job(wait=True)
 
 
 @pytest.fixture
