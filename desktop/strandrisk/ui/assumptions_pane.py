@@ -15,11 +15,11 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, Q
 from ..core.inputs import fy_label
 from ..core.scenario import (DISTRIBUTIONS, RATING_BAND_SETTINGS, SERVICE_LINE_SETTINGS, SETTINGS,
                              UNCERTAIN_PARAMETERS, Scenario, ScenarioError)
+from ..core.labels import SERVICE_LINE_LABELS
 from ..core.schema import SERVICE_LINES
 
 UNIT_HINT = {"share": "0.25 = 25%", "rate": "0.02 = 2%"}
-LINE_LABELS = {"elective": "Elective", "non_elective": "Non-elective", "outpatients": "Outpatients",
-               "a_and_e": "A&E", "community": "Community", "other": "Other"}
+LINE_LABELS = SERVICE_LINE_LABELS
 ERROR_STYLE = "QLineEdit { border: 2px solid #b00020; background: #fff0f0; }"
 
 

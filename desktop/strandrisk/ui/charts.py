@@ -13,8 +13,8 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget  # noqa: E402
 
-FORM_COLOURS = {"acute_only": "#c0504d", "integrated": "#1f6fb2", "community_only": "#6a8f3a"}
-FORM_LABELS = {"acute_only": "Acute-only", "integrated": "Integrated", "community_only": "Community only"}
+from ..core.labels import FORM_COLOURS, FORM_LABELS  # noqa: E402,F401  (the one place forms get words and colours)
+
 GBP_K = FuncFormatter(lambda v, _pos: f"({abs(v):,.0f})" if v < -0.5 else f"{abs(v):,.0f}")  # £000, as the report
 
 

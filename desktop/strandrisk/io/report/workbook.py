@@ -22,6 +22,7 @@ from openpyxl.worksheet.pagebreak import Break
 from ... import __version__
 from ...core.inputs import fy_label
 from ...core.schema import KINDS_BY_KEY, MODELLED_FORMS
+from ...core.labels import FORM_LABELS, colour_hex
 from ...core.scenario import (RATING_BAND_SETTINGS, SERVICE_LINE_SETTINGS, SETTINGS, UNCERTAIN_PARAMETERS,
                              distribution_mode, distribution_range)
 from ...core.simulation import TORNADO_METRIC_LABELS, TORNADO_METRICS
@@ -35,7 +36,6 @@ from .styles import SheetWriter, Styles, chart_title, col, header, title_rows
 
 SHEETS = ("Summary", "Assumptions", "Results", "Comparison", "Bridges", "Sensitivity", "Monte Carlo", "Inputs",
           "Model")
-FORM_LABELS = {"acute_only": "Acute-only", "integrated": "Integrated", "community_only": "Community-only"}
 PERCENTILES = (5, 10, 50, 90, 95)
 
 # (metric key, column heading, style) of the yearly figures of MODEL.md section 7
@@ -395,12 +395,11 @@ def _shift_curves(w: SheetWriter, ctx: _Context) -> None:
         chart.x_axis.tickLblPos = "low"
         chart.legend.position = "b"
         xs = Reference(w.ws, min_col=1, min_row=head + 1, max_row=last)
-        colours = {"acute_only": "C0504D", "integrated": "1F6FB2"}
         for c, f in ((3, "acute_only"), (4, "integrated")):
             series = Series(Reference(w.ws, min_col=c, min_row=head + 1, max_row=last), xs, title=FORM_LABELS[f])
             series.marker.symbol = "none"
             series.smooth = False
-            series.graphicalProperties.line.solidFill = colours[f]
+            series.graphicalProperties.line.solidFill = colour_hex(f)
             series.graphicalProperties.line.width = 28575
             chart.series.append(series)
         for i, (label, _mx, _my) in enumerate(marks):
@@ -409,7 +408,7 @@ def _shift_curves(w: SheetWriter, ctx: _Context) -> None:
                             title=label)
             series.marker.symbol = "diamond" if "today" not in label else "circle"
             series.marker.size = 9
-            colour = colours["acute_only" if label.startswith(FORM_LABELS["acute_only"]) else "integrated"]
+            colour = colour_hex("acute_only" if label.startswith(FORM_LABELS["acute_only"]) else "integrated")
             series.marker.graphicalProperties.solidFill = colour
             series.marker.graphicalProperties.line.solidFill = colour
             series.graphicalProperties.line.noFill = True

@@ -1,0 +1,42 @@
+"""The words and colours a finance team sees for each coded value: one place for the app, the CLI and the report.
+
+Codes (`non_elective`, `acute_only`) stay what files, JSON and the engine use; these labels are what a
+person reads in drop-downs, messages, tables and charts. `value_label(code, with_key=True)` keeps the code
+in brackets where a user may need to type it or find it in a file.
+"""
+
+from __future__ import annotations
+
+from .schema import COMMUNITY_PAYMENT_TYPES, CONTRACT_PAYMENT_TYPES, FORMS, SERVICE_LINES, VEHICLES
+
+FORM_LABELS = {"acute_only": "Acute-only", "integrated": "Integrated", "community_only": "Community-only"}
+# One colour per form everywhere (app charts, report charts, exported images): "#rrggbb".
+FORM_COLOURS = {"acute_only": "#c0504d", "integrated": "#1f6fb2", "community_only": "#6a8f3a"}
+SERVICE_LINE_LABELS = {"elective": "Elective", "non_elective": "Non-elective", "outpatients": "Outpatients",
+                       "a_and_e": "A&E", "community": "Community", "other": "Other"}
+VEHICLE_LABELS = {"foundation_trust": "Foundation trust", "nhs_trust": "NHS trust", "new_entity": "New entity"}
+PAYMENT_TYPE_LABELS = {"activity": "Activity (paid per unit)", "block": "Block", "blended": "Blended",
+                       "capitated": "Capitated"}
+
+VALUE_LABELS: dict[str, str] = {**FORM_LABELS, **SERVICE_LINE_LABELS, **VEHICLE_LABELS, **PAYMENT_TYPE_LABELS}
+
+assert set(FORM_LABELS) == set(FORMS) == set(FORM_COLOURS)
+assert set(SERVICE_LINE_LABELS) == set(SERVICE_LINES)
+assert set(VEHICLE_LABELS) == set(VEHICLES)
+assert set(PAYMENT_TYPE_LABELS) == set(CONTRACT_PAYMENT_TYPES) | set(COMMUNITY_PAYMENT_TYPES)
+
+
+def value_label(code, with_key: bool = False) -> str:
+    """'non_elective' -> 'Non-elective' (or 'Non-elective (non_elective)'); an unknown value is shown as written."""
+    if code is None:
+        return ""
+    text = str(code)
+    label = VALUE_LABELS.get(text)
+    if label is None:
+        return text
+    return f"{label} ({text})" if with_key else label
+
+
+def colour_hex(form: str) -> str:
+    """The form's colour without '#', as Excel charts take it ('C0504D')."""
+    return FORM_COLOURS.get(form, "#777777").lstrip("#").upper()
