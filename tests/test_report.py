@@ -116,10 +116,11 @@ def test_reading_names_assumptions_and_attributes_the_forms(sample):
     _, result = sample
     text = " ".join(report_mod.reading(result))
     assert "integration leaves it" not in text
-    assert "repurpose_share 0.5" in text and "not a finding" in text
+    assert "repurposed stranded cost 50%" in text and "not a finding" in text
     for code in ("ZA1", "ZB2"):
         assert f"{code} integrated ends" in text and f"{code} acute-only: the shift itself" in text
-    assert "integrated_capitation yes" in text and "gp_gain_share 0.5" in text and "outcomes_achievement 0.8" in text
+    assert "capitated integrated form: yes" in text and "GP gain share 50%" in text
+    assert "outcomes achievement 80%" in text and "_" not in text.replace("acute_only", "")
     no_repurpose = run_deterministic(load_sample().inputs, Scenario.default().replace(repurpose_share=0.0),
                                      break_even=False)
     assert "carry the same" in " ".join(report_mod.reading(no_repurpose))

@@ -9,10 +9,8 @@ import math
 import numpy as np
 
 from ..core.bridges import COMPONENT_ASSUMPTIONS, COMPONENT_LABELS, COMPONENTS, bridge
-from ..core.scenario import DEFAULT_SERVICE_LINES, SERVICE_LINE_SETTINGS, SETTINGS_BY_KEY, UNCERTAIN_PARAMETERS
 from ..core.simulation import TORNADO_METRIC_LABELS, TORNADO_METRICS
-
-_LINE_SETTINGS = {s.key: s for s in SERVICE_LINE_SETTINGS}
+from ..core.wording import largest_effects, setting_text
 
 
 def providers_in(result, form: str) -> np.ndarray:
@@ -42,51 +40,9 @@ def form_bridge(result, p: int | None) -> dict[str, float] | None:
                   {c: result.components["acute_only"][c][mask] for c in COMPONENTS})
 
 
-def largest_effects(bridge: dict[str, float], named: int = 3) -> tuple[list[tuple[str, float]], int, float]:
-    """The ``named`` largest effects (by size, in COMPONENTS order on ties), how many others there are
-    (effects under £0.5k not counted) and the sum of all the others, so the parts add up to the total."""
-    shown = [(name, float(bridge[name])) for name in COMPONENTS if abs(bridge.get(name, 0.0)) >= 0.5]
-    shown.sort(key=lambda item: -abs(item[1]))
-    first = shown[:named]
-    rest = float(sum(bridge.values())) - sum(v for _n, v in first)
-    return first, len(shown) - len(first), rest
-
-
 def assumptions_for(name: str) -> tuple[str, ...]:
     """The scenario keys behind a component (core.bridges.COMPONENT_ASSUMPTIONS)."""
     return tuple(COMPONENT_ASSUMPTIONS.get(name, ()))
-
-
-def setting_text(scenario, key: str) -> str:
-    """One assumption with its value in the scenario, in the Assumptions page's words: 'Repurposed
-    stranded cost: 50%', 'Shift rate: 0%-3% by service line'."""
-    if key in SETTINGS_BY_KEY:
-        setting = SETTINGS_BY_KEY[key]
-        value = getattr(scenario, key, setting.default)
-        return f"{setting.label}: {_value_text(value, setting.type, setting.unit)}"
-    if key in _LINE_SETTINGS:
-        setting = _LINE_SETTINGS[key]
-        given = getattr(scenario, "service_lines", {}) or {}
-        values = [float({**DEFAULT_SERVICE_LINES[line], **given.get(line, {})}[key])
-                  for line in DEFAULT_SERVICE_LINES]
-        low, high = _value_text(min(values), setting.type), _value_text(max(values), setting.type)
-        return f"{setting.label}: {low if low == high else f'{low}-{high}'} by service line"
-    if key in UNCERTAIN_PARAMETERS:
-        return UNCERTAIN_PARAMETERS[key]["label"]
-    return key.replace("_", " ")
-
-
-def _value_text(value, kind: str, unit: str = "") -> str:
-    if isinstance(value, bool) or kind == "bool":
-        return "yes" if value else "no"
-    if value is None:
-        return "not set"
-    v = float(value)
-    if kind in ("share", "rate"):
-        return f"{v * 100:.3g}%"
-    if unit == "years":
-        return f"{v:g} year{'s' if v != 1 else ''}"
-    return f"{v:g}"
 
 
 def assumption_text(scenario, name: str) -> str:

@@ -14,6 +14,7 @@ import numpy as np
 from ...core.bridges import COMPONENT_ASSUMPTIONS, COMPONENT_LABELS, COMPONENTS
 from ...core.scenario import SETTINGS
 from ...core.schema import MODELLED_FORMS
+from ...core.wording import setting_phrase
 
 PROVIDERS_READ = 6  # providers whose bridges the Reading puts into words (the Bridges sheet has them all)
 PARTS_NAMED = 4  # the largest parts of a bridge named in its sentence
@@ -78,14 +79,15 @@ def _stranded_sentences(result, idx, span: str) -> list[str]:
     if not (npv_ao > 0 or npv_it > 0):
         return [f"No modelled provider carries stranded cost over {span}: activity does not fall far enough "
                 f"for fixed or stepped costs to outlast it."]
-    share = float(result.scenario.repurpose_share)
     first = (f"Across the {len(idx)} modelled providers, the present value of stranded cost over {span} is "
              f"{money_words(npv_ao)} as acute-only. Integrating does not change it before repurposing: activity "
              f"and cost are the same in both forms.")
     if abs(npv_ao - npv_it) < 0.5:
-        return [first + f" With repurpose_share {share:g} none of it is assumed redeployed, so integrated providers "
+        return [first + f" With {setting_phrase(result.scenario, 'repurpose_share')} none of it is assumed redeployed, "
+                        f"so integrated providers "
                         f"carry the same {money_words(npv_it)}."]
-    return [first + f" The integrated figure of {money_words(npv_it)} assumes repurpose_share {share:g}: that share "
+    return [first + f" The integrated figure of {money_words(npv_it)} assumes "
+                    f"{setting_phrase(result.scenario, 'repurpose_share')}: that share "
                     f"of stranded cost is redeployed to community services (up to their delivery cost). The "
                     f"{money_words(npv_ao - npv_it)} between the two is that assumption, not a finding of the model."]
 
@@ -131,7 +133,7 @@ def _parts(bridge: dict, scenario, paired: bool, named: frozenset) -> str:
         keys = []
         for n in names:
             keys += [k for k in COMPONENT_ASSUMPTIONS.get(n, ()) if k in named and k not in keys]
-        assumed = f" (assumes {', '.join(f'{k} {_value(scenario.values.get(k))}' for k in keys)})" if keys else ""
+        assumed = f" (assumes {', '.join(setting_phrase(scenario, k) for k in keys)})" if keys else ""
         words.append(f"{label} {change_words(value)}{assumed}")
     rest = len(items) - len(words)
     if rest > 0:
@@ -142,14 +144,6 @@ def _parts(bridge: dict, scenario, paired: bool, named: frozenset) -> str:
 def in_sentence(label: str) -> str:
     """A label inside a sentence: 'Fixed cost' -> 'fixed cost'; 'GP gain share' and 'VAT' keep their capitals."""
     return label[0].lower() + label[1:] if label[1:2].islower() else label
-
-
-def _value(v) -> str:
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, float):
-        return f"{v:g}"
-    return str(v)
 
 
 def money_words(x: float) -> str:
