@@ -6,6 +6,7 @@ import pytest
 
 from strandrisk.cli import main
 from strandrisk.core.bridges import COMPONENT_LABELS
+from strandrisk.core.labels import FORM_LABELS
 from strandrisk.core.results import run_deterministic
 from strandrisk.core.scenario import Scenario
 from strandrisk.core.simulation import TORNADO_METRIC_LABELS, TORNADO_METRICS, tornado
@@ -44,14 +45,14 @@ def test_run_prints_each_providers_bridges_adding_up_to_the_headline(printed, sa
     result = sample_result
     for p, code in enumerate(result.provider_codes):
         for form in result.provider_forms(p):
-            total, effects = _line(printed, code, f"shift, {form}")
+            total, effects = _line(printed, code, f"shift, {FORM_LABELS[form].lower()}")
             assert total == _signed(result.forms[form]["shift_impact_gbp_k"][p])
             bridge = result.shift_bridge(form, p)
             biggest = max(bridge, key=lambda name: abs(bridge[name]))
             if abs(bridge[biggest]) >= 0.5:
                 assert effects.startswith(f"{COMPONENT_LABELS[biggest]} {_signed(bridge[biggest])}")
         if "integrated" in result.provider_forms(p):
-            total, effects = _line(printed, code, "integrated - acute_only")
+            total, effects = _line(printed, code, "integrated - acute-only")
             difference = (result.forms["integrated"]["cumulative_surplus_gbp_k"][p]
                           - result.forms["acute_only"]["cumulative_surplus_gbp_k"][p])
             assert total == _signed(difference)
@@ -67,7 +68,7 @@ def test_run_prints_the_biggest_driver_of_each_metric(printed, sample_result):
     for metric in TORNADO_METRICS:
         assert TORNADO_METRIC_LABELS[metric] in header
     za1 = result.provider_codes.index("ZA1")
-    row = next(line for line in block.splitlines() if re.match(r"ZA1\s+acute_only\s", line))
+    row = next(line for line in block.splitlines() if re.match(r"ZA1\s+Acute-only\s", line))
     for metric in TORNADO_METRICS:
         top = result.tornado.ranked("acute_only", za1, by=metric)[0]
         assert f"{top['label']}: {top[f'swing_{metric}']:,.0f}" in row
@@ -82,7 +83,7 @@ def test_run_names_no_single_metric_driver_beside_the_simulation(capsys):
     header = next(line for line in simulation.splitlines() if line.startswith("Provider"))
     for label in ("NPV of stranded cost", "Cumulative surplus", "Closing cash"):
         assert f"{label} P5/P50/P95" in header
-    row = next(line for line in simulation.splitlines() if re.match(r"ZA1\s+acute_only\s", line))
+    row = next(line for line in simulation.splitlines() if re.match(r"ZA1\s+Acute-only\s", line))
     assert len(re.findall(r"\[\(?[\d,]+\)?\]", row)) == 3
 
 
@@ -94,9 +95,9 @@ def test_run_prints_statuses_with_cash(tmp_path, capsys):
     assert main(["run", "--sample", "--simulations", "0", "--scenario", str(scenario)]) == 0
     printed = capsys.readouterr().out
     rows = {tuple(line.split()[:2]): line.split()[2:] for line in printed.splitlines()
-            if re.match(r"^Z[A-G]\d\s+(acute_only|integrated|community_only)\s+(green|amber|red)\s", line)}
-    assert rows[("ZG7", "acute_only")][0] == "red"
-    assert rows[("ZG7", "acute_only")][4].startswith("(")  # closing cash below zero
-    assert rows[("ZG7", "integrated")][0] == "amber"
-    assert rows[("ZG7", "integrated")][5:7] == ["2026/27", "1"]  # cash short from 2026/27 with the best rating
+            if re.match(r"^Z[A-G]\d\s+(Acute-only|Integrated|Community-only)\s+(green|amber|red)\s", line)}
+    assert rows[("ZG7", "Acute-only")][0] == "red"
+    assert rows[("ZG7", "Acute-only")][4].startswith("(")  # closing cash below zero
+    assert rows[("ZG7", "Integrated")][0] == "amber"
+    assert rows[("ZG7", "Integrated")][5:7] == ["2026/27", "1"]  # cash short from 2026/27 with the best rating
     assert "Status: Red when cash is negative" in printed

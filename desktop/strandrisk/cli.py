@@ -405,6 +405,7 @@ def summary_table(result) -> str:
     break-even."""
     import numpy as np
 
+    from .core.labels import FORM_LABELS
     from .core.status import STATUS_RULE_TEXT, statuses
 
     sc = result.scenario
@@ -425,7 +426,7 @@ def summary_table(result) -> str:
             be_text = "n/a" if be is None else ("none" if np.isnan(be[p]) else f"{be[p]:.2f}")
             if p not in with_contracts:
                 be_text = "no contracts"
-            rows.append([str(sy.provider_code[p]), form, str(status[form][p]),
+            rows.append([str(sy.provider_code[p]), FORM_LABELS[form], str(status[form][p]),
                          _fmt_money(m["npv_stranded_gbp_k"][p]),
                          _fmt_money(m["cumulative_surplus_gbp_k"][p]), _fmt_money(m["shift_impact_gbp_k"][p]),
                          _fmt_money(m["cash_gbp_k"][p][-1]), result.first_liquidity_risk_year(form, p) or "never",
@@ -477,6 +478,7 @@ def _effects(bridge: dict) -> str:
 
 def bridges_text(result) -> str:
     """Each provider's shift bridge per form and its form bridge: what the headline figures are made of."""
+    from .core.labels import FORM_LABELS
     from .workspace.explain import form_bridge, shift_bridge
 
     sy = result.system
@@ -488,10 +490,10 @@ def bridges_text(result) -> str:
     for p in range(sy.n_providers):
         code = str(sy.provider_code[p])
         for form in result.provider_forms(p):
-            entries.append((code, f"shift, {form}", shift_bridge(result, form, p)))
+            entries.append((code, f"shift, {FORM_LABELS[form].lower()}", shift_bridge(result, form, p)))
         bridge = form_bridge(result, p)
         if bridge is not None:
-            entries.append((code, "integrated - acute_only", bridge))
+            entries.append((code, "integrated - acute-only", bridge))
     totals = [_signed(sum(bridge.values())) for _c, _w, bridge in entries]
     widths = [max(len(e[i]) for e in entries) for i in (0, 1)] + [max(len(t) for t in totals)]
     for (code, which, bridge), total in zip(entries, totals):
@@ -502,6 +504,7 @@ def bridges_text(result) -> str:
 
 def drivers_text(result) -> str:
     """The assumption that moves each tornado metric most, per provider and form."""
+    from .core.labels import FORM_LABELS
     from .core.simulation import TORNADO_METRIC_LABELS, TORNADO_METRICS
     from .workspace.explain import biggest_drivers
 
@@ -512,7 +515,7 @@ def drivers_text(result) -> str:
         for form in result.provider_forms(p):
             if form not in result.tornado.forms:
                 continue
-            rows.append([str(sy.provider_code[p]), form]
+            rows.append([str(sy.provider_code[p]), FORM_LABELS[form]]
                         + [label if label == "-" else f"{label}: {swing:,.0f}"
                            for _metric, label, swing in biggest_drivers(result.tornado, form, p)])
     widths = [max(len(r[i]) for r in rows + [cols]) for i in range(len(cols))]

@@ -34,6 +34,7 @@ import numpy as np
 
 from . import distributions
 from .engine import FORMS, Drivers, break_even_multipliers, metrics, project
+from .labels import FORM_LABELS
 from .results import YEARLY_KEYS, CancelFn, ProgressFn, RunCancelled, _float, _floats
 from .scenario import UNCERTAIN_PARAMETERS, Scenario, distribution_mode, distribution_range
 from .schema import MODELLED_FORMS
@@ -250,7 +251,7 @@ class MonteCarloResult:
             for form in (result.provider_forms(p) if result is not None else self.forms):
                 if form not in self.forms or np.isnan(self.npv_stranded[form][0, p]):
                     continue
-                row = [str(code), form]
+                row = [str(code), FORM_LABELS[form]]
                 for metric in TORNADO_METRICS:
                     q = self.summary(metric)[form][:, p]
                     cell = f"{_money(q[0])} / {_money(q[2])} / {_money(q[4])}"
