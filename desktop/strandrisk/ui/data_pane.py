@@ -76,7 +76,7 @@ class DataPane(QWidget):
         self.mapping = QTableWidget(0, 4)
         self.mapping.setHorizontalHeaderLabels(["Column in your file", "Read as", "Confidence", ""])
         self.mapping.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.mapping.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.mapping.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.mapping.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.mapping.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         self.mapping.verticalHeader().setVisible(False)
@@ -178,6 +178,7 @@ class DataPane(QWidget):
             parent.addChild(child)
         self.tree.expandAll()
         self.tree.resizeColumnToContents(0)
+        self.tree.resizeColumnToContents(1)
         item = self._sheet_item(*shown) if shown is not None else None
         if item is None:  # show a sheet's columns and preview, not an empty panel
             item = next((c for c in self._sheet_items() if self._sheets[c.data(0, Qt.ItemDataRole.UserRole)].kind),
@@ -247,8 +248,7 @@ class DataPane(QWidget):
                 continue
             mine = self.ws.decided_by_user(rep.file, rep.sheet, str(source))
             self.mapping.setItem(r, 2, _confidence_item(confidence.get(source), target, mine))
-            combo = QComboBox()
-            combo.setSizeAdjustPolicy(ADJUST)
+            combo = QComboBox()  # as wide as its longest choice: the column sizes to it
             combo.addItem(IGNORE, None)
             if kind is not None:
                 for col in kind.columns:
@@ -335,7 +335,6 @@ class DataPane(QWidget):
             self.values.setItem(r, 0, QTableWidgetItem(col.label))
             self.values.setItem(r, 1, QTableWidgetItem(value))
             combo = QComboBox()
-            combo.setSizeAdjustPolicy(ADJUST)
             combo.addItem("(choose what it means)" if target is None else "(forget this choice)", None)
             for allowed in col.allowed:
                 combo.addItem(value_label(allowed, with_key=True), allowed)
