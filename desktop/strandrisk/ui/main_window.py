@@ -238,7 +238,7 @@ class MainWindow(file_actions.FileActions, QMainWindow):
         self.problem_banner.setVisible(ws.inputs is not None and bool(reason or errors))
         if result is not None:
             self.status(f"Results updated for scenario '{ws.current_scenario}': "
-                        f"{result.system.n_providers} providers, {result.years[0]} to {result.years[-1]}.")
+                        f"{counted(result.system.n_providers, 'provider')}, {result.years[0]} to {result.years[-1]}.")
         for name in ("Results", "Compare", "Uncertainty", "Report"):
             self.panes[name].refresh()
 
@@ -399,7 +399,7 @@ class MainWindow(file_actions.FileActions, QMainWindow):
 
         def done(attached: bool):
             if attached:
-                self.status(f"Simulation finished: {int(simulations):,} draws.")
+                self.status(f"Simulation finished: {counted(int(simulations), 'draw')}.")
             else:
                 self.status("The assumptions changed during the simulation: run it again for the new values.")
 

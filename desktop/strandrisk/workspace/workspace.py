@@ -551,7 +551,7 @@ class Workspace:
             self._emit(RESULTS)
             return True
 
-        return Task("simulation", f"Simulating {n:,} draws", work, finish)
+        return Task("simulation", f"Simulating {counted(n, 'draw')}", work, finish)
 
     def _refuse_input_target(self, path: Path, what: str) -> None:
         if path.resolve() in {Path(p).resolve() for p in self.source_paths}:
