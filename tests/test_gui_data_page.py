@@ -184,7 +184,7 @@ def test_counts_are_written_with_the_right_plural(page, tmp_path, capsys):
                                                                 "1,204 problems"]
     assert severity_counts([Problem(ERROR, "e"), Problem(WARNING, "w"), Problem(WARNING, "w")]) == \
         "1 error, 2 warnings, 0 notes"
-    assert severity_counts([]) == "no problems"
+    assert severity_counts([], notes=False) == "0 errors, 0 warnings"
     pane = page.data_pane
     n_errors = sum(p.severity == ERROR for p in page.workspace.imported.problems)
     assert n_errors == 1 and pane.count_label.text().startswith("1 error, ")

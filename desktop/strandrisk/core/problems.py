@@ -42,14 +42,11 @@ def by_severity(problems):
 
 
 def severity_counts(problems, notes: bool = True) -> str:
-    """'2 errors, 1 warning, 3 notes' ('no problems' when there are none)."""
+    """'2 errors, 1 warning, 3 notes' (or without notes: '0 errors, 1 warning')."""
     from .wording import counted
 
     shown = SEVERITIES if notes else (ERROR, WARNING)
-    counts = {s: sum(p.severity == s for p in problems) for s in shown}
-    if not any(counts.values()):
-        return "no problems"
-    return ", ".join(counted(n, s) for s, n in counts.items())
+    return ", ".join(counted(sum(p.severity == s for p in problems), s) for s in shown)
 
 
 def column_letter(index0: int) -> str:

@@ -66,7 +66,7 @@ def run_check(paths, mapping_path=None, as_json: bool = False, out=None, tac_sel
             print(str(p), file=out)
         if len(shown) > 1000:
             print(f"... and {len(shown) - 1000} more (use --json for all of them)", file=out)
-    print(f"\n{severity_counts(result.problems, notes=False).capitalize()}. "
+    print(f"\n{severity_counts(result.problems, notes=False)}. "
           + ("The inputs cannot be used until the errors are fixed." if code else "The inputs can be used."),
           file=out)
     return code
