@@ -99,6 +99,7 @@ def test_confirm_records_the_users_decision_stays_on_the_sheet_and_undoes(page):
     assert ws.decided_by_user("awkward.xlsx", "Register", WEAK)
     assert ws.mapping["sheets"][0]["columns"] == {WEAK: "capital_expenditure_gbp_k"}
     assert pane.mapping.item(_weak_row(pane), 2).text() == "your choice"
+    assert pane.mapping.currentRow() == _weak_row(pane) and _row_visible(pane.mapping, _weak_row(pane))
     assert pane.confirm_button(WEAK) is None
     assert not any(p.cell == "L1" for p in ws.imported.problems)
     undo = page.actions_["undo"]
@@ -213,6 +214,8 @@ def test_a_header_warning_names_the_column_and_goes_when_resolved(page):
     assert not any(p.cell == "N1" and p.sheet == "Register" for p in ws.imported.problems)
     assert not any(pane.problems.item(r, 1).text().endswith("Register!N1") for r in range(pane.problems.rowCount()))
     assert pane.row_detail.text() == "" and pane.current_sheet == ("awkward.xlsx", "Register")
+    assert not pane.problems.selectedItems()  # no other problem is left selected in its place
+    assert pane.mapping.item(pane.mapping.currentRow(), 0).text() == WEAK  # the next column to confirm
     assert pane.mapping.item(next(r for r in range(pane.mapping.rowCount())
                                   if pane.mapping.item(r, 0).text() == "Notes"), 2).text() == "not used (your choice)"
     assert page.actions_["undo"].text() == "&Undo Confirm 'Notes' as not used"

@@ -83,7 +83,7 @@ class DataPane(QWidget):
         self.mapping.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.mapping.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.mapping.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        rl.addWidget(self.mapping, 2)
+        rl.addWidget(self.mapping, 3)
         self.values_title = QLabel("")
         self.values_title.setWordWrap(True)
         rl.addWidget(self.values_title)
@@ -141,6 +141,7 @@ class DataPane(QWidget):
         lay.addWidget(split, 1)
         self._sheets = []
         self._current = None
+        self._fixed = None  # (file, sheet, header) of the last column fixed: shown again after the re-read
 
     # ----------------------------------------------------------------------------------------------
     def refresh(self):
@@ -268,8 +269,16 @@ class DataPane(QWidget):
             self.preview.setRowCount(len(rows))
             for r, row in enumerate(rows):
                 for c, v in enumerate(row):
-                    self.preview.setItem(r, c, QTableWidgetItem("" if v is None else str(v)))
-        self.select_mapping_row(self.attention_row())
+                    cell = QTableWidgetItem("" if v is None else str(v))
+                    if r == rep.header_row - 1 and rep.kind is not None:  # the header row, as read
+                        font = cell.font()
+                        font.setBold(True)
+                        cell.setFont(font)
+                    self.preview.setItem(r, c, cell)
+        row = self.attention_row()
+        if row is None and self._fixed is not None and self._fixed[:2] == (rep.file, rep.sheet):
+            row = self._mapping_row(self._fixed[2])  # nothing else to confirm: stay at the column last fixed
+        self.select_mapping_row(row)
 
     def _confirm_button(self, source: str, target, kind) -> QPushButton:
         """Confirm what the app made of a column: a weak match is right, or an unused column is not an input."""
@@ -337,7 +346,7 @@ class DataPane(QWidget):
             combo = QComboBox()
             combo.addItem("(choose what it means)" if target is None else "(forget this choice)", None)
             for allowed in col.allowed:
-                combo.addItem(value_label(allowed, with_key=True), allowed)
+                combo.addItem(_value_text(allowed), allowed)
             i = combo.findData(target)
             combo.setCurrentIndex(i if i >= 0 else 0)
             combo.activated.connect(lambda _i, c=combo, name=col.name, v=value:
@@ -376,11 +385,13 @@ class DataPane(QWidget):
     def _column_changed(self, source: str, target):
         rep = self._current
         if rep is not None:
+            self._fixed = (rep.file, rep.sheet, source)
             self.win.change_mapping(rep.file, rep.sheet, rep.kind, source, target)
 
     def _confirm(self, source: str):
         rep = self._current
         if rep is not None:
+            self._fixed = (rep.file, rep.sheet, source)
             self.win.confirm_mapping(rep.file, rep.sheet, source)
 
     def _kind_changed(self):
@@ -405,6 +416,8 @@ class DataPane(QWidget):
             it = QTableWidgetItem("")
             it.setData(Qt.ItemDataRole.UserRole, (p.file, p.sheet, p.cell))
             self.problems.setItem(r, 3, it)
+        self.problems.clearSelection()  # a row left selected would now be another problem
+        self.problems.setCurrentCell(-1, -1)
         self.problems.resizeColumnToContents(0)
         self.problems.resizeColumnToContents(1)
         counts = severity_counts(problems)
@@ -469,6 +482,13 @@ def _confidence_item(value, target, mine: bool = False) -> QTableWidgetItem:
     if weak:
         item.setBackground(QColor(255, 236, 179))
     return item
+
+
+def _value_text(code: str) -> str:
+    """An allowed value as offered in a drop-down: its words, with the code in brackets when the words do
+    not already say it ('Non-elective (non_elective)', 'A&E (a_and_e)', but 'Block')."""
+    label = value_label(code)
+    return label if code.replace("_", " ").lower() in label.lower() else value_label(code, with_key=True)
 
 
 def _kind(key):
