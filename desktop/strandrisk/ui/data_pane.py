@@ -7,7 +7,9 @@ on the undo stack; the page stays on the sheet being fixed."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from html import escape
+
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QTreeWidget,
@@ -233,9 +235,9 @@ class DataPane(QWidget):
             return
         rep = self._sheets[int(item.data(0, Qt.ItemDataRole.UserRole))]
         self._current = rep
-        self.sheet_title.setText(f"<b>{rep.file} / {rep.sheet}</b>: header in row {rep.header_row}, "
+        self.sheet_title.setText(f"<b>{escape(rep.file)} / {escape(rep.sheet)}</b>: header in row {rep.header_row}, "
                                  f"{counted(rep.rows, 'data row')}."
-                                 + "".join(f"<br>{n}" for n in getattr(rep, "notes", []) or []))
+                                 + ("<br>" + escape("; ".join(rep.notes)) if getattr(rep, "notes", None) else ""))
         idx = self.kind_box.findData(rep.kind)
         self.kind_box.setCurrentIndex(idx if idx >= 0 else 0)
         headers = list(rep.mapping.items()) + [(h, None) for h in rep.unmapped]
@@ -270,15 +272,29 @@ class DataPane(QWidget):
             for r, row in enumerate(rows):
                 for c, v in enumerate(row):
                     cell = QTableWidgetItem("" if v is None else str(v))
+                    if v is not None and len(str(v)) > 12:
+                        cell.setToolTip(str(v))
                     if r == rep.header_row - 1 and rep.kind is not None:  # the header row, as read
                         font = cell.font()
                         font.setBold(True)
                         cell.setFont(font)
                     self.preview.setItem(r, c, cell)
+            QTimer.singleShot(0, lambda: self._preview_from_header(rep))
         row = self.attention_row()
         if row is None and self._fixed is not None and self._fixed[:2] == (rep.file, rep.sheet):
             row = self._mapping_row(self._fixed[2])  # nothing else to confirm: stay at the column last fixed
         self.select_mapping_row(row)
+
+    def _preview_from_header(self, rep):
+        """Scroll title rows above the header out of the preview, or to the cell a problem points at (once the
+        table is laid out)."""
+        if self._current is not rep:
+            return
+        if self.preview.currentIndex().isValid():
+            self.preview.scrollTo(self.preview.currentIndex(), QAbstractItemView.ScrollHint.PositionAtCenter)
+        elif rep.header_row - 1 < self.preview.rowCount():
+            self.preview.scrollTo(self.preview.model().index(rep.header_row - 1, 0),
+                                  QAbstractItemView.ScrollHint.PositionAtTop)
 
     def _confirm_button(self, source: str, target, kind) -> QPushButton:
         """Confirm what the app made of a column: a weak match is right, or an unused column is not an input."""
@@ -458,8 +474,7 @@ class DataPane(QWidget):
                 c = c * 26 + ord(ch) - 64
             if c - 1 < self.preview.columnCount():
                 self.preview.setCurrentCell(int(digits) - 1, c - 1)
-                self.preview.scrollToItem(self.preview.item(int(digits) - 1, c - 1),
-                                          QAbstractItemView.ScrollHint.PositionAtCenter)
+                QTimer.singleShot(0, lambda rep=self._current: self._preview_from_header(rep))
 
 
 def _confidence_item(value, target, mine: bool = False) -> QTableWidgetItem:
