@@ -317,9 +317,11 @@ class Workspace:
         keep = [Path(p) for p in self.source_paths if Path(p).exists()] if not self.is_sample else []
         names = {p.name for p in sheets}
         all_paths = [p for p in keep if p.name not in names] + sheets
+        if tac_selection is not None:
+            self.tac_selection = tac_selection
         mapping_dict = self.mapping if mapping is False else mapping
         mapping_obj = Mapping.from_dict(mapping_dict) if mapping_dict else None
-        selection = tac_selection if tac_selection is not None else self.tac_selection
+        selection = self.tac_selection
         old_inputs = self.inputs if not self.is_sample else None
         reread = {p.name for p in all_paths}
 
