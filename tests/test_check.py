@@ -32,7 +32,7 @@ def _contracts_book(path, rows, providers=True):
 def test_check_sample_is_clean(capsys):
     assert main(["check"] + [str(p) for p in sample_paths()]) == 0
     out = capsys.readouterr().out
-    assert "Providers: providers, 7 rows (header in row 1)" in out and "0 errors" in out
+    assert "Providers: providers, 7 rows (header in row 1)" in out and "0 errors, 0 warnings. The inputs can be used." in out
 
 
 def test_check_names_each_bad_cell_and_exits_1(tmp_path, capsys):

@@ -90,7 +90,7 @@ def test_check_answers_the_40000_space_csv(tmp_path, capsys, monkeypatch):
     code = main(["check", str(path)])
     out = capsys.readouterr().out
     assert code == 1 and "no cash balances" in out.lower()  # providers read; the system lacks cash
-    assert "providers, 1 rows (header in row 3)" in out
+    assert "providers, 1 row (header in row 3)" in out
     assert seen and max(seen) <= matching.MAX_CELL_CHARS
 
 

@@ -440,9 +440,12 @@ def summary_table(result) -> str:
     bare = sy.n_providers - len(with_contracts)
     if bare:
         lines.append("")
-        lines.append(f"{bare} provider(s) have no block contracts (TAC data alone gives accounts, not contracts): "
-                     "their income and costs follow the scenario's price uplift and cost inflation, nothing strands, "
-                     "and both forms are alike. Add Block contracts and Community budgets to compare the forms.")
+        from .core.wording import counted
+
+        lines.append(f"{counted(bare, 'provider')} {'has' if bare == 1 else 'have'} no block contracts (TAC data "
+                     "alone gives accounts, not contracts): their income and costs follow the scenario's price uplift "
+                     "and cost inflation, nothing strands, and both forms are alike. Add Block contracts and Community "
+                     "budgets to compare the forms.")
     lines.append("")
     lines.append("Shift impact: cumulative surplus minus the same with no shift of activity out of hospital "
                  "(positive: the shift helps). Cash short from: the first year cash falls below "

@@ -34,6 +34,21 @@ class Problem:
         return asdict(self)
 
 
+def by_severity(problems):
+    """Errors first, then warnings, then notes; in the order found within each (the one ordering rule for
+    every list of problems shown: the Data page, `strandrisk check`)."""
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    return sorted(problems, key=lambda p: rank.get(p.severity, len(SEVERITIES)))
+
+
+def severity_counts(problems, notes: bool = True) -> str:
+    """'2 errors, 1 warning, 3 notes' (or without notes: '0 errors, 1 warning')."""
+    from .wording import counted
+
+    shown = SEVERITIES if notes else (ERROR, WARNING)
+    return ", ".join(counted(sum(p.severity == s for p in problems), s) for s in shown)
+
+
 def column_letter(index0: int) -> str:
     """0 -> A, 25 -> Z, 26 -> AA."""
     out = ""

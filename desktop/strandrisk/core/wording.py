@@ -1,5 +1,5 @@
-"""Assumptions and bridge parts in words, shared by the app, the CLI (through workspace.explain) and the
-report's Reading, so a setting is named and valued the same way wherever a headline is explained."""
+"""Words shared by the app, the CLI and the report: counts with the right plural, and assumptions and
+bridge parts named and valued the same way wherever a headline is explained."""
 
 from __future__ import annotations
 
@@ -7,6 +7,11 @@ from .bridges import COMPONENTS
 from .scenario import DEFAULT_SERVICE_LINES, SERVICE_LINE_SETTINGS, SETTINGS_BY_KEY, UNCERTAIN_PARAMETERS
 
 _LINE_SETTINGS = {s.key: s for s in SERVICE_LINE_SETTINGS}
+
+
+def counted(n: int, word: str, plural: str | None = None) -> str:
+    """'1 problem', '0 problems', '1,204 problems'; ``plural`` for words that do not just take an 's'."""
+    return f"{n:,} {word if n == 1 else (plural or word + 's')}"
 
 
 def setting_text(scenario, key: str, with_key: bool = False) -> str:

@@ -169,8 +169,10 @@ class EnglandWindow(QMainWindow):
         counts = {}
         for t in result.trusts:
             counts[t.status] = counts.get(t.status, 0) + 1
+        from ..core.wording import counted
+
         self.heading.setText(
-            f"<b>{len(result.trusts)} trusts</b> from {', '.join(sorted(result.tac.year_evidence))}: "
+            f"<b>{counted(len(result.trusts), 'trust')}</b> from {', '.join(sorted(result.tac.year_evidence))}: "
             f"{counts.get('screened', 0)} screened in both forms, {counts.get('community_only', 0)} community "
             f"only, {counts.get('not_applicable', 0)} not applicable, {counts.get('excluded', 0)} excluded. "
             f"Scenario '{sc.name}', base year {sc.to_dict().get('base_year')}"

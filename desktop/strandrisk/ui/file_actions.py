@@ -223,7 +223,7 @@ class FileActions:
             self.show_error("Load mapping", failure_message(exc, f"Reading the mapping {Path(path).name}"))
             return
         try:
-            task = self.workspace.set_mapping(mapping)
+            task = self.workspace.set_mapping(mapping, f"Load mapping {Path(path).name}")
         except WorkspaceError:
             return  # nothing to re-read: the mapping applies to the next files added
         self._import(task)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QMainWindow, QM
                                QPushButton, QStackedWidget, QVBoxLayout, QWidget)
 
 from .. import __version__
+from ..core.wording import counted
 from ..io.failures import describe_failure
 from ..workspace import DATA, RESULTS, SCENARIOS, STATE, Workspace, WorkspaceError
 from . import file_actions
@@ -231,13 +232,13 @@ class MainWindow(file_actions.FileActions, QMainWindow):
                                         "or the value on the Assumptions page.")
         elif ws.inputs is not None and errors:
             self.problem_banner.setText(
-                f"<b>Provisional results:</b> the data has {errors} error{'s' if errors > 1 else ''}, and the "
+                f"<b>Provisional results:</b> the data has {counted(errors, 'error')}, and the "
                 "values in error are left out of the model. Fix them (see the Problems list on the Data page) "
                 "before relying on these figures.")
         self.problem_banner.setVisible(ws.inputs is not None and bool(reason or errors))
         if result is not None:
             self.status(f"Results updated for scenario '{ws.current_scenario}': "
-                        f"{result.system.n_providers} providers, {result.years[0]} to {result.years[-1]}.")
+                        f"{counted(result.system.n_providers, 'provider')}, {result.years[0]} to {result.years[-1]}.")
         for name in ("Results", "Compare", "Uncertainty", "Report"):
             self.panes[name].refresh()
 
@@ -351,7 +352,8 @@ class MainWindow(file_actions.FileActions, QMainWindow):
             self.show_pane("Data")
             errors = self.workspace.error_count
             if errors:
-                self.status(f"{errors} problems in the data need fixing: see the list on the Data page.")
+                self.status(f"{counted(errors, 'error')} in the data {'needs' if errors == 1 else 'need'} fixing: "
+                            "see the Problems list on the Data page.")
 
         return self.run_task(task, done, wait)
 
@@ -359,6 +361,13 @@ class MainWindow(file_actions.FileActions, QMainWindow):
         """The user changed a sheet's kind or a column's mapping on the Data page: re-read with it."""
         task = self._workspace_call("Mapping saved", lambda: self.workspace.change_mapping(file, sheet, kind, source,
                                                                                            target), False)
+        if task is not None:
+            self._import(task)
+
+    def confirm_mapping(self, file: str, sheet: str, source: str):
+        """The user confirmed how a column was read (Confirm on the Data page): re-read with their choice."""
+        task = self._workspace_call("Mapping saved", lambda: self.workspace.confirm_mapping(file, sheet, source),
+                                    False)
         if task is not None:
             self._import(task)
 
@@ -390,7 +399,7 @@ class MainWindow(file_actions.FileActions, QMainWindow):
 
         def done(attached: bool):
             if attached:
-                self.status(f"Simulation finished: {int(simulations):,} draws.")
+                self.status(f"Simulation finished: {counted(int(simulations), 'draw')}.")
             else:
                 self.status("The assumptions changed during the simulation: run it again for the new values.")
 

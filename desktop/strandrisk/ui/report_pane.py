@@ -52,8 +52,10 @@ class ReportPane(QWidget):
             self.state.setText(f"Scenario '{self.ws.current_scenario}': deterministic results only. Run a "
                                "simulation on the Uncertainty page first to include the ranges.")
         else:
+            from ..core.wording import counted
+
             self.state.setText(f"Scenario '{self.ws.current_scenario}' with "
-                               f"{getattr(result.monte_carlo, 'simulations', 0):,} simulations.")
+                               f"{counted(getattr(result.monte_carlo, 'simulations', 0), 'simulation')}.")
         self.export_button.setEnabled(result is not None and not self.win.busy)
 
     def set_running(self, running: bool):

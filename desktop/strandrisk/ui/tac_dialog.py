@@ -14,8 +14,10 @@ class TacTrustDialog(QDialog):
         self.setWindowTitle("Choose trusts from the accounts file")
         self.resize(640, 520)
         lay = QVBoxLayout(self)
-        intro = QLabel(f"<b>{file_name}</b> holds the accounts of {len(trusts)} trusts. Tick the ones to model "
-                       "(the providers of your system); the rest are not read.")
+        from ..core.wording import counted
+
+        intro = QLabel(f"<b>{file_name}</b> holds the accounts of {counted(len(trusts), 'trust')}. Tick the ones "
+                       "to model (the providers of your system); the rest are not read.")
         intro.setWordWrap(True)
         lay.addWidget(intro)
         self.filter = QLineEdit()

@@ -8,7 +8,7 @@ position of the last save, so "unsaved changes" survives undo back to the saved 
 
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 
 class Command(Protocol):
@@ -17,6 +17,20 @@ class Command(Protocol):
     def do(self) -> None: ...
 
     def undo(self) -> None: ...
+
+
+class StateChange:
+    """A command that puts back a whole state: ``apply(after)`` to do it, ``apply(before)`` to undo it.
+    The states are kept as they were, so undo gives back exactly what was there (nothing is recomputed)."""
+
+    def __init__(self, text: str, apply: Callable[[Any], None], before: Any, after: Any, topic: str = "") -> None:
+        self.text, self._apply, self.before, self.after, self.topic = text, apply, before, after, topic
+
+    def do(self) -> None:
+        self._apply(self.after)
+
+    def undo(self) -> None:
+        self._apply(self.before)
 
 
 class CommandStack:
@@ -56,6 +70,20 @@ class CommandStack:
         command = self._undone.pop()
         command.do()
         self._done.append(command)
+        self._changed()
+
+    def forget(self, topic: str) -> None:
+        """Drop the commands of one topic (say "data" when the files were read again outside the stack: their
+        before and after states no longer hold). Other commands keep their place."""
+        done = [c for c in self._done if getattr(c, "topic", "") != topic]
+        if len(done) == len(self._done) and not any(getattr(c, "topic", "") == topic for c in self._undone):
+            return
+        if self._clean_at is not None and any(getattr(c, "topic", "") == topic for c in self._done[:self._clean_at]):
+            self._clean_at = None  # the saved state held one of them: undo cannot reach it any more
+        elif self._clean_at is not None:
+            self._clean_at -= sum(getattr(c, "topic", "") == topic for c in self._done[:self._clean_at])
+        self._done = done
+        self._undone = [c for c in self._undone if getattr(c, "topic", "") != topic]
         self._changed()
 
     def clear(self) -> None:

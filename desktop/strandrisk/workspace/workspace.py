@@ -13,7 +13,7 @@ import copy
 import secrets
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -22,7 +22,8 @@ import numpy as np
 from .. import __version__
 from ..core import schema
 from ..core.scenario import Scenario, ScenarioError
-from .commands import CommandStack
+from ..core.wording import counted
+from .commands import CommandStack, StateChange
 
 PROJECT_SUFFIX = ".strandrisk"
 DEFAULT_SCENARIOS = {"Base case": {"name": "Base case"}}
@@ -77,6 +78,20 @@ class _ScenarioEdit:
 
     def undo(self) -> None:
         self.ws._set_scenario_state(self.before)
+
+
+@dataclass(frozen=True)
+class DataState:
+    """What a mapping fix or an import changes, kept whole so undo puts back exactly the previous import
+    (its data, problems and sheet reports) without reading the files again."""
+
+    mapping: dict | None
+    imported: Any
+    inputs: Any
+    source_paths: tuple[str, ...]
+    tac_selection: Any
+    is_sample: bool
+    data_dirty: bool
 
 
 class Workspace:
@@ -288,9 +303,15 @@ class Workspace:
 
         return Task("import", "Reading the sample", lambda progress, cancel: load_sample(progress, cancel), finish)
 
-    def import_task(self, paths, tac_selection=None) -> Task:
-        """Add spreadsheets, re-reading those already in the project (a file of the same name is replaced)."""
+    def import_task(self, paths, tac_selection=None, *, mapping: dict | None | bool = False,
+                    text: str | None = None) -> Task:
+        """Add spreadsheets, re-reading those already in the project (a file of the same name is replaced).
+
+        ``mapping`` (a Mapping dict; default the project's own) is what the files are read with. With
+        ``text`` the outcome is one edit on the undo stack (a mapping fix); without, an import that the
+        earlier mapping fixes cannot be undone across (they are forgotten, scenario edits stay)."""
         from ..io.spreadsheets.load import load_inputs
+        from ..io.spreadsheets.mapping import Mapping
 
         sheets = [Path(p) for p in paths]
         keep = [Path(p) for p in self.source_paths if Path(p).exists()] if not self.is_sample else []
@@ -298,7 +319,8 @@ class Workspace:
         all_paths = [p for p in keep if p.name not in names] + sheets
         if tac_selection is not None:
             self.tac_selection = tac_selection
-        mapping = self.mapping_object()
+        mapping_dict = self.mapping if mapping is False else mapping
+        mapping_obj = Mapping.from_dict(mapping_dict) if mapping_dict else None
         selection = self.tac_selection
         old_inputs = self.inputs if not self.is_sample else None
         reread = {p.name for p in all_paths}
@@ -307,17 +329,38 @@ class Workspace:
             # Each file is read from a private copy taken in one read, so the fingerprint kept with the data
             # is the one of the bytes read even when the file is saved over meanwhile (Excel, another window).
             with tempfile.TemporaryDirectory(prefix="strandrisk-import-") as folder:
-                result = load_inputs(snapshot_files(all_paths, Path(folder)), mapping=mapping, progress=progress,
-                                     cancel=cancel, tac_selection=selection)
+                result = load_inputs(snapshot_files(all_paths, Path(folder)), mapping=mapping_obj,
+                                     progress=progress, cancel=cancel, tac_selection=selection)
             if old_inputs is not None:
                 result.inputs = merge_inputs(old_inputs, result.inputs, reread)
             return result
 
         def finish(imported):
-            self.set_data(imported, all_paths, mapping=self.mapping)
+            before = self._data_state()
+            after = replace(before, mapping=copy.deepcopy(mapping_dict), imported=imported,
+                            inputs=imported.inputs if imported is not None else None,
+                            source_paths=tuple(str(p) for p in all_paths), tac_selection=selection,
+                            is_sample=False)
+            if text is None:
+                self.commands.forget(DATA)
+                self._set_data_state(replace(after, data_dirty=True))
+            else:
+                self.commands.do(StateChange(text, self._set_data_state, before, after, DATA))
             return imported
 
-        return Task("import", f"Reading {len(all_paths)} file(s)", work, finish)
+        return Task("import", f"Reading {counted(len(all_paths), 'file')}", work, finish)
+
+    def _data_state(self) -> DataState:
+        return DataState(copy.deepcopy(self.mapping), self.imported, self.inputs, tuple(self.source_paths),
+                         self.tac_selection, self.is_sample, self.data_dirty)
+
+    def _set_data_state(self, state: DataState) -> None:
+        """Put a whole import state in place (an import or mapping fix done, undone or redone)."""
+        self.mapping = copy.deepcopy(state.mapping)
+        self.imported, self.inputs = state.imported, state.inputs
+        self.source_paths = list(state.source_paths)
+        self.tac_selection, self.is_sample, self.data_dirty = state.tac_selection, state.is_sample, state.data_dirty
+        self._changed(DATA)
 
     def mapping_object(self):
         if not self.mapping:
@@ -329,39 +372,133 @@ class Workspace:
     def existing_source_paths(self) -> list[Path]:
         return [Path(p) for p in self.source_paths if Path(p).exists()]
 
-    def change_mapping(self, file: str, sheet: str, kind, source: str | None, target) -> Task:
-        """The user changed a sheet's kind or a column's mapping: record it and hand back the re-read."""
+    def change_mapping(self, file: str, sheet: str, kind, source: str | None, target,
+                       text: str | None = None) -> Task:
+        """The user changed a sheet's kind (``source`` None) or a column's mapping: hand back the re-read
+        with it, which goes on the undo stack ("Map 'Budget £000' to Annual budget")."""
         from ..io.spreadsheets.mapping import IGNORE, Mapping, SheetMapping
 
         mapping = Mapping.from_dict(self.mapping) if self.mapping else Mapping()
         existing = next((s for s in mapping.sheets if (s.file, s.sheet) == (file, sheet)), None)
         sm = existing or SheetMapping(file, sheet)
-        sm.kind = kind if kind is not None else IGNORE
+        new_kind = kind if kind is not None else IGNORE
+        if new_kind != sm.kind:
+            names = schema.KINDS_BY_KEY[new_kind].names if new_kind in schema.KINDS_BY_KEY else ()
+            sm.columns = {h: c for h, c in sm.columns.items() if c == IGNORE or c in names}
+        sm.kind = new_kind
         if source is not None:
             sm.columns[source] = target if target is not None else IGNORE
         mapping.set(sm)
-        return self.set_mapping(mapping.to_dict())
+        if text is None:
+            text = (_column_edit_text(kind, source, target) if source is not None
+                    else f"Read sheet {_quoted(sheet)} as {schema.KINDS_BY_KEY[kind].sheet}"
+                    if kind in schema.KINDS_BY_KEY
+                    else f"Leave sheet {_quoted(sheet)} out")
+        return self.set_mapping(mapping.to_dict(), text)
+
+    def confirm_mapping(self, file: str, sheet: str, source: str) -> Task:
+        """The user confirms how the app read a column (a weak match, or a column left unused): their
+        choice from then on, so the warning goes and the mapping says the user decided."""
+        rep = self.sheet_report(file, sheet)
+        if rep is None or rep.kind is None or (source not in rep.mapping and source not in rep.unmapped):
+            raise WorkspaceError(f"there is no column {_quoted(source)} on sheet {_quoted(sheet)} to confirm: "
+                                 "add the file again")
+        target = rep.mapping.get(source)
+        words = f"as {schema.KINDS_BY_KEY[rep.kind].column(target).label}" if target else "as not used"
+        return self.change_mapping(file, sheet, rep.kind, source, target, f"Confirm {_quoted(source)} {words}")
 
     def change_value_mapping(self, column: str, value: str, target) -> Task:
         """The user said what a value means (None forgets it): saved in the mapping for every file, and the
-        re-read handed back."""
+        re-read handed back (it goes on the undo stack: "Read 'Critical care' as Other")."""
+        from ..core.labels import value_label
         from ..io.spreadsheets.mapping import Mapping
 
         mapping = Mapping.from_dict(self.mapping) if self.mapping else Mapping()
         mapping.set_value(column, value, target)
-        return self.set_mapping(mapping.to_dict())
+        text = (f"Read {_quoted(value)} as {value_label(target)}" if target is not None
+                else f"Forget what {_quoted(value)} means")
+        return self.set_mapping(mapping.to_dict(), text)
 
-    def set_mapping(self, mapping: dict | None) -> Task:
-        """Use this mapping from now on and hand back the re-read of the project's files with it.
+    def set_mapping(self, mapping: dict | None, text: str = "Change the mapping") -> Task:
+        """Use this mapping from now on and hand back the re-read of the project's files with it; the re-read
+        goes on the undo stack as one edit named ``text``.
 
-        Raises WorkspaceError (after recording the mapping) when the spreadsheets are not on this computer."""
-        self.mapping = mapping
-        self.data_dirty = True
-        self._emit(STATE)
+        Raises WorkspaceError (after recording the mapping, undoably) when the spreadsheets are not on this
+        computer."""
         if not self.existing_source_paths():
+            before = self._data_state()
+            self.commands.do(StateChange(text, self._set_data_state, before,
+                                         replace(before, mapping=copy.deepcopy(mapping)), DATA))
             raise WorkspaceError("The original spreadsheets are not on this computer, so the data cannot be "
                                  "re-read: the new mapping applies the next time you add the files.")
-        return self.import_task([])
+        return self.import_task([], mapping=mapping, text=text)
+
+    # ------------------------------------------------------------------------------ who decided
+    def sheet_report(self, file: str, sheet: str):
+        """The import's report of one sheet (kind, header row, columns read, confidence), or None."""
+        return next((s for s in getattr(self.imported, "sheets", None) or []
+                     if (s.file, s.sheet) == (file, sheet)), None)
+
+    def decided_by_user(self, file: str, sheet: str, header: str) -> bool:
+        """Whether how this column is read (or left out) is the user's own choice, recorded in the mapping
+        (picked, confirmed or loaded from a mapping file), rather than the matcher's reading of the header."""
+        from ..io.spreadsheets.mapping import Mapping
+
+        sm = Mapping.from_dict(self.mapping).for_sheet(file, sheet) if self.mapping else None
+        return sm is not None and header in sm.columns
+
+    def value_decided_by_user(self, column: str, value: str) -> bool:
+        """Whether the meaning of a value of a column is the user's choice (else the matcher read it)."""
+        chosen = (self.mapping or {}).get("values", {}) if isinstance(self.mapping, dict) else {}
+        return value in (chosen.get(column) or {})
+
+    def header_at(self, file: str, sheet: str, cell: str) -> str | None:
+        """The column heading in ``cell`` when that cell is in the sheet's header row (else None)."""
+        rep = self.sheet_report(file, sheet)
+        letters = "".join(ch for ch in cell if ch.isalpha()).upper()
+        digits = "".join(ch for ch in cell if ch.isdigit())
+        if rep is None or rep.kind is None or not letters or not digits or int(digits) != rep.header_row:
+            return None
+        index = 0
+        for ch in letters:
+            index = index * 26 + ord(ch) - 64
+        row = rep.preview[rep.header_row - 1] if rep.header_row - 1 < len(rep.preview) else []
+        text = row[index - 1].strip() if index - 1 < len(row) else ""
+        return text or None
+
+    def describe_header(self, file: str, sheet: str, cell: str) -> str:
+        """What a problem at a header cell is about: the column it heads, how it is read, what to do."""
+        from ..io.spreadsheets.sheets import WIDE_CASH_TARGET
+
+        rep = self.sheet_report(file, sheet)
+        header = self.header_at(file, sheet, cell)
+        if rep is None:
+            return ""
+        column = "".join(ch for ch in cell if ch.isalpha()).upper()
+        if header is None:
+            return (f"{cell} is in the header row of {sheet}: a column heading, not a row of data. The mapping "
+                    "table above shows how each column is read.")
+        start = f"{cell} is the heading of column {column}, {_quoted(header)} (not a row of data): "
+        target = rep.mapping.get(header)
+        kind = schema.KINDS_BY_KEY[rep.kind]
+        if target is None:
+            if self.decided_by_user(file, sheet, header):
+                return start + "you chose to leave this column out of the model."
+            return start + ("this column is not read into the model. If it holds an input, choose what it holds "
+                            "under 'Read as' in the mapping table; if not, press Confirm there to leave it out.")
+        if target.startswith(WIDE_CASH_TARGET):
+            return start + "a month column of cash balances, read as that month end's balance."
+        label = kind.column(target).label
+        if self.decided_by_user(file, sheet, header):
+            return start + f"read as {label}, as you chose."
+        confidence = rep.confidence.get(header)
+        from ..io.spreadsheets.matching import CONFIDENT
+
+        if confidence is not None and confidence < CONFIDENT:
+            return start + (f"read as {label}, but the heading is only a {confidence:.0%} match. If the column "
+                            f"holds {label}, press Confirm in the mapping table; if not, choose what it holds "
+                            "under 'Read as'.")
+        return start + f"read as {label}."
 
     def describe_row(self, file: str, sheet: str, cell: str) -> str:
         """The imported row a problem points at, as 'column = value' pairs."""
@@ -371,6 +508,8 @@ class Workspace:
         if not digits:
             return ""
         row = int(digits)
+        if self._in_header_row(file, sheet, row):
+            return self.describe_header(file, sheet, cell)
         for kind in schema.INPUT_KINDS:
             table = self.inputs.table(kind.key)
             hits = np.flatnonzero((table.source_file == file) & (table.source_sheet == sheet)
@@ -381,6 +520,10 @@ class Workspace:
                                    for k, v in rec.items() if v is not None)
                 return f"{sheet} row {row}: {values}"
         return f"{sheet} row {row} was not read into the model (see the problem above)."
+
+    def _in_header_row(self, file: str, sheet: str, row: int) -> bool:
+        rep = self.sheet_report(file, sheet)
+        return rep is not None and rep.kind is not None and row == rep.header_row
 
     # ------------------------------------------------------------------------------ simulation, exports
     def simulation_task(self, simulations: int | None = None) -> Task:
@@ -410,7 +553,7 @@ class Workspace:
             self._emit(RESULTS)
             return True
 
-        return Task("simulation", f"Simulating {n:,} draws", work, finish)
+        return Task("simulation", f"Simulating {counted(n, 'draw')}", work, finish)
 
     def _refuse_input_target(self, path: Path, what: str) -> None:
         if path.resolve() in {Path(p).resolve() for p in self.source_paths}:
@@ -638,6 +781,20 @@ class Workspace:
 
         task.finish = finish_with_report
         return task
+
+
+def _quoted(text, most: int = 40) -> str:
+    """A header or value as named in Edit > Undo and in messages: quoted, at most ``most`` characters."""
+    text = " ".join(str(text).split())
+    return "'" + (text if len(text) <= most else text[:most - 3] + "...") + "'"
+
+
+def _column_edit_text(kind, source: str, target) -> str:
+    """"Map 'Budget £000' to Annual budget", or "Leave 'Notes' out"."""
+    k = schema.KINDS_BY_KEY.get(kind)
+    if target is None or k is None or target not in k.names:
+        return f"Leave {_quoted(source)} out"
+    return f"Map {_quoted(source)} to {k.column(target).label}"
 
 
 def snapshot_files(paths, folder: Path) -> list[Path]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import sys
 
-from ...core.problems import ERROR, NOTE, WARNING
+from ...core.problems import NOTE, by_severity, severity_counts
+from ...core.wording import counted
 from .matching import CONFIDENT
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
@@ -33,14 +34,14 @@ def run_check(paths, mapping_path=None, as_json: bool = False, out=None, tac_sel
     if as_json:
         doc = {"ok": code == EXIT_OK,
                "sheets": [s.to_dict() for s in result.sheets],
-               "problems": [p.to_dict() | {"where": p.where} for p in result.problems],
+               "problems": [p.to_dict() | {"where": p.where} for p in by_severity(result.problems)],
                "counts": {k: t.n_rows for k, t in result.inputs.tables().items()}}
         print(json.dumps(doc, indent=2, default=str), file=out)
         return code
     for s in result.sheets:
         if s.kind:
-            line = (f"{s.file}: {s.sheet}: {s.kind}, {s.rows} rows (header in row {s.header_row}), "
-                    f"{len(s.mapping)} columns mapped")
+            line = (f"{s.file}: {s.sheet}: {s.kind}, {counted(s.rows, 'row')} (header in row {s.header_row}), "
+                    f"{counted(len(s.mapping), 'column')} mapped")
         else:
             line = f"{s.file}: {s.sheet}: not used"
         print(line, file=out)
@@ -58,15 +59,14 @@ def run_check(paths, mapping_path=None, as_json: bool = False, out=None, tac_sel
                   + (" ..." if len(s.unmapped) > 20 else ""), file=out)
         for note in s.notes:
             print(f"    {note}", file=out)
-    counts = {sev: sum(p.severity == sev for p in result.problems) for sev in (ERROR, WARNING, NOTE)}
-    shown = [p for p in result.problems if p.severity != NOTE]
+    shown = [p for p in by_severity(result.problems) if p.severity != NOTE]
     if shown:
         print("", file=out)
         for p in shown[:1000]:
             print(str(p), file=out)
         if len(shown) > 1000:
             print(f"... and {len(shown) - 1000} more (use --json for all of them)", file=out)
-    print(f"\n{counts[ERROR]} errors, {counts[WARNING]} warnings. "
+    print(f"\n{severity_counts(result.problems, notes=False)}. "
           + ("The inputs cannot be used until the errors are fixed." if code else "The inputs can be used."),
           file=out)
     return code
