@@ -416,14 +416,14 @@ def read_simulations(path: Path, entries, scenarios: dict) -> tuple[list[SavedSi
     """The saved simulations that can be read, and a plain note for each one left out. Never raises: a
     damaged simulations part costs the simulation, not the project."""
     if not isinstance(entries, list) or len(entries) > MAX_SAVED_SIMULATIONS:
-        _log.warning("%s: the list of saved simulations is unreadable", path.name)
+        _log.info("%s: the list of saved simulations is unreadable", path.name)
         return [], ["The simulations saved in the project could not be read (that part of the file is damaged) "
                     "and were left out: run them again."]
     out, notes = [], []
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        _log.warning("%s: saved simulations unreadable: %s", path.name, exc)
+        _log.info("%s: saved simulations unreadable: %s", path.name, exc)
         return [], ["The simulations saved in the project could not be read and were left out: run them again."]
     with zf:
         for i, entry in enumerate(entries, start=1):
@@ -432,10 +432,11 @@ def read_simulations(path: Path, entries, scenarios: dict) -> tuple[list[SavedSi
                 out.append(_read_simulation(zf, entry))
             except (_Unusable, zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, TypeError, KeyError,
                     OverflowError, NotImplementedError, RuntimeError, MemoryError) as exc:
-                _log.warning("%s: saved simulation %d left out: %s", path.name, i, exc)
-                which = f"of scenario '{name[:40]}'" if isinstance(name, str) and name in scenarios else f"number {i}"
-                notes.append(f"The saved simulations {which} could not be read (that part of the file is damaged) "
-                             "and were left out: run the simulation again.")
+                _log.info("%s: saved simulation %d left out: %s", path.name, i, exc)
+                which = f"The simulations saved for scenario '{name[:40]}'" if isinstance(name, str) \
+                    and name in scenarios else f"Saved simulation number {i}"
+                notes.append(f"{which} could not be read (that part of the file is damaged) and were left out: run "
+                             "the simulation again.")
     return out, notes
 
 
