@@ -143,8 +143,8 @@ class UncertaintyPane(QWidget):
             SIM_SAVED: "<b>Saved with the project</b> and up to date (the same data, assumptions and StrandRisk "
                        "version), so shown without simulating again. <b>Run simulation</b> runs them afresh.",
             SIM_OUT_OF_DATE: "<b>The simulations are out of date:</b> the data or assumptions changed since they "
-                             "ran. Press <b>Run simulation</b> for the values shown now (Undo brings back the "
-                             "earlier simulations, kept for a while). The Break-even tab needs no simulation.",
+                             "ran. Press <b>Run simulation</b> for the values shown now; Undo brings the earlier "
+                             "ones back. The Break-even tab needs no simulation.",
             SIM_SAVED_OUT_OF_DATE: "<b>The simulations saved with the project are out of date:</b> they were run on "
                                    "other data, assumptions or another version of StrandRisk. Press <b>Run "
                                    "simulation</b> to simulate again. The Break-even tab needs no simulation.",

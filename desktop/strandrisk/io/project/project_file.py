@@ -319,17 +319,40 @@ class _Unusable(Exception):
     """A saved simulation that cannot be used; the message is for the log, the user gets a plain note."""
 
 
+def pack_draws(draws: np.ndarray) -> np.ndarray:
+    """(N, P) float32 draws -> (P, 4, N) bytes, losslessly and about half the size once compressed: each
+    provider's draws sorted (the histograms need the values, not the order they were drawn in), as
+    integer keys in the same order, each the difference from the one before, split into byte planes."""
+    bits = np.sort(np.asarray(draws, dtype=np.float32), axis=0).view(np.uint32)
+    keys = np.where(bits >> 31, ~bits, bits | np.uint32(0x80000000)).astype("<u4")
+    steps = np.diff(keys, axis=0, prepend=np.zeros((1, keys.shape[1]), dtype="<u4"))
+    n, p = steps.shape
+    return np.ascontiguousarray(steps.T).view(np.uint8).reshape(p, n, 4).transpose(0, 2, 1).copy()
+
+
+def unpack_draws(packed: np.ndarray) -> np.ndarray:
+    """The (N, P) float32 draws of ``pack_draws``, each provider's sorted."""
+    p, _four, n = packed.shape
+    steps = np.ascontiguousarray(packed.transpose(0, 2, 1)).view("<u4").reshape(p, n)
+    keys = np.cumsum(steps, axis=1, dtype=np.uint32)  # wraps round as the differences did
+    bits = np.where(keys >> 31, keys ^ np.uint32(0x80000000), ~keys).astype(np.uint32)
+    return np.ascontiguousarray(bits.view(np.float32).T)
+
+
 def _simulation_arrays(sim: SavedSimulation) -> dict[str, np.ndarray]:
     """Every array of the run by name: percentiles and probabilities exactly as computed (float64), the
-    draws kept for the histograms as the simulation keeps them (float32)."""
+    draws kept for the histograms at the precision the simulation keeps them (float32, ``pack_draws``)."""
     mc, tor = sim.monte_carlo, sim.tornado
     arrays = {}
     for form in mc.forms:
         for key, arr in mc.percentiles[form].items():
             arrays[f"percentiles/{form}/{key}"] = arr
-    for name in _PER_FORM + _SAMPLES:
+    for name in _PER_FORM:
         for form, arr in getattr(mc, name).items():
             arrays[f"{name}/{form}"] = arr
+    for name in _SAMPLES:
+        for form, arr in getattr(mc, name).items():
+            arrays[f"{name}/{form}"] = pack_draws(arr)
     for form, arr in mc.break_even.items():
         arrays[f"break_even/{form}"] = arr
     if tor is not None:
@@ -493,7 +516,7 @@ def _read_simulation(zf: zipfile.ZipFile, entry) -> SavedSimulation:
     shapes = {"npv_stranded": (L, P), "cumulative_surplus": (L, P), "probability_deficit": (P, H),
               "probability_liquidity_risk": (P, H), "probability_shift_exceeds_break_even": (P,)}
     per_form = {name: {f: take(f"{name}/{f}", shape) for f in forms} for name, shape in shapes.items()}
-    samples = {name: {f: a for f in forms if (a := take(f"{name}/{f}", (n, P), np.float32, False)) is not None}
+    samples = {name: {f: unpack_draws(a) for f in forms if (a := _packed(arrays, f"{name}/{f}", P, n)) is not None}
                for name in _SAMPLES}
     break_even = {f: a for f in FORMS if (a := take(f"break_even/{f}", (P,), required=False)) is not None}
     from ...core.results import YEARLY_KEYS
@@ -505,6 +528,13 @@ def _read_simulation(zf: zipfile.ZipFile, entry) -> SavedSimulation:
         cumulative_surplus_samples=samples["cumulative_surplus_samples"],
         closing_cash_samples=samples["closing_cash_samples"], **per_form)
     return SavedSimulation(scenario, fingerprint, mc, _read_tornado(entry.get("tornado"), take, P))
+
+
+def _packed(arrays: dict, name: str, P: int, n: int) -> np.ndarray | None:
+    arr = arrays.get(name)
+    if arr is not None and (arr.dtype != np.uint8 or arr.shape != (P, 4, n)):
+        raise _Unusable(f"{name} has shape {arr.shape}, dtype {arr.dtype}")
+    return arr
 
 
 def _read_tornado(meta, take, P: int) -> TornadoResult | None:
