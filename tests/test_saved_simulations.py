@@ -434,3 +434,14 @@ def test_status_says_up_to_date_out_of_date_and_saved(window, qtbot, tmp_path):
     w.show_pane("Uncertainty")
     w.rerun_now()
     assert "Saved with the project" in pane.status.text() and "500 simulations" in pane.status.text()
+
+
+def test_a_scenario_with_the_same_settings_shares_the_simulation(ws, runs):
+    ws.add_scenario("Copy of base", ws.scenario_dict())
+    first = next(iter(ws.scenarios))
+    ws.switch_scenario("Copy of base")
+    assert ws.result.monte_carlo is None
+    ws.switch_scenario(first)
+    ws.simulation_task(200).run()
+    ws.switch_scenario("Copy of base")
+    assert ws.result.monte_carlo is not None and len(runs) == 1

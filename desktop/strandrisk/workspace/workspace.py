@@ -258,6 +258,8 @@ class Workspace:
                 self._attach_simulation(name, result)
             hit = (self.revision, result, reason)
             self._results[name] = hit
+        elif hit[1] is not None and hit[1].monte_carlo is None:
+            self._attach_simulation(name, hit[1])  # run since for another scenario of the same settings
         return hit
 
     def result_for(self, name: str | None = None):
