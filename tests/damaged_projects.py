@@ -147,3 +147,42 @@ def write_all(folder: Path, items: list[Damaged]) -> list[tuple[Damaged, Path]]:
         path.write_bytes(item.data)
         written.append((item, path))
     return written
+
+
+def sample_with_simulations(path: Path, simulations: int = 1000) -> bytes:
+    """The sample saved as a project with both its scenarios simulated (the bytes of the file)."""
+    from strandrisk.workspace import Workspace
+
+    ws = Workspace()
+    ws.sample_task().run()
+    for name in list(ws.scenarios):
+        ws.switch_scenario(name)
+        ws.simulation_task(simulations).run()
+    ws.save(path)
+    ws.close()
+    return Path(path).read_bytes()
+
+
+def simulation_values(project: bytes, rng: random.Random | None = None) -> list[Damaged]:
+    """A saved project with simulations (its bytes), with one damaged value in the list of saved simulations
+    each; the simulations' arrays kept as they are. Such a project must always open (a damaged simulation
+    is left out with a note)."""
+    import io
+
+    with zipfile.ZipFile(io.BytesIO(project)) as zf:
+        parts = {name: zf.read(name) for name in zf.namelist()}
+    doc = json.loads(parts[MEMBER])
+    rng = rng or random.Random(21)
+    out = []
+    for path in _paths(doc["simulations"], rng, ("simulations",), max_list=2):
+        for value in BAD_VALUES:
+            mutated = copy.deepcopy(doc)
+            _set(mutated, path, value)
+            buf = io.BytesIO()
+            with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+                zf.writestr(MEMBER, json.dumps(mutated, allow_nan=True))
+                for name, data in parts.items():
+                    if name != MEMBER:
+                        zf.writestr(name, data, compress_type=zipfile.ZIP_STORED)
+            out.append(Damaged(_label(path, value), buf.getvalue(), False))
+    return out

@@ -98,6 +98,7 @@ def fault_outcome(out: str) -> None:
     assert re.findall(r"corrupt 0;", out) and not re.findall(r"corrupt [1-9]", out), out
     assert not re.findall(r"anything left after the sweep [1-9]", out), out
     assert not re.findall(r"more than one line: [1-9]", out), out
+    assert not re.findall(r"not a plain note: [1-9]", out), out
 
 
 # script -> (why it cannot run here or None, the figures of its table's ratio column)

@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="re-read input files that changed since the project was saved (each is listed)")
     project.add_argument("--saved-data", action="store_true",
                          help="model the data saved in the project instead of re-reading its spreadsheets")
+    project.add_argument("--rerun-simulations", action="store_true",
+                         help="simulate again even when the project holds simulations of exactly this data and "
+                              "scenario (they are used otherwise, and the output says so)")
     run.add_argument("--mapping", metavar="FILE", help="column mapping JSON saved from the app or `check`")
     run.add_argument("--simulations", type=int, metavar="N", help="Monte Carlo draws (default: the scenario's, 10000)")
     run.add_argument("--seed", type=int, metavar="S", help="random seed (default: the scenario's, 2014)")
@@ -234,8 +237,9 @@ def cmd_run(args) -> int:
     projects = [p for p in args.inputs or [] if Path(p).suffix.lower() == PROJECT_SUFFIX]
     if projects:
         return run_project(args, projects)
-    if args.accept_changed or args.saved_data:
-        raise CliError("--accept-changed and --saved-data go with a saved project (.strandrisk)", EXIT_INVALID)
+    if args.accept_changed or args.saved_data or args.rerun_simulations:
+        raise CliError("--accept-changed, --saved-data and --rerun-simulations go with a saved project "
+                       "(.strandrisk)", EXIT_INVALID)
     scenario = load_scenario(args.scenario, sample=args.sample)
     overrides = _run_overrides(args)
     if overrides:
@@ -301,15 +305,43 @@ def run_project(args, projects: list[str]) -> int:
     result = ws.result
     if result is None:
         raise CliError(f"scenario '{ws.current_scenario}' cannot be run: {ws.run_problem}", EXIT_INVALID)
-    return finish_run(args, result, ws.imported)
+    return finish_run(args, result, ws.imported, reuse=_saved_simulations_used(args, ws, result))
 
 
-def finish_run(args, result, imported) -> int:
-    """Tornado, Monte Carlo, the summary table and the files asked for."""
+def _saved_simulations_used(args, ws, result) -> bool:
+    """Whether the project's saved simulations are used as they are (they are when their fingerprint matches
+    the data and scenario run now and they have the scenario's number of draws), saying which on stderr."""
+    from .workspace.workspace import SIM_SAVED, SIM_SAVED_OUT_OF_DATE
+
+    for note in ws.simulation_notes:
+        print(f"note: {note}", file=sys.stderr)
+    status, mc, wanted = ws.simulation_status(), result.monte_carlo, int(result.scenario.simulations)
+    if status == SIM_SAVED_OUT_OF_DATE and wanted > 0:
+        print("note: the simulations saved in the project were run on other data, settings or StrandRisk version: "
+              "simulating again", file=sys.stderr)
+    if status != SIM_SAVED or mc is None:
+        return False
+    if args.rerun_simulations or mc.simulations != wanted:
+        why = "as asked (--rerun-simulations)" if args.rerun_simulations else \
+            f"the project holds {mc.simulations:,} draws and the scenario asks for {wanted:,}"
+        if wanted > 0:
+            print(f"note: simulating again, {why}", file=sys.stderr)
+        result.monte_carlo = None
+        return False
+    print(f"note: using the {mc.simulations:,} simulations (seed {mc.seed}) saved in the project: the data, the "
+          "scenario and the StrandRisk version are those they were run with (--rerun-simulations runs them again)",
+          file=sys.stderr)
+    return True
+
+
+def finish_run(args, result, imported, reuse: bool = False) -> int:
+    """Tornado, Monte Carlo (unless ``reuse``: the result holds current saved ones), the summary table and
+    the files asked for."""
     from .core.simulation import run_monte_carlo, tornado
 
-    result.tornado = tornado(result.system, result.scenario)
-    if result.scenario.simulations > 0:
+    if not reuse:
+        result.tornado = tornado(result.system, result.scenario)
+    if result.scenario.simulations > 0 and not reuse:
         progress = TerminalProgress("Simulating")
         try:
             result.monte_carlo = run_monte_carlo(result.system, result.scenario, progress=progress,

@@ -10,7 +10,8 @@ Experiments, each with its trials and outcomes (figures go in RESULTS.md, "Never
   real 1 MB tmpfs when mount is permitted: the old file kept, no temp file, "disk is full";
 - read-only targets: 0444 files through --json, --out and template --force: refused, untouched;
 - damaged projects: every generated damaged project (tests/damaged_projects.py) through `strandrisk run`:
-  exit code, one line, no traceback or exception name, never "unexpected problem".
+  exit code, one line, no traceback or exception name, never "unexpected problem"; a damaged saved
+  simulation must not stop the project from opening (exit 0, a plain note per simulation left out).
 """
 
 from __future__ import annotations
@@ -198,6 +199,23 @@ def damaged(args, work: Path) -> list[str]:
                     + ", ".join(f"exit {k}: {v}" for k, v in sorted(codes.items()))
                     + f"; traceback, exception name or more than one line: {len(bad)} | |")
         rows += [f"|  | | {b} | |" for b in bad[:5]]
+    codes, bad = Counter(), []
+    sims = damaged_projects.simulation_values(damaged_projects.sample_with_simulations(work / "simulated.strandrisk"))
+    if args.damaged != "all" and int(args.damaged) < len(sims):
+        sims = rng.sample(sims, int(args.damaged))
+    for item, path in damaged_projects.write_all(work / "damaged-simulations", sims):
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            code = main(["run", str(path), "--saved-data", "--simulations", "0"])
+        text = err.getvalue()
+        codes[code] += 1
+        lines = [line for line in text.splitlines() if line.strip()]
+        if code != 0 or not all(line.startswith("note: ") for line in lines) or any(w in text for w in BAD_WORDS):
+            bad.append(f"{item.name}: exit {code} {text.strip()[:100]}")
+    rows.append("| damaged project: one damaged value in its saved simulations (must open, simulation dropped with "
+                f"a note) | {sum(codes.values())} | " + ", ".join(f"exit {k}: {v}" for k, v in sorted(codes.items()))
+                + f"; not opened, or a line that is not a plain note: {len(bad)} | |")
+    rows += [f"|  | | {b} | |" for b in bad[:5]]
     rows.append(f"| (damaged projects took {time.perf_counter() - t:.0f} s) | | | |")
     return rows
 

@@ -3,6 +3,8 @@ tornado and break-even."""
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 from PySide6.QtCore import Qt
@@ -11,6 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QProgressBar, QPu
 
 from ..core.simulation import TORNADO_METRIC_LABELS, TORNADO_METRICS
 from ..workspace.explain import metric_value
+from ..workspace.workspace import SIM_CURRENT, SIM_OUT_OF_DATE, SIM_SAVED, SIM_SAVED_OUT_OF_DATE
 from .charts import FORM_COLOURS, FORM_LABELS, GBP_K, ChartPanel, gbp_k, shift_curve_chart, style_axis
 from .results_pane import ProviderPicker
 from .series import forms_for, shift_curve_view
@@ -107,9 +110,7 @@ class UncertaintyPane(QWidget):
         else:
             self.charts["break_even"].clear("No results yet")
         if mc is None:
-            self.status.setText("No simulation yet for this scenario. Press <b>Run simulation</b>: it draws the "
-                                "uncertain assumptions (ranges on the Assumptions page) many times and shows how "
-                                "wide the outcomes are. The Break-even tab needs no simulation.")
+            self.status.setText(self._simulation_state_text(result))
             for key, c in self.charts.items():
                 if key != "break_even":
                     c.clear("Run a simulation to see this chart")
@@ -119,7 +120,8 @@ class UncertaintyPane(QWidget):
         forms = [f for f in forms_for(result, p) if f in mc.percentiles]
         n = int(getattr(mc, "simulations", 0) or 0)
         seed = getattr(mc, "seed", "")
-        self.status.setText(f"{n:,} simulations (seed {seed}) of scenario <b>{self.ws.current_scenario}</b>. "
+        self.status.setText(self._simulation_state_text(result) + "<br>"
+                            f"{n:,} simulations (seed {seed}) of scenario <b>{self.ws.current_scenario}</b>. "
                             "Shaded bands: the middle 80% (P10-P90) and 90% (P5-P95) of outcomes.<br>"
                             + "<br>".join(self._summary(result, mc, p, form, metric) for form in forms))
         years = result.years
@@ -131,6 +133,26 @@ class UncertaintyPane(QWidget):
 
     def metric(self) -> str:
         return self.metric_box.currentData()
+
+    def _simulation_state_text(self, result) -> str:
+        """Whether the simulations shown are up to date, read from the saved project, or out of date; with any
+        note about saved simulations left out when the project was opened."""
+        status = self.ws.simulation_status() if result is not None else None
+        text = {
+            SIM_CURRENT: "<b>Up to date:</b> simulated in this session on the data and assumptions shown.",
+            SIM_SAVED: "<b>Saved with the project</b> and up to date (the same data, assumptions and StrandRisk "
+                       "version), so shown without simulating again. <b>Run simulation</b> runs them afresh.",
+            SIM_OUT_OF_DATE: "<b>The simulations are out of date:</b> the data or assumptions changed since they "
+                             "ran. Press <b>Run simulation</b> for the values shown now; Undo brings the earlier "
+                             "ones back. The Break-even tab needs no simulation.",
+            SIM_SAVED_OUT_OF_DATE: "<b>The simulations saved with the project are out of date:</b> they were run on "
+                                   "other data, assumptions or another version of StrandRisk. Press <b>Run "
+                                   "simulation</b> to simulate again. The Break-even tab needs no simulation.",
+        }.get(status, "No simulation yet for this scenario. Press <b>Run simulation</b>: it draws the uncertain "
+                      "assumptions (ranges on the Assumptions page) many times and shows how wide the outcomes "
+                      "are. The Break-even tab needs no simulation.")
+        notes = [html.escape(note) for note in self.ws.simulation_notes]
+        return "<br>".join([text] + notes)
 
     @staticmethod
     def _summary(result, mc, p, form, metric) -> str:

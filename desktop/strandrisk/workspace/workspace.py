@@ -1,5 +1,5 @@
 """The project being worked on, without any window: inputs and where they came from, the mapping, the named
-scenarios and which is current, results per scenario, the last simulation, unsaved changes, undo.
+scenarios and which is current, results per scenario, the last few simulations, unsaved changes, undo.
 
 The desktop app is a view of one Workspace; ``strandrisk run PROJECT`` drives another. Long operations
 (import, simulation, report) are handed out as ``Task`` objects: ``work(progress, cancel)`` is safe to
@@ -10,9 +10,12 @@ run where the workspace lives. ``Task.run()`` does both in one go for the comman
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import secrets
 import shutil
 import tempfile
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -33,6 +36,20 @@ DATA = "data"  # inputs, imported problems, sources or mapping changed
 SCENARIOS = "scenarios"  # the named scenarios or the current one changed
 RESULTS = "results"  # a simulation was attached to the current result
 STATE = "state"  # project path, sample flag or unsaved-changes state changed
+
+# Simulations are kept by the fingerprint of what they were computed from, so an edit that is undone finds
+# its simulation again. Bound: the last MAX_KEPT_SIMULATIONS, fewer when together they hold more than
+# KEPT_SIMULATION_BYTES (the one in use is always kept).
+MAX_KEPT_SIMULATIONS = 4
+KEPT_SIMULATION_BYTES = 512 * 2**20
+MODEL_VERSION = f"strandrisk {__version__}"  # any release may change the model: its simulations are rerun
+
+# What the simulations shown for the current scenario are (``Workspace.simulation_status``):
+SIM_NONE = "none"  # never simulated
+SIM_CURRENT = "current"  # run in this session for exactly the data and assumptions shown
+SIM_SAVED = "saved"  # read from the project file and still current: shown without rerunning
+SIM_OUT_OF_DATE = "out_of_date"  # simulated before, but the data or assumptions changed since
+SIM_SAVED_OUT_OF_DATE = "saved_out_of_date"  # the project held simulations of other data, settings or version
 
 
 class WorkspaceError(Exception):
@@ -65,6 +82,22 @@ class Task:
     def run(self, progress=None, cancel=None):
         value = self.work(progress or (lambda _f, _m="": None), cancel or (lambda: False))
         return self.finish(value)
+
+
+@dataclass
+class Simulation:
+    """One Monte Carlo run with its tornado, kept under the fingerprint of everything it depends on."""
+
+    fingerprint: str  # simulation_fingerprint(state, draws, seed)
+    state: str  # simulation_state(inputs, scenario): the data and assumptions it was run for
+    monte_carlo: Any
+    tornado: Any
+    scenario: str  # the scenario's name when it ran
+    saved: bool = False  # read from the project file, not run in this session
+
+    @property
+    def nbytes(self) -> int:
+        return sum(_array_bytes(v) for v in vars(self.monte_carlo).values())
 
 
 class _ScenarioEdit:
@@ -115,6 +148,10 @@ class Workspace:
         self.commands = CommandStack()
         self.commands.subscribe(lambda: self._emit(STATE))
         self._results: dict[str, tuple[int, Any, str | None]] = {}  # name -> (revision, result, reason)
+        self._simulations: OrderedDict[str, Simulation] = OrderedDict()  # fingerprint -> run, least recent first
+        self._simulated: dict[str, str] = {}  # scenario name -> SIM_OUT_OF_DATE or SIM_SAVED_OUT_OF_DATE once run
+        self._digest: tuple[Any, str] | None = None  # (inputs, inputs_digest(inputs)) of the last inputs seen
+        self.simulation_notes: list[str] = []  # saved simulations left out when the project was opened
         self._listeners: list[Callable[[str], None]] = []
 
     # ------------------------------------------------------------------------------ events
@@ -232,8 +269,12 @@ class Workspace:
         hit = self._results.get(name)
         if hit is None or hit[0] != self.revision:
             result, reason = self._run(name) if self.inputs is not None else (None, None)
+            if result is not None:
+                self._attach_simulation(name, result)
             hit = (self.revision, result, reason)
             self._results[name] = hit
+        elif hit[1] is not None and hit[1].monte_carlo is None:
+            self._attach_simulation(name, hit[1])  # run since for another scenario of the same settings
         return hit
 
     def result_for(self, name: str | None = None):
@@ -275,6 +316,7 @@ class Workspace:
     def reset(self) -> None:
         """An empty, untitled project."""
         self._leave_document()
+        self._forget_simulations()
         self.scenarios = copy.deepcopy(DEFAULT_SCENARIOS)
         self.current_scenario = "Base case"
         self.commands.clear()
@@ -291,6 +333,7 @@ class Workspace:
 
         def finish(imported):
             self._leave_document()
+            self._forget_simulations()
             self.commands.clear()
             self.mapping = None
             self.tac_selection = None
@@ -527,15 +570,18 @@ class Workspace:
 
     # ------------------------------------------------------------------------------ simulation, exports
     def simulation_task(self, simulations: int | None = None) -> Task:
-        """Monte Carlo of the current scenario plus the tornado; attached to the result it was run for."""
+        """Monte Carlo of the current scenario plus the tornado. Kept under its fingerprint (so undoing later
+        edits finds it again) and attached to the current result when it is still for the same data and
+        assumptions."""
         from ..core.simulation import run_monte_carlo, tornado
 
         result = self.require_result("simulate")
+        name = self.current_scenario
+        state = self._simulation_state(name)
         scenario = result.scenario
         n = int(simulations if simulations is not None else scenario.simulations)
         if n < 1:
             raise WorkspaceError("The number of simulations must be at least 1.")
-        revision = self.revision
 
         def work(progress, cancel):
             mc = run_monte_carlo(result.system, scenario, simulations=n, seed=int(scenario.seed), progress=progress,
@@ -546,14 +592,101 @@ class Workspace:
             return mc, tornado(result.system, scenario)
 
         def finish(value) -> bool:
-            """True when attached; False when cancelled or the assumptions changed meanwhile."""
-            if value is None or revision != self.revision or self.result is not result:
+            """True when shown; False when cancelled or the data or assumptions changed meanwhile (the run is
+            kept: undoing the change shows it)."""
+            if value is None or state is None:
                 return False
-            result.monte_carlo, result.tornado = value
+            mc, tor = value
+            self._keep(Simulation(simulation_fingerprint(state, mc.simulations, mc.seed), state, mc, tor, name))
+            self._simulated[name] = SIM_OUT_OF_DATE
+            self.simulation_notes = []
+            current = self.result
+            if current is None or self._simulation_state(self.current_scenario) != state:
+                return False
+            current.monte_carlo, current.tornado = mc, tor
             self._emit(RESULTS)
             return True
 
         return Task("simulation", f"Simulating {counted(n, 'draw')}", work, finish)
+
+    def simulation_status(self) -> str:
+        """What the current scenario's simulations are: SIM_CURRENT or SIM_SAVED when shown (run here, or
+        read from the project and still current), SIM_OUT_OF_DATE or SIM_SAVED_OUT_OF_DATE when the data or
+        assumptions changed since, SIM_NONE when never simulated."""
+        result = self.result
+        if result is not None and result.monte_carlo is not None:
+            sim = self._current_simulation(self.current_scenario)
+            return SIM_SAVED if sim is not None and sim.saved and sim.monte_carlo is result.monte_carlo \
+                else SIM_CURRENT
+        return self._simulated.get(self.current_scenario, SIM_NONE)
+
+    def _inputs_digest(self, inputs) -> str:
+        if self._digest is None or self._digest[0] is not inputs:
+            self._digest = (inputs, inputs_digest(inputs))
+        return self._digest[1]
+
+    def _simulation_state(self, name: str, inputs=None, scenarios=None) -> str | None:
+        inputs = self.inputs if inputs is None else inputs
+        scenario = (self.scenarios if scenarios is None else scenarios).get(name)
+        if inputs is None or scenario is None:
+            return None
+        return simulation_state(self._inputs_digest(inputs), scenario)
+
+    def _current_simulation(self, name: str) -> Simulation | None:
+        """The most recent kept simulation of exactly this scenario's data and assumptions."""
+        state = self._simulation_state(name)
+        if state is None:
+            return None
+        return next((sim for sim in reversed(self._simulations.values()) if sim.state == state), None)
+
+    def _attach_simulation(self, name: str, result) -> None:
+        sim = self._current_simulation(name)
+        mc = sim.monte_carlo if sim is not None else None
+        if mc is None or list(mc.years) != list(result.years) \
+                or np.shape(mc.npv_stranded[mc.forms[0]])[1] != result.system.n_providers:
+            return
+        result.monte_carlo, result.tornado = mc, sim.tornado
+        self._simulations.move_to_end(sim.fingerprint)
+
+    def _keep(self, sim: Simulation) -> None:
+        self._simulations.pop(sim.fingerprint, None)
+        self._simulations[sim.fingerprint] = sim
+        while len(self._simulations) > 1 and (
+                len(self._simulations) > MAX_KEPT_SIMULATIONS
+                or sum(s.nbytes for s in self._simulations.values()) > KEPT_SIMULATION_BYTES):
+            self._simulations.popitem(last=False)
+
+    def _forget_simulations(self) -> None:
+        """Another document: its simulations start afresh."""
+        self._simulations.clear()
+        self._simulated.clear()
+        self.simulation_notes = []
+
+    def _saved_simulations(self) -> list:
+        """Each scenario's current simulation, for the project file (one copy of a run shared by scenarios
+        with the same assumptions)."""
+        from ..io.project.project_file import SavedSimulation
+
+        out, seen = [], set()
+        for name in self.scenarios:
+            sim = self._current_simulation(name)
+            if sim is not None and sim.fingerprint not in seen:
+                seen.add(sim.fingerprint)
+                out.append(SavedSimulation(name, sim.fingerprint, sim.monte_carlo, sim.tornado))
+        return out
+
+    def _take_saved_simulations(self, project) -> None:
+        """Keep the project's simulations whose fingerprint still matches its data and scenario (this
+        version of StrandRisk); the others are out of date."""
+        for saved in project.simulations:
+            mc = saved.monte_carlo
+            state = self._simulation_state(saved.scenario, project.inputs, project.scenarios)
+            if state is not None and saved.fingerprint == simulation_fingerprint(state, mc.simulations, mc.seed):
+                self._keep(Simulation(saved.fingerprint, state, mc, saved.tornado, saved.scenario, saved=True))
+                self._simulated[saved.scenario] = SIM_OUT_OF_DATE
+            elif saved.scenario in project.scenarios:
+                self._simulated[saved.scenario] = SIM_SAVED_OUT_OF_DATE
+        self.simulation_notes = list(project.notes)
 
     def _refuse_input_target(self, path: Path, what: str) -> None:
         if path.resolve() in {Path(p).resolve() for p in self.source_paths}:
@@ -586,12 +719,15 @@ class Workspace:
         return path
 
     # ------------------------------------------------------------------------------ projects
-    def project(self):
+    def project(self, with_simulations: bool = False):
+        """The project as saved; ``with_simulations`` adds each scenario's current simulation (a save does,
+        the recovery files do not)."""
         from ..core.inputs import ModelInputs
         from ..io.project.project_file import Project
 
         return Project(self.inputs if self.inputs is not None else ModelInputs.empty(), copy.deepcopy(self.scenarios),
-                       self.current_scenario, self.mapping, list(self.source_paths), self.is_sample, __version__)
+                       self.current_scenario, self.mapping, list(self.source_paths), self.is_sample, __version__,
+                       simulations=self._saved_simulations() if with_simulations else [])
 
     def save(self, path, overwrite_changed: bool = False) -> Path:
         """Save atomically and lock the file for this workspace.
@@ -618,7 +754,7 @@ class Workspace:
             except ProjectLocked as exc:
                 raise ProjectInUse(f"{exc}: choose another name, or close it there first") from None
         try:
-            save_project(self.project(), path)
+            save_project(self.project(with_simulations=True), path)
         except BaseException:
             if lock is not self.lock:
                 lock.release()
@@ -685,6 +821,8 @@ class Workspace:
                                  else next(iter(self.scenarios)))
         has_data = any(project.inputs.table(k.key).n_rows for k in schema.INPUT_KINDS)
         self.project_path = None
+        self._forget_simulations()
+        self._take_saved_simulations(project)
         self.set_data(ImportResult(project.inputs) if has_data else None, project.source_paths,
                       mapping=project.mapping)
         self.is_sample = False
@@ -810,6 +948,57 @@ def snapshot_files(paths, folder: Path) -> list[Path]:
             target = path
         copies.append(target)
     return copies
+
+
+def inputs_digest(inputs) -> str:
+    """SHA-256 of the input values the model reads (every table's canonical columns, not where each row
+    came from): files read again with the same values give the same digest."""
+    from ..core.inputs import FLOAT_TYPES
+
+    h = hashlib.sha256()
+    for kind in schema.INPUT_KINDS:
+        table = inputs.table(kind.key)
+        h.update(f"{kind.key}:{table.n_rows}".encode())
+        for col in kind.columns:
+            values = table.columns.get(col.name)
+            h.update(f"|{col.name}:".encode())
+            if values is None:
+                continue
+            if col.type in FLOAT_TYPES:
+                arr = np.asarray(values, dtype=np.float64)
+                h.update(np.where(np.isnan(arr), np.nan, arr).tobytes())  # one NaN whatever its bits
+            elif col.type == schema.DATE:
+                h.update(np.asarray(values, dtype="datetime64[D]").astype(np.int64).tobytes())
+            else:
+                h.update(json.dumps([v if v is None or isinstance(v, (bool, str)) else str(v)
+                                     for v in np.asarray(values, dtype=object).tolist()]).encode())
+    return h.hexdigest()
+
+
+def simulation_state(digest: str, scenario: dict) -> str | None:
+    """The fingerprint of what a simulation of this scenario depends on besides its draws: the model's
+    version, the input values (``inputs_digest``) and every setting of the scenario (uncertainty ranges,
+    simulations and seed included; not its name). None when the scenario cannot be read."""
+    try:
+        values = Scenario.from_dict(scenario).to_dict()
+    except (ScenarioError, TypeError, ValueError):
+        return None
+    values.pop("name", None)
+    text = json.dumps([MODEL_VERSION, digest, values], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def simulation_fingerprint(state: str, simulations: int, seed: int) -> str:
+    """The key of one simulation: its state plus the number of draws actually run and the seed."""
+    return hashlib.sha256(f"{state}|{int(simulations)}|{int(seed)}".encode()).hexdigest()
+
+
+def _array_bytes(value) -> int:
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, dict):
+        return sum(_array_bytes(v) for v in value.values())
+    return 0
 
 
 def _fingerprint(path: Path) -> str | None:

@@ -1,7 +1,10 @@
-"""The ``.strandrisk`` project file: imported data, mappings, named scenarios and source file hashes.
+"""The ``.strandrisk`` project file: imported data, mappings, named scenarios, source file hashes and the
+simulations that were current when it was saved.
 
 A project is a zip holding one ``project.json``, so a colleague can open it without the original
-spreadsheets. The JSON holds every input table column-wise (canonical columns of core.schema), the
+spreadsheets, and one ``simulations/N.npz`` per saved Monte Carlo (its arrays; ``project.json`` lists
+each with the scenario it was run for and the fingerprint of what it was computed from). The
+simulations are an optional part: damage there drops that simulation with a note, never the project. The JSON holds every input table column-wise (canonical columns of core.schema), the
 source of each row, the column mapping used, the named scenarios and the format version. A file written
 by a newer StrandRisk is refused rather than half-read. Saves are atomic; the app's recovery files
 (``recovery.py``) are project files too.
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import math
 import zipfile
 import zlib
@@ -22,6 +26,7 @@ import numpy as np
 from ...core import schema
 from ...core.inputs import FLOAT_TYPES, ModelInputs, SourceFile, Table
 from ...core.schema import DATE
+from ...core.simulation import MonteCarloResult, TornadoResult
 from ..atomic import atomic_path
 
 FORMAT_VERSION = 1
@@ -43,6 +48,19 @@ class Project:
     source_paths: list[str] = field(default_factory=list)  # where the files were when imported
     is_sample: bool = False
     app_version: str = ""
+    simulations: list["SavedSimulation"] = field(default_factory=list)  # current when saved
+    notes: list[str] = field(default_factory=list)  # what was left out when reading, in plain words
+
+
+@dataclass
+class SavedSimulation:
+    """A Monte Carlo run (and its tornado) kept in the project with the fingerprint of everything it was
+    computed from (the workspace works the fingerprint out and decides whether it is still current)."""
+
+    scenario: str  # the scenario it was run for when saved
+    fingerprint: str
+    monte_carlo: MonteCarloResult
+    tornado: TornadoResult | None = None
 
 
 def _column_to_json(col_type: str, arr: np.ndarray) -> list:
@@ -281,13 +299,104 @@ def from_document(doc) -> Project:
                    doc.get("is_sample") is True, app_version if isinstance(app_version, str) else "")
 
 
+# saved simulations ------------------------------------------------------------------------------------
+
+SIMULATIONS_KEY = "simulations"
+SIMULATION_MEMBER = "simulations/{}.npz"
+MAX_SAVED_SIMULATIONS = 64  # far more than the workspace keeps; a longer list is damage
+MAX_SIMULATION_BYTES = 2 * 2**30  # one simulation's arrays unpacked; checked before anything is decompressed
+MAX_DRAWS = 10_000_000
+_PER_FORM = ("npv_stranded", "cumulative_surplus", "probability_deficit", "probability_liquidity_risk",
+             "probability_shift_exceeds_break_even")
+_SAMPLES = ("npv_stranded_samples", "cumulative_surplus_samples", "closing_cash_samples")
+_PROBABILITIES = ("probability_deficit", "probability_liquidity_risk", "probability_shift_exceeds_break_even")
+_TORNADO_ARRAYS = ("base_npv", "base_cumulative_surplus", "base_closing_cash", "npv_stranded", "cumulative_surplus",
+                   "closing_cash")
+_log = logging.getLogger("strandrisk")
+
+
+class _Unusable(Exception):
+    """A saved simulation that cannot be used; the message is for the log, the user gets a plain note."""
+
+
+def pack_draws(draws: np.ndarray) -> np.ndarray:
+    """(N, P) float32 draws -> (P, 4, N) bytes, losslessly and about half the size once compressed: each
+    provider's draws sorted (the histograms need the values, not the order they were drawn in), as
+    integer keys in the same order, each the difference from the one before, split into byte planes."""
+    bits = np.sort(np.asarray(draws, dtype=np.float32), axis=0).view(np.uint32)
+    keys = np.where(bits >> 31, ~bits, bits | np.uint32(0x80000000)).astype("<u4")
+    steps = np.diff(keys, axis=0, prepend=np.zeros((1, keys.shape[1]), dtype="<u4"))
+    n, p = steps.shape
+    return np.ascontiguousarray(steps.T).view(np.uint8).reshape(p, n, 4).transpose(0, 2, 1).copy()
+
+
+def unpack_draws(packed: np.ndarray) -> np.ndarray:
+    """The (N, P) float32 draws of ``pack_draws``, each provider's sorted."""
+    p, _four, n = packed.shape
+    steps = np.ascontiguousarray(packed.transpose(0, 2, 1)).view("<u4").reshape(p, n)
+    keys = np.cumsum(steps, axis=1, dtype=np.uint32)  # wraps round as the differences did
+    bits = np.where(keys >> 31, keys ^ np.uint32(0x80000000), ~keys).astype(np.uint32)
+    return np.ascontiguousarray(bits.view(np.float32).T)
+
+
+def _simulation_arrays(sim: SavedSimulation) -> dict[str, np.ndarray]:
+    """Every array of the run by name: percentiles and probabilities exactly as computed (float64), the
+    draws kept for the histograms at the precision the simulation keeps them (float32, ``pack_draws``)."""
+    mc, tor = sim.monte_carlo, sim.tornado
+    arrays = {}
+    for form in mc.forms:
+        for key, arr in mc.percentiles[form].items():
+            arrays[f"percentiles/{form}/{key}"] = arr
+    for name in _PER_FORM:
+        for form, arr in getattr(mc, name).items():
+            arrays[f"{name}/{form}"] = arr
+    for name in _SAMPLES:
+        for form, arr in getattr(mc, name).items():
+            arrays[f"{name}/{form}"] = pack_draws(arr)
+    for form, arr in mc.break_even.items():
+        arrays[f"break_even/{form}"] = arr
+    if tor is not None:
+        for name in _TORNADO_ARRAYS:
+            for form, arr in getattr(tor, name).items():
+                arrays[f"tornado/{name}/{form}"] = arr
+    return {k: np.asarray(v) for k, v in arrays.items()}
+
+
+def _simulation_entry(sim: SavedSimulation, member: str) -> dict:
+    mc, tor = sim.monte_carlo, sim.tornado
+    entry = {"scenario": sim.scenario, "fingerprint": sim.fingerprint, "member": member,
+             "simulations": int(mc.simulations), "seed": int(mc.seed), "forms": list(mc.forms),
+             "years": [str(y) for y in mc.years], "percentiles": [int(q) for q in mc.percentiles_levels]}
+    if tor is not None:
+        entry["tornado"] = {"parameters": list(tor.parameters), "labels": list(tor.labels),
+                            "low_values": [float(x) for x in tor.low_values],
+                            "high_values": [float(x) for x in tor.high_values], "forms": list(tor.forms)}
+    return entry
+
+
+def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    return buf.getvalue()
+
+
 def save_project(project: Project, path: str | Path) -> None:
     """Write the project atomically: an existing file survives any failure."""
     path = Path(path)
-    data = json.dumps(to_document(project), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    doc = to_document(project)
+    parts = []
+    for i, sim in enumerate(project.simulations, start=1):
+        member = SIMULATION_MEMBER.format(i)
+        doc.setdefault(SIMULATIONS_KEY, []).append(_simulation_entry(sim, member))
+        parts.append((member, _npz_bytes(_simulation_arrays(sim))))
+    data = json.dumps(doc, ensure_ascii=False, allow_nan=False).encode("utf-8")
     with atomic_path(path) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             zf.writestr(MEMBER, data)
+            for member, blob in parts:  # already compressed
+                zf.writestr(member, blob, compress_type=zipfile.ZIP_STORED)
 
 
 def load_project(path: str | Path) -> Project:
@@ -318,6 +427,155 @@ def load_project(path: str | Path) -> Project:
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise ProjectError(f"{path.name}: the project data is damaged and cannot be read") from None
     try:
-        return from_document(doc)
+        project = from_document(doc)
     except ProjectError as exc:
         raise ProjectError(f"{path.name}: {exc}") from None
+    if doc.get(SIMULATIONS_KEY) is not None:
+        project.simulations, project.notes = read_simulations(path, doc[SIMULATIONS_KEY], project.scenarios)
+    return project
+
+
+def read_simulations(path: Path, entries, scenarios: dict) -> tuple[list[SavedSimulation], list[str]]:
+    """The saved simulations that can be read, and a plain note for each one left out. Never raises: a
+    damaged simulations part costs the simulation, not the project."""
+    if not isinstance(entries, list) or len(entries) > MAX_SAVED_SIMULATIONS:
+        _log.info("%s: the list of saved simulations is unreadable", path.name)
+        return [], ["The simulations saved in the project could not be read (that part of the file is damaged) "
+                    "and were left out: run them again."]
+    out, notes = [], []
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        _log.info("%s: saved simulations unreadable: %s", path.name, exc)
+        return [], ["The simulations saved in the project could not be read and were left out: run them again."]
+    with zf:
+        for i, entry in enumerate(entries, start=1):
+            name = entry.get("scenario") if isinstance(entry, dict) else None
+            try:
+                out.append(_read_simulation(zf, entry))
+            except (_Unusable, zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, TypeError, KeyError,
+                    OverflowError, NotImplementedError, RuntimeError, MemoryError) as exc:
+                _log.info("%s: saved simulation %d left out: %s", path.name, i, exc)
+                which = f"The simulations saved for scenario '{name[:40]}'" if isinstance(name, str) \
+                    and name in scenarios else f"Saved simulation number {i}"
+                notes.append(f"{which} could not be read (that part of the file is damaged) and were left out: run "
+                             "the simulation again.")
+    return out, notes
+
+
+def _meta_int(entry: dict, key: str, low: int, high: int) -> int:
+    value = entry.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _Unusable(f"{key} is {value!r}")
+    return value
+
+
+def _meta_texts(entry: dict, key: str) -> list[str]:
+    value = entry.get(key)
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        raise _Unusable(f"{key} is not a list of texts")
+    return value
+
+
+def _read_simulation(zf: zipfile.ZipFile, entry) -> SavedSimulation:
+    from ...core.engine import FORMS
+    from ...core.simulation import PERCENTILES
+
+    if not isinstance(entry, dict):
+        raise _Unusable("entry is not a group of values")
+    scenario, fingerprint, member = entry.get("scenario"), entry.get("fingerprint"), entry.get("member")
+    if not all(isinstance(x, str) for x in (scenario, fingerprint, member)):
+        raise _Unusable("scenario, fingerprint or member missing")
+    n = _meta_int(entry, "simulations", 1, MAX_DRAWS)
+    seed = _meta_int(entry, "seed", 0, 2**63)
+    forms = tuple(_meta_texts(entry, "forms"))
+    years = _meta_texts(entry, "years")
+    if not forms or len(set(forms)) != len(forms) or not set(forms) <= set(FORMS) or not 1 <= len(years) <= 200:
+        raise _Unusable("forms or years unreadable")
+    if entry.get("percentiles") != list(PERCENTILES):
+        raise _Unusable("other percentiles")
+    arrays = _read_arrays(zf, member)
+    H, L = len(years), len(PERCENTILES)
+    first = arrays.get(f"npv_stranded/{forms[0]}")
+    if first is None or first.ndim != 2:
+        raise _Unusable("no NPV percentiles")
+    P = first.shape[1]
+
+    def take(name: str, shape: tuple, dtype=np.float64, required: bool = True):
+        arr = arrays.get(name)
+        if arr is None:
+            if required:
+                raise _Unusable(f"{name} missing")
+            return None
+        if arr.dtype.kind != "f" or arr.shape != shape:
+            raise _Unusable(f"{name} has shape {arr.shape}, dtype {arr.dtype}")
+        if name.split("/")[0] in _PROBABILITIES and (np.nanmin(arr, initial=0) < 0 or np.nanmax(arr, initial=0) > 1):
+            raise _Unusable(f"{name} is not a probability")
+        return arr.astype(dtype, copy=False)
+
+    shapes = {"npv_stranded": (L, P), "cumulative_surplus": (L, P), "probability_deficit": (P, H),
+              "probability_liquidity_risk": (P, H), "probability_shift_exceeds_break_even": (P,)}
+    per_form = {name: {f: take(f"{name}/{f}", shape) for f in forms} for name, shape in shapes.items()}
+    samples = {name: {f: unpack_draws(a) for f in forms if (a := _packed(arrays, f"{name}/{f}", P, n)) is not None}
+               for name in _SAMPLES}
+    break_even = {f: a for f in FORMS if (a := take(f"break_even/{f}", (P,), required=False)) is not None}
+    from ...core.results import YEARLY_KEYS
+
+    mc = MonteCarloResult(
+        simulations=n, seed=seed, forms=forms, years=years,
+        percentiles={f: {k: take(f"percentiles/{f}/{k}", (L, P, H)) for k in YEARLY_KEYS} for f in forms},
+        npv_stranded_samples=samples["npv_stranded_samples"], break_even=break_even,
+        cumulative_surplus_samples=samples["cumulative_surplus_samples"],
+        closing_cash_samples=samples["closing_cash_samples"], **per_form)
+    return SavedSimulation(scenario, fingerprint, mc, _read_tornado(entry.get("tornado"), take, P))
+
+
+def _packed(arrays: dict, name: str, P: int, n: int) -> np.ndarray | None:
+    arr = arrays.get(name)
+    if arr is not None and (arr.dtype != np.uint8 or arr.shape != (P, 4, n)):
+        raise _Unusable(f"{name} has shape {arr.shape}, dtype {arr.dtype}")
+    return arr
+
+
+def _read_tornado(meta, take, P: int) -> TornadoResult | None:
+    from ...core.engine import FORMS
+
+    if meta is None:
+        return None
+    if not isinstance(meta, dict):
+        raise _Unusable("tornado unreadable")
+    parameters, labels = _meta_texts(meta, "parameters"), _meta_texts(meta, "labels")
+    forms = tuple(_meta_texts(meta, "forms"))
+    lows, highs = meta.get("low_values"), meta.get("high_values")
+    k = len(parameters)
+    if (not forms or not set(forms) <= set(FORMS) or len(labels) != k or not isinstance(lows, list)
+            or not isinstance(highs, list) or len(lows) != k or len(highs) != k
+            or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in lows + highs)):
+        raise _Unusable("tornado settings unreadable")
+    arrays = {name: {f: take(f"tornado/{name}/{f}", (P,) if name.startswith("base_") else (k, 2, P))
+                     for f in forms} for name in _TORNADO_ARRAYS}
+    return TornadoResult(parameters=parameters, labels=labels, low_values=[float(x) for x in lows],
+                         high_values=[float(x) for x in highs], forms=forms, **arrays)
+
+
+def _read_arrays(zf: zipfile.ZipFile, member: str) -> dict[str, np.ndarray]:
+    """The arrays of one saved simulation; every size is checked before it is decompressed, and nothing
+    but plain numbers is read (no pickled objects)."""
+    import io
+
+    info = zf.getinfo(member)
+    if info.file_size > MAX_SIMULATION_BYTES:
+        raise _Unusable("simulation part too large")
+    with zf.open(info) as fh:
+        blob = fh.read(MAX_SIMULATION_BYTES + 1)
+    with zipfile.ZipFile(io.BytesIO(blob)) as inner:
+        infos = inner.infolist()
+        if sum(i.file_size for i in infos) > MAX_SIMULATION_BYTES or len(infos) > 10_000:
+            raise _Unusable("simulation arrays too large")
+        out = {}
+        for i in infos:
+            if not i.filename.endswith(".npy"):
+                raise _Unusable(f"unexpected part {i.filename[:40]}")
+            with inner.open(i) as fh:
+                out[i.filename[:-4]] = np.lib.format.read_array(fh, allow_pickle=False)
+    return out
