@@ -445,3 +445,20 @@ def test_a_scenario_with_the_same_settings_shares_the_simulation(ws, runs):
     ws.simulation_task(200).run()
     ws.switch_scenario("Copy of base")
     assert ws.result.monte_carlo is not None and len(runs) == 1
+
+
+def test_undoing_a_data_fix_brings_the_simulation_back(sample_copy, runs):
+    """A mapping fix on the Data page changes the inputs; undoing it puts back the same values, so the
+    simulation run before the fix is shown again without rerunning."""
+    from strandrisk.io.spreadsheets import mapping as mp
+
+    ws = Workspace()
+    ws.import_task(sample_copy).run()
+    ws.simulation_task(200).run()
+    mc = ws.result.monte_carlo
+    rep = next(r for r in ws.imported.sheets if r.kind == "providers")
+    header = next(h for h, name in rep.mapping.items() if name == "depreciation_gbp_k")
+    ws.change_mapping(rep.file, rep.sheet, "providers", header, mp.IGNORE).run()
+    assert ws.result.monte_carlo is None and ws.simulation_status() == SIM_OUT_OF_DATE
+    ws.commands.undo()
+    assert ws.result.monte_carlo is mc and ws.simulation_status() == SIM_CURRENT and len(runs) == 1
