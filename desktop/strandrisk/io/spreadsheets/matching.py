@@ -331,8 +331,9 @@ class FieldSet:
 
 def _set_score(header: frozenset, phrase: frozenset, type_: str) -> float:
     best = _plain_set_score(header, phrase)
-    for hint, kind in (("share", schema.SHARE), ("flag", schema.BOOL)):
-        if hint in header and hint not in phrase and type_ == kind and len(header) > 1:
+    for hint, kinds in (("share", (schema.SHARE,)), ("flag", (schema.BOOL, schema.ENUM))):
+        # 'Clawback %' names a share; 'Rebase?' a flag; 'Modelled as?' asks which of a list of values
+        if hint in header and hint not in phrase and type_ in kinds and len(header) > 1:
             best = max(best, _plain_set_score(header - {hint}, phrase))
     return best
 

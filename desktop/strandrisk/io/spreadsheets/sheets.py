@@ -117,6 +117,16 @@ def _wide_months(row, date1904: bool) -> dict[int, object]:
     return out
 
 
+# A required column a finance team often leaves out, and the column that stands in for it: a community
+# sheet without service ids identifies each service by its name (said in a note on the sheet).
+STANDS_IN_FOR = {("community_budgets", "service_id"): "service_name"}
+
+
+def _present(kind, names) -> set:
+    """The columns a sheet has, counting a required one that another of its columns stands in for."""
+    return set(names) | {name for (key, name), source in STANDS_IN_FOR.items() if key == kind.key and source in names}
+
+
 def find_header(rows, date1904: bool, sm: mp.SheetMapping | None, sheet_name: str = ""):
     """(header row index, kind key, {col: canonical}, wide months {col: period end}, {col: confidence})
     or None. The kind is the one whose best assignment scores highest; the sheet's name is only a
@@ -135,7 +145,7 @@ def find_header(rows, date1904: bool, sm: mp.SheetMapping | None, sheet_name: st
         for key in kinds:
             kind = schema.KINDS_BY_KEY[key]
             matched, conf = _match_row(row, key, overrides)
-            names = set(matched.values())
+            names = _present(kind, matched.values())
             score = sum(conf.values()) + 10 * all(r in names for r in kind.required) \
                 + matching.sheet_hint(sheet_name, key)
             wide = {}
@@ -147,7 +157,7 @@ def find_header(rows, date1904: bool, sm: mp.SheetMapping | None, sheet_name: st
             # a sheet lacking some required columns is still taken (so its errors can be shown and
             # its columns mapped by hand) only when at least three columns, half the required ones,
             # match clearly: weak matches alone do not make an unrelated table an input
-            sure = {n for j, n in matched.items() if conf.get(j, 1.0) >= matching.CONFIDENT}
+            sure = _present(kind, {n for j, n in matched.items() if conf.get(j, 1.0) >= matching.CONFIDENT})
             n_required = sum(r in sure for r in kind.required)
             if not wide and not all(r in names for r in kind.required) and (
                     sm is None or sm.kind != key) and (len(sure) < 3 or 2 * n_required < len(kind.required)):
@@ -217,11 +227,16 @@ def read_sheet(file: str, raw, date1904: bool, sm: mp.SheetMapping | None, value
     report.kind = key
     report.header_row = h + 1
     marker = next((j for j, v in enumerate(header) if isinstance(v, str) and mp.is_marker_header(v)), None)
+    by_values = _read_by_values(kind, header, head[h + 1:h + 1 + HEAD_TABLE_ROWS], matched, sm)
+    for j, (name, _) in by_values.items():
+        matched[j], conf[j] = name, VALUES_CONFIDENCE
+    matched = dict(sorted(matched.items()))
     report.mapping = {display(header[j]).strip(): name for j, name in matched.items()}
     report.confidence = {display(header[j]).strip(): float(conf.get(j, 1.0)) for j in matched}
     mapped_cols = set(matched) | set(wide) | ({marker} if marker is not None else set())
     report.unmapped = [display(v).strip() for j, v in enumerate(header) if j not in mapped_cols and not _blank(v)]
-    _column_warnings(file, raw.name, kind, header, h, matched, conf, mapped_cols, sm, problems)
+    _column_warnings(file, raw.name, kind, header, h, matched, conf, mapped_cols, sm, problems,
+                     head[h + 1:h + 1 + HEAD_TABLE_ROWS], by_values)
     text_cols = [j for j in range(len(header)) if j not in matched or
                  kind.column(matched[j]).type not in (schema.MONEY, schema.NUMBER, schema.COUNT, schema.SHARE,
                                                       schema.YEARS)]
@@ -236,8 +251,10 @@ def read_sheet(file: str, raw, date1904: bool, sm: mp.SheetMapping | None, value
         data = _typed(file, raw.name, kind, cols, idx, data_rows0, matched, header, problems, date1904,
                       report, values or {})
     names = set(matched.values())
+    if data is not None and not wide:
+        _stand_ins(file, raw.name, kind, data, names, header, matched, report, problems)
     for col in kind.columns:
-        if col.required and col.name not in (names | ({"period_end", "cash_gbp_k"} if wide else set())):
+        if col.required and col.name not in (_present(kind, names) | ({"period_end", "cash_gbp_k"} if wide else set())):
             problems.append(Problem(ERROR, f"no column for {col.label}: add a column headed '{col.header}' "
                                     f"or map one of the columns to {col.name}", file, raw.name))
     if kind.key == "cash_balances" and not wide and "period_end" not in names \
@@ -261,13 +278,90 @@ ROW_WORDS = {"providers": "providers", "cash_balances": "balances", "block_contr
              "community_budgets": "services"}
 
 
-def _column_warnings(file, sheet, kind, header, h, matched, conf, mapped_cols, sm, problems):
-    """A weak match asks to be confirmed; an unused column is named, with the nearest column when close."""
+VALUES_CONFIDENCE = 0.8  # a column read by its values, not its header: a weak match to be confirmed
+_NUMERIC_TYPES = (schema.MONEY, schema.NUMBER, schema.COUNT, schema.SHARE, schema.YEARS)
+
+
+def _samples(body, j: int) -> list:
+    """The non-blank cells of column j among the first rows under the header."""
+    return [r[j] for r in body if j < len(r) and not _blank(r[j])]
+
+
+def _is_number(v) -> bool:
+    from .values import parse_number
+
+    if isinstance(v, bool):
+        return False
+    try:
+        return parse_number(v) is not None
+    except (ValueError, TypeError):
+        return False
+
+
+def _value_kind(values) -> str | None:
+    """'number', 'date' or 'text': what most of a column's cells hold (None when it holds nothing)."""
+    import datetime as dt
+
+    if not values:
+        return None
+    numbers = sum(map(_is_number, values))
+    dates = sum(isinstance(v, (dt.date, dt.datetime)) for v in values)
+    if 2 * numbers > len(values):
+        return "number"
+    if 2 * dates > len(values):
+        return "date"
+    return "text"
+
+
+def _fits(col: schema.Column, kind_of_values: str | None) -> bool:
+    """Whether a column holding such values could be this field: text is never money, a number never a
+    list of named values."""
+    if kind_of_values is None:
+        return True
+    if col.type in _NUMERIC_TYPES:
+        return kind_of_values == "number"
+    if col.type == schema.ENUM:
+        return kind_of_values == "text"
+    if col.type == schema.BOOL:
+        return kind_of_values in ("text", "number")
+    return True
+
+
+def _read_by_values(kind, header, body, matched, sm) -> dict[int, tuple[str, list[str]]]:
+    """Unused text columns whose every value is one of a single unmapped list field's values ('Contract'
+    holding Capitated and Block is the payment type): {column: (field, the values seen)}."""
+    free = [c for c in kind.columns if c.type == schema.ENUM and c.name not in matched.values()]
+    out: dict[int, tuple[str, list[str]]] = {}
+    for j, v in enumerate(header):
+        if j in matched or not isinstance(v, str) or _blank(v) or mp.is_marker_header(v):
+            continue
+        if sm is not None and display(v).strip() in sm.columns:
+            continue
+        seen = list(dict.fromkeys(display(x).strip() for x in _samples(body, j)))
+        if len(_samples(body, j)) < 2 or _value_kind(_samples(body, j)) != "text":
+            continue
+        fits = [c for c in free if c.name not in {n for n, _ in out.values()}
+                and all(matching.match_value(c.name, c.allowed, x) is not None for x in seen)]
+        if len(fits) == 1:
+            out[j] = (fits[0].name, seen)
+    return out
+
+
+def _column_warnings(file, sheet, kind, header, h, matched, conf, mapped_cols, sm, problems, body=(),
+                     by_values=None):
+    """A weak match asks to be confirmed; an unused column is named, with the nearest column of the same
+    type of value when close."""
     fs = matching.field_set(kind.key)
     where_of = {name: column_letter(j) for j, name in matched.items()}
+    by_values = by_values or {}
+    for j, (name, seen) in by_values.items():
+        problems.append(Problem(WARNING, f"column '{display(header[j]).strip()[:60]}' was read as "
+                                f"{kind.column(name).label} from its values ({', '.join(s[:30] for s in seen[:6])}"
+                                f"{' ...' if len(seen) > 6 else ''}), not its header: confirm it, or map the "
+                                "column on the Data page or with --mapping", file, sheet, f"{column_letter(j)}{h + 1}"))
     for j, name in matched.items():
         c = conf.get(j, 1.0)
-        if c < matching.CONFIDENT:
+        if c < matching.CONFIDENT and j not in by_values:
             problems.append(Problem(WARNING, f"column '{display(header[j]).strip()}' was read as "
                                     f"{kind.column(name).label}, but the header is not a clear match "
                                     f"({c:.0%} confidence): confirm it, or map the column on the Data page or "
@@ -280,6 +374,9 @@ def _column_warnings(file, sheet, kind, header, h, matched, conf, mapped_cols, s
             continue
         msg = f"column '{text[:60]}' is not used"
         scores = fs.scores(matching.normalise(text)) if isinstance(v, str) else np.zeros(1)
+        if isinstance(v, str):
+            held = _value_kind(_samples(body, j))
+            scores = scores * np.array([_fits(kind.column(fd.name), held) for fd in fs.fields])
         f = int(np.argmax(scores))
         if scores[f] >= matching.NEAREST:
             near = fs.fields[f]
@@ -288,6 +385,41 @@ def _column_warnings(file, sheet, kind, header, h, matched, conf, mapped_cols, s
                 msg += f", but {near.label} is read from column {where_of[near.name]}"
         problems.append(Problem(WARNING, msg + ". If it holds input, map it on the Data page or in a mapping "
                                 "file", file, sheet, f"{column_letter(j)}{h + 1}"))
+
+
+def _stand_ins(file, sheet, kind, data, names, header, matched, report, problems):
+    """A required column the sheet lacks, made from the column standing in for it (a service's id from its
+    name), unique on the sheet: a name used twice is told apart by its row number. Said in a note."""
+    for (key, name), source in STANDS_IN_FOR.items():
+        if key != kind.key or name in names or source not in names:
+            continue
+        given = data.columns[source]
+        rows = data.source_row
+        made = np.empty(len(given), dtype=object)
+        counts: dict = {}
+        for v in given.tolist():
+            counts[v] = counts.get(v, 0) + 1
+        twice = []
+        for i, v in enumerate(given.tolist()):
+            if v is None:
+                made[i] = f"{sheet} row {int(rows[i])}"
+            elif counts[v] > 1:
+                made[i] = f"{v} (row {int(rows[i])})"
+                twice.append(int(rows[i]))
+            else:
+                made[i] = v
+        data.columns[name] = made
+        src_j = next(j for j, n in matched.items() if n == source)
+        label, src_label = kind.column(name).label, kind.column(source).label
+        msg = (f"no {label} column: each service is identified by its {src_label} (column "
+               f"{column_letter(src_j)}, '{display(header[src_j]).strip()[:40]}')")
+        if twice:
+            msg += f"; names used more than once are told apart by their row number (rows {_ranges(twice)})"
+        if any(v is None for v in given.tolist()):
+            msg += "; a service without a name is called by its row"
+        msg += f". Add a {label} column to choose your own ids"
+        report.notes.append(msg)
+        problems.append(Problem(NOTE, msg, file, sheet, f"{column_letter(src_j)}{report.header_row}"))
 
 
 def _default_notes(file, sheet, kind, names, n_rows, problems):
