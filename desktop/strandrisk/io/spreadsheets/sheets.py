@@ -25,6 +25,37 @@ HEAD_TABLE_ROWS = 60  # rows looked at to tell whether an unrecognised sheet hol
 _TOTAL = re.compile(r"^\s*(grand\s+|sub[\s-]?)?totals?\b|\btotals?\s*$", re.I)
 
 
+YOU, MATCHER = "you", "matcher"  # who decided what a value means
+
+
+@dataclass(frozen=True)
+class ValueMapping:
+    """One value of a list column read as another (the audit trail of the report and `check`).
+
+    written: the value as the file writes it; used: the allowed value read; by: YOU (the mapping's
+    values, chosen on the Data page or in a mapping file) or MATCHER, with its confidence (0 to 1);
+    rows: how many rows hold it.
+    """
+
+    file: str
+    sheet: str
+    column: str
+    written: str
+    used: str
+    by: str
+    confidence: float
+    rows: int
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "sheet": self.sheet, "column": self.column, "written": self.written,
+                "used": self.used, "by": self.by, "confidence": round(self.confidence, 2), "rows": self.rows}
+
+    @property
+    def decided_by(self) -> str:
+        """'you' or 'the matcher (95% sure)', as the report and `check` say it."""
+        return "you" if self.by == YOU else f"the matcher ({self.confidence:.0%} sure)"
+
+
 @dataclass
 class SheetReport:
     """What was found in one sheet (the app's Data pane and `check` print it).
@@ -46,12 +77,14 @@ class SheetReport:
     notes: list[str] = field(default_factory=list)
     confidence: dict[str, float] = field(default_factory=dict)  # source header -> 0..1
     unknown_values: dict[str, list[str]] = field(default_factory=dict)  # column -> values with no meaning
+    value_mappings: list[ValueMapping] = field(default_factory=list)  # values read as another, and by whom
 
     def to_dict(self) -> dict:
         return {"file": self.file, "sheet": self.sheet, "kind": self.kind, "rows": self.rows,
                 "header_row": self.header_row, "mapping": dict(self.mapping),
                 "confidence": dict(self.confidence), "unmapped": list(self.unmapped),
                 "unknown_values": {k: list(v) for k, v in self.unknown_values.items()},
+                "value_mappings": [v.to_dict() for v in self.value_mappings],
                 "notes": list(self.notes)}
 
 
@@ -626,26 +659,43 @@ def _sum_rows(arrays: dict[str, np.ndarray], key: np.ndarray | None) -> tuple[np
     return out, suspect
 
 
-def _enum_values(col, values: np.ndarray, chosen: dict[str, str]) -> tuple[np.ndarray, list[str]]:
-    """Each distinct value read by meaning (the user's choice first); (values, those with no meaning)."""
+def _same_words(text: str, code: str) -> bool:
+    """'Non-elective' or 'non elective' is the value non_elective as written, no reinterpretation."""
+    from ...core.labels import value_label
+
+    plain = _plain(text)
+    return plain in (_plain(code), _plain(value_label(code)))
+
+
+def _plain(text: str) -> str:
+    return "".join(ch for ch in str(text).lower() if ch.isalnum() or ch == "&")
+
+
+def _enum_values(col, values: np.ndarray, chosen: dict[str, str]):
+    """Each distinct value read by meaning (the user's choice first): (values, those with no meaning,
+    [(as written, allowed value, who decided, confidence, rows)] for each value read as another)."""
     from .values import factorize
 
     codes, uniques = factorize(values)
-    out, unknown = [], []
-    for u in uniques:
+    counts = np.bincount(codes, minlength=len(uniques)) if len(codes) else np.zeros(len(uniques), dtype=int)
+    out, unknown, read = [], [], []
+    for k, u in enumerate(uniques):
         if u is None or isinstance(u, CellError) or _blank(u):
             out.append(u)
             continue
         text = display(u).strip()
-        hit = chosen.get(text)
+        hit, by, sure = chosen.get(text), YOU, 1.0
         if hit is None or hit not in col.allowed:
-            hit = matching.match_value(col.name, col.allowed, text)
+            hit, sure = matching.read_value(col.name, col.allowed, text)
+            by = MATCHER
         if hit is None:
             unknown.append(text)
+        elif by == YOU or not _same_words(text, hit):
+            read.append((text, hit, by, sure, int(counts[k])))
         out.append(hit if hit is not None else u)
     table = np.empty(len(out), dtype=object)
     table[:] = out
-    return (table[codes] if len(codes) else values), unknown
+    return (table[codes] if len(codes) else values), unknown, read
 
 
 _YEARS_CELL = re.compile(r"\s*([-+]?\d+(?:\.\d+)?)\s*(?:years?|yrs?)\.?\s*", re.I)
@@ -694,9 +744,10 @@ def _typed(file, sheet, kind, cols, idx, rows0, matched, header, problems, date1
         col = kind.column(name)
         raw_values = cols[j][idx] if j < len(cols) else np.full(len(idx), None, dtype=object)
         if col.type == schema.ENUM:
-            raw_values, unknown = _enum_values(col, raw_values, values.get(name, {}))
+            raw_values, unknown, read = _enum_values(col, raw_values, values.get(name, {}))
             if unknown:
                 report.unknown_values[name] = unknown[:50]
+            report.value_mappings.extend(ValueMapping(file, sheet, name, *r) for r in read)
             enum_raw[j] = raw_values
         scale = mp.header_scale(header[j]) if col.type == schema.MONEY else 1.0
         raw_values = _unit_in_cells(col, raw_values, scale or 1.0)
