@@ -476,12 +476,14 @@ def _default_notes(file, sheet, kind, names, n_rows, problems):
 
 
 def _default_text(col) -> str:
+    from ...core.labels import value_label
+
     v = col.default
     if isinstance(v, bool):
         return "Yes" if v else "No"
     if isinstance(v, float):
         return f"{v:g}"
-    return str(v)
+    return value_label(v, with_key=True) if col.type == schema.ENUM else str(v)
 
 
 def _ranges(rows: list[int], most: int = 12) -> str:
