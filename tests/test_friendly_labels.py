@@ -30,6 +30,11 @@ def test_a_value_written_equal_to_its_default_is_the_default():
         assert not other.is_default(key), key
 
 
+def test_the_base_year_a_run_fills_in_is_the_default():
+    assert Scenario.default().with_base_year(2025).is_default("base_year")
+    assert not Scenario.from_dict({"base_year": "2025/26"}).is_default("base_year")
+
+
 def test_uncertainty_that_follows_a_changed_value_is_still_its_default():
     """The default range of the price uplift is centred on the scenario's uplift: moving the uplift moves it."""
     assert Scenario.from_dict({"price_uplift": 0.03}).is_default("uncertainty")
@@ -50,9 +55,10 @@ def test_report_assumptions_sheet_says_default_for_a_value_equal_to_it(tmp_path)
     rows = list(load_workbook(out)["Assumptions"].iter_rows(values_only=True))
     default_of = {}
     for r in rows:  # the settings table comes first (the uncertainty table names some settings again)
-        if r[0] in ("Discount rate", "Price uplift", "Cost inflation"):
+        if r[0] in ("Discount rate", "Price uplift", "Cost inflation", "Base year"):
             default_of.setdefault(r[0], r[3])
-    assert default_of == {"Discount rate": "yes", "Price uplift": "no", "Cost inflation": "yes"}
+    assert default_of == {"Discount rate": "yes", "Price uplift": "no", "Cost inflation": "yes", "Base year": "yes"}
+    assert {r[0] for r in rows} >= set(SERVICE_LINE_LABELS.values())  # the service lines in words
     groups = {r[0]: r[3] for r in rows if r[0] in ("Service lines", "Finance rating bands")}
     assert groups == {"Service lines": "Default? yes", "Finance rating bands": "Default? yes"}
 

@@ -243,6 +243,8 @@ class Scenario:
     def is_default(self, key: str) -> bool:
         """Whether a setting (or service_lines, rating_bands, uncertainty) holds its default value, whether
         or not the scenario file wrote it: numbers compared with a tolerance, groups value by value."""
+        if key == "base_year":  # the default is 'the latest cash year', which a run fills in
+            return key not in self.explicit or self._values.get(key) is None
         if key in SETTINGS_BY_KEY:
             default = SETTINGS_BY_KEY[key].default
         elif key == "service_lines":

@@ -467,9 +467,11 @@ def _assumptions(wb, styles, ctx: _Context) -> None:
     w.blank()
     w.append([w.cell("Service lines", "subtitle"), None, None,
               w.cell(f"Default? {'yes' if sc.is_default('service_lines') else 'no'}", "note")])
-    header(w, ["Service line"] + [f"{s.label} ({s.unit})" for s in SERVICE_LINE_SETTINGS], "head_left")
+    # three lines: 'Variable cost share (share of cost)' wraps so in its column
+    w.append([w.cell(label, "head_left") for label in
+              ["Service line"] + [f"{s.label} ({s.unit})" for s in SERVICE_LINE_SETTINGS]], height=39)
     for line, values in sc.service_lines.items():
-        w.append([w.text(line)] + [w.cell(values[s.key], "percent") for s in SERVICE_LINE_SETTINGS])
+        w.append([w.text(value_label(line))] + [w.cell(values[s.key], "percent") for s in SERVICE_LINE_SETTINGS])
     for s in SERVICE_LINE_SETTINGS:
         w.append([w.cell(s.label, "note"), None, None, None, None, w.cell(s.help, "note")])
     w.blank()
