@@ -260,7 +260,11 @@ def read_sheet(file: str, raw, date1904: bool, sm: mp.SheetMapping | None, value
     report.kind = key
     report.header_row = h + 1
     marker = next((j for j, v in enumerate(header) if isinstance(v, str) and mp.is_marker_header(v)), None)
-    by_values = _read_by_values(kind, header, head[h + 1:h + 1 + HEAD_TABLE_ROWS], matched, sm)
+    body = head[h + 1:h + 1 + HEAD_TABLE_ROWS]
+    for j in [j for j, name in matched.items() if conf.get(j, 1.0) < matching.CONFIDENT
+              and not _fits(kind.column(name), _value_kind(_samples(body, j)))]:
+        del matched[j], conf[j]  # a weak header match whose values are of another type ('Form score': 3, 4)
+    by_values = _read_by_values(kind, header, body, matched, sm)
     for j, (name, _) in by_values.items():
         matched[j], conf[j] = name, VALUES_CONFIDENCE
     matched = dict(sorted(matched.items()))
@@ -268,8 +272,7 @@ def read_sheet(file: str, raw, date1904: bool, sm: mp.SheetMapping | None, value
     report.confidence = {display(header[j]).strip(): float(conf.get(j, 1.0)) for j in matched}
     mapped_cols = set(matched) | set(wide) | ({marker} if marker is not None else set())
     report.unmapped = [display(v).strip() for j, v in enumerate(header) if j not in mapped_cols and not _blank(v)]
-    _column_warnings(file, raw.name, kind, header, h, matched, conf, mapped_cols, sm, problems,
-                     head[h + 1:h + 1 + HEAD_TABLE_ROWS], by_values)
+    _column_warnings(file, raw.name, kind, header, h, matched, conf, mapped_cols, sm, problems, body, by_values)
     text_cols = [j for j in range(len(header)) if j not in matched or
                  kind.column(matched[j]).type not in (schema.MONEY, schema.NUMBER, schema.COUNT, schema.SHARE,
                                                       schema.YEARS)]
@@ -321,10 +324,13 @@ def _samples(body, j: int) -> list:
 
 
 def _is_number(v) -> bool:
+    """A number, also as text ('£1,234', '(12)', '30%') or with its unit in the cell ('£1.2m', '3 years')."""
     from .values import parse_number
 
     if isinstance(v, bool):
         return False
+    if isinstance(v, str) and (_MONEY_CELL.fullmatch(v[:MAX_UNIT_CELL]) or _YEARS_CELL.fullmatch(v[:MAX_UNIT_CELL])):
+        return True
     try:
         return parse_number(v) is not None
     except (ValueError, TypeError):
@@ -444,10 +450,9 @@ def _stand_ins(file, sheet, kind, data, names, header, matched, report, problems
         data.columns[name] = made
         src_j = next(j for j, n in matched.items() if n == source)
         label, src_label = kind.column(name).label, kind.column(source).label
-        msg = (f"no {label} column: each service is identified by its {src_label} (column "
-               f"{column_letter(src_j)}, '{display(header[src_j]).strip()[:40]}')")
+        msg = f"no {label} column: each service is identified by its {src_label.lower()} (column {column_letter(src_j)})"
         if twice:
-            msg += f"; names used more than once are told apart by their row number (rows {_ranges(twice)})"
+            msg += f"; a name used twice gets its row number (rows {_ranges(twice)})"
         if any(v is None for v in given.tolist()):
             msg += "; a service without a name is called by its row"
         msg += f". Add a {label} column to choose your own ids"
