@@ -250,7 +250,8 @@ def read_sheet(file: str, raw, date1904: bool, sm: mp.SheetMapping | None, value
                                     "not recognised as any input, so it is not used: if it holds inputs, choose "
                                     "its kind on the Data page or in a mapping file", file, raw.name))
         if sm is not None and sm.kind in schema.KINDS_BY_KEY:
-            problems.append(Problem(ERROR, f"the mapping says this sheet holds {sm.kind} but no header row "
+            named = f"{schema.KINDS_BY_KEY[sm.kind].sheet} ({sm.kind})"
+            problems.append(Problem(ERROR, f"the mapping says this sheet holds {named} but no header row "
                                     "matching its columns was found: check the header row in the mapping",
                                     file, raw.name))
         return report, None, problems
