@@ -838,8 +838,9 @@ def _inputs(wb, styles, ctx: _Context) -> None:
     header(w, ["Severity", "File", "Sheet", "Cell", "", "Message"], "head_left")
     problems = imported.problems if imported is not None else []
     for pr in problems:
+        lines = max(1, -(-len(pr.message) // 95))  # the Message column holds about 95 characters a line
         w.append([w.text(pr.severity), w.text(pr.file), w.text(pr.sheet), w.text(pr.cell), None,
-                  w.text(pr.message, "text_wrap")])
+                  w.text(pr.message, "text_wrap")], height=12.5 * lines if lines > 1 else None)
     if not problems:
         w.append([w.cell("None: every value was usable.", "note")])
 
