@@ -18,7 +18,11 @@ VEHICLE_LABELS = {"foundation_trust": "Foundation trust", "nhs_trust": "NHS trus
 PAYMENT_TYPE_LABELS = {"activity": "Activity (paid per unit)", "block": "Block", "blended": "Blended",
                        "capitated": "Capitated"}
 
-VALUE_LABELS: dict[str, str] = {**FORM_LABELS, **SERVICE_LINE_LABELS, **VEHICLE_LABELS, **PAYMENT_TYPE_LABELS}
+# The scenario's uncertainty distributions (core/scenario.DISTRIBUTIONS), as the Assumptions page lists them.
+DISTRIBUTION_LABELS = {"triangular": "Triangular", "uniform": "Uniform", "normal": "Normal"}
+
+VALUE_LABELS: dict[str, str] = {**FORM_LABELS, **SERVICE_LINE_LABELS, **VEHICLE_LABELS, **PAYMENT_TYPE_LABELS,
+                                **DISTRIBUTION_LABELS}
 
 assert set(FORM_LABELS) == set(FORMS) == set(FORM_COLOURS)
 assert set(SERVICE_LINE_LABELS) == set(SERVICE_LINES)

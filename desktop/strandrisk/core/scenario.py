@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 
 from .inputs import fy_label, parse_fy_label
+from .labels import value_label
 from .schema import SERVICE_LINES
 
 
@@ -240,7 +241,21 @@ class Scenario:
         return Scenario(values, self.explicit)
 
     def is_default(self, key: str) -> bool:
-        return key not in self.explicit
+        """Whether a setting (or service_lines, rating_bands, uncertainty) holds its default value, whether
+        or not the scenario file wrote it: numbers compared with a tolerance, groups value by value."""
+        if key == "base_year":  # the default is 'the latest cash year', which a run fills in
+            return key not in self.explicit or self._values.get(key) is None
+        if key in SETTINGS_BY_KEY:
+            default = SETTINGS_BY_KEY[key].default
+        elif key == "service_lines":
+            default = DEFAULT_SERVICE_LINES
+        elif key == "rating_bands":
+            default = DEFAULT_RATING_BANDS
+        elif key == "uncertainty":
+            default = default_uncertainty(self._values)
+        else:
+            raise KeyError(key)
+        return same_value(self._values.get(key), default)
 
     @classmethod
     def default(cls) -> "Scenario":
@@ -279,6 +294,20 @@ class Scenario:
         return cls(values, frozenset(explicit))
 
 
+def same_value(a, b) -> bool:
+    """Equal settings: numbers within a relative 1e-9 (0.1 + 0.2 is 0.3), dicts and lists item by item,
+    true/false only to true/false."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
+    return a == b
+
+
 def _close_match(key: str, known: set[str]) -> str | None:
     import difflib
 
@@ -288,9 +317,9 @@ def _close_match(key: str, known: set[str]) -> str | None:
 
 def _number(raw, where: str) -> float:
     if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-        raise ScenarioError(f"'{where}' must be a number, not {json_type(raw)}")
+        raise ScenarioError(f"{setting_name(where)} must be a number, not {json_type(raw)}")
     if not math.isfinite(raw):
-        raise ScenarioError(f"'{where}' must be a finite number")
+        raise ScenarioError(f"{setting_name(where)} must be a finite number")
     return float(raw)
 
 
@@ -309,20 +338,60 @@ def json_type(raw) -> str:
 
 
 def _check_range(value: float, s: Setting, where: str) -> None:
-    if s.type == "share" and not 0.0 <= value <= 1.0:
-        raise ScenarioError(f"'{where}' is {value:g}: a share must be between 0 and 1")
+    name = setting_name(where)
     if s.key == "horizon_years" and value < 0:
-        raise ScenarioError(f"'{where}' is {value:g}: the horizon cannot be negative")
-    if s.minimum is not None and value < s.minimum:
-        raise ScenarioError(f"'{where}' is {value:g}: it must be at least {s.minimum:g}")
-    if s.maximum is not None and value > s.maximum:
-        raise ScenarioError(f"'{where}' is {value:g}: it must be at most {s.maximum:g}")
+        raise ScenarioError(f"{name} is {value:g}: the horizon cannot be negative")
+    low, high = s.minimum, s.maximum
+    if s.type == "share":
+        low, high = max(0.0, low or 0.0), min(1.0, 1.0 if high is None else high)
+    if (low is not None and value < low) or (high is not None and value > high):
+        if low is not None and high is not None:
+            rule = f"it must be between {low:g} and {high:g}" + (
+                f" ({low * 100:g}% to {high * 100:g}%)" if s.type in ("share", "rate") else "")
+        elif low is not None:
+            rule = f"it must be at least {_shown(low, s)}"
+        else:
+            rule = f"it must be at most {_shown(high, s)}"
+        raise ScenarioError(f"{name} is {_shown(value, s)}: {rule}")
+
+
+def _shown(value: float, s: Setting) -> str:
+    """2 as '2', a share or rate 0.035 as '0.035 (3.5%)': the file holds the fraction, people read percent."""
+    return f"{value:g} ({value * 100:g}%)" if s.type in ("share", "rate") else f"{value:g}"
+
+
+def _listed(codes) -> str:
+    """'Elective (elective), Non-elective (non_elective), ...': words, with the key a file must hold."""
+    return ", ".join(value_label(c, with_key=True) for c in codes)
+
+
+_DISTRIBUTION_PARTS = {"dist": "distribution", "sd": "SD"}
+
+
+def setting_name(where: str) -> str:
+    """A scenario key in words with the key in brackets: 'Discount rate (discount_rate)',
+    'Elective shift rate (service_lines.elective.shift_rate)'. A key it does not know stays quoted."""
+    parts = where.split(".")
+    words = None
+    if len(parts) == 1 and parts[0] in SETTINGS_BY_KEY:
+        words = SETTINGS_BY_KEY[parts[0]].label
+    elif parts[0] == "service_lines" and len(parts) in (2, 3) and parts[1] in SERVICE_LINES:
+        line = value_label(parts[1])
+        setting = next((x for x in SERVICE_LINE_SETTINGS if len(parts) == 3 and x.key == parts[2]), None)
+        words = f"{line} service line" if len(parts) == 2 else (f"{line} {setting.label.lower()}" if setting else None)
+    elif parts[0] == "rating_bands" and len(parts) == 2 and parts[1] in RATING_BAND_SETTINGS:
+        words = f"{RATING_BAND_SETTINGS[parts[1]]['label']} rating bands"
+    elif parts[0] == "uncertainty" and len(parts) in (2, 3) and parts[1] in UNCERTAIN_PARAMETERS:
+        words = f"{UNCERTAIN_PARAMETERS[parts[1]]['label']} range"
+        if len(parts) == 3:
+            words += f" {_DISTRIBUTION_PARTS.get(parts[2], parts[2])}"
+    return f"{words} ({where})" if words else f"'{where}'"
 
 
 def _check_setting(s: Setting, raw, where: str):
     if s.type == "text":
         if not isinstance(raw, str):
-            raise ScenarioError(f"'{where}' must be text, not {json_type(raw)}")
+            raise ScenarioError(f"{setting_name(where)} must be text, not {json_type(raw)}")
         return raw
     if s.type == "fy":
         if raw is None:
@@ -331,18 +400,18 @@ def _check_setting(s: Setting, raw, where: str):
             try:
                 return parse_fy_label(raw)
             except ValueError:
-                raise ScenarioError(f"'{where}' is '{raw}': write a financial year like 2025/26") from None
+                raise ScenarioError(f"{setting_name(where)} is '{raw}': write a financial year like 2025/26") from None
         if isinstance(raw, int) and not isinstance(raw, bool) and 1990 <= raw <= 2100:
             return raw
-        raise ScenarioError(f"'{where}' must be a financial year like \"2025/26\", not {json_type(raw)}")
+        raise ScenarioError(f"{setting_name(where)} must be a financial year like \"2025/26\", not {json_type(raw)}")
     if s.type == "bool":
         if not isinstance(raw, bool):
-            raise ScenarioError(f"'{where}' must be true or false, not {json_type(raw)}")
+            raise ScenarioError(f"{setting_name(where)} must be true or false, not {json_type(raw)}")
         return raw
     value = _number(raw, where)
     if s.type == "int":
         if value != int(value):
-            raise ScenarioError(f"'{where}' is {value:g}: it must be a whole number")
+            raise ScenarioError(f"{setting_name(where)} is {value:g}: it must be a whole number")
         _check_range(value, s, where)
         return int(value)
     _check_range(value, s, where)
@@ -356,9 +425,9 @@ def _check_service_lines(given) -> dict:
     names = {s.key: s for s in SERVICE_LINE_SETTINGS}
     for line, params in given.items():
         if line not in SERVICE_LINES:
-            raise ScenarioError(f"unknown service line 'service_lines.{line}': use one of {', '.join(SERVICE_LINES)}")
+            raise ScenarioError(f"unknown service line 'service_lines.{line}': use one of {_listed(SERVICE_LINES)}")
         if not isinstance(params, dict):
-            raise ScenarioError(f"'service_lines.{line}' must be an object of settings")
+            raise ScenarioError(f"{setting_name(f'service_lines.{line}')} must be an object of settings")
         for key, raw in params.items():
             if key not in names:
                 hint = _close_match(key, set(names))
@@ -371,7 +440,8 @@ def _check_service_lines(given) -> dict:
         total = params["variable_share"] + params["semi_fixed_share"]
         if total > 1.0 + 1e-12:
             raise ScenarioError(
-                f"'service_lines.{line}': variable_share + semi_fixed_share is {total:g}, above 1; "
+                f"{setting_name(f'service_lines.{line}')}: variable cost share (variable_share) + semi-fixed "
+                f"cost share (semi_fixed_share) is {total:g}, above 1; "
                 "lower one of them so the fixed share is not negative")
     return out
 
@@ -385,21 +455,22 @@ def _check_rating_bands(given) -> dict:
             raise ScenarioError(f"unknown rating band 'rating_bands.{key}': use one of "
                                 f"{', '.join(RATING_BAND_SETTINGS)}")
         if not isinstance(raw, (list, tuple)) or len(raw) != 3:
-            raise ScenarioError(f"'rating_bands.{key}' must be a list of three thresholds (ratings 1, 2, 3)")
+            raise ScenarioError(f"{setting_name(f'rating_bands.{key}')} must be a list of three thresholds "
+                                "(ratings 1, 2, 3)")
         vals = [_number(v, f"rating_bands.{key}") for v in raw]
         if not vals[0] >= vals[1] >= vals[2]:
-            raise ScenarioError(f"'rating_bands.{key}' must be in falling order (rating 1 first)")
+            raise ScenarioError(f"{setting_name(f'rating_bands.{key}')} must be in falling order (rating 1 first)")
         out[key] = vals
     return out
 
 
 def _check_distribution(raw, where: str) -> dict:
     if not isinstance(raw, dict):
-        raise ScenarioError(f"'{where}' must be an object like {{\"dist\": \"triangular\", \"low\": ..., "
+        raise ScenarioError(f"{setting_name(where)} must be an object like {{\"dist\": \"triangular\", \"low\": ..., "
                             "\"mode\": ..., \"high\": ...}}")
     dist = raw.get("dist")
     if dist not in DISTRIBUTIONS:
-        raise ScenarioError(f"'{where}.dist' must be one of {', '.join(DISTRIBUTIONS)}")
+        raise ScenarioError(f"{setting_name(where + '.dist')} must be one of {_listed(DISTRIBUTIONS)}")
     need = {"triangular": ("low", "mode", "high"), "uniform": ("low", "high"),
             "normal": ("mean", "sd")}[dist]
     allowed = set(need) | {"dist"} | ({"low", "high"} if dist == "normal" else set())
@@ -409,20 +480,20 @@ def _check_distribution(raw, where: str) -> dict:
     out = {"dist": dist}
     for key in need:
         if key not in raw:
-            raise ScenarioError(f"'{where}' needs '{key}' for a {dist} distribution")
+            raise ScenarioError(f"{setting_name(where)} needs '{key}' for a {dist} distribution")
         out[key] = _number(raw[key], f"{where}.{key}")
     if dist == "normal":
         for key in ("low", "high"):
             out[key] = None if raw.get(key) is None else _number(raw[key], f"{where}.{key}")
         if out["sd"] < 0:
-            raise ScenarioError(f"'{where}.sd' cannot be negative")
+            raise ScenarioError(f"{setting_name(where + '.sd')} cannot be negative")
         lo = -math.inf if out["low"] is None else out["low"]
         hi = math.inf if out["high"] is None else out["high"]
         if lo > hi:
-            raise ScenarioError(f"'{where}': low must not be above high")
+            raise ScenarioError(f"{setting_name(where)}: low must not be above high")
     elif dist == "triangular":
         if not out["low"] <= out["mode"] <= out["high"]:
-            raise ScenarioError(f"'{where}': need low <= mode <= high")
+            raise ScenarioError(f"{setting_name(where)}: need low <= mode <= high")
     elif out["low"] > out["high"]:
-        raise ScenarioError(f"'{where}': low must not be above high")
+        raise ScenarioError(f"{setting_name(where)}: low must not be above high")
     return out

@@ -12,6 +12,7 @@ from typing import Callable
 import numpy as np
 
 from .inputs import ModelInputs, Table, cash_period_ends
+from .labels import value_label
 from .problems import ERROR, WARNING, Problem
 
 Locate = Callable[[Table, int, str], tuple]
@@ -49,10 +50,10 @@ def model_gaps(inputs: ModelInputs, base_year: int | None = None) -> list[Gap]:
     if base_year is None and not (~np.isnat(cash_period_ends(inputs.cash_balances))).any():
         if inputs.cash_balances.n_rows:
             todo = ("the base year comes from the latest balance, and no balance has a date: give each a "
-                    "period end, or a financial year and month (or set base_year in the scenario)")
+                    "period end, or a financial year and month (or set the Base year (base_year) in the scenario)")
         else:
             todo = ("every modelled provider needs an opening cash balance, and the base year comes from the "
-                    "latest one: add a Cash balances sheet with dates (or set base_year in the scenario)")
+                    "latest one: add a Cash balances sheet with dates (or set the Base year (base_year) in the scenario)")
         gaps.append(Gap("cash_balances", "no cash balances with dates", todo))
     return gaps
 
@@ -158,7 +159,8 @@ def validate_inputs(inputs: ModelInputs, locate: Locate | None = None) -> list[P
             if None not in key:
                 if key in seen_lines:
                     j = seen_lines[key]
-                    out.append(_problem(ERROR, f"contract {key[0]} has the {key[2]} line for {code} twice (also "
+                    out.append(_problem(ERROR, f"contract {key[0]} has the {value_label(key[2])} line for {code} "
+                                        f"twice (also "
                                         f"row {contracts.source_row[j]}): merge the rows", contracts, i,
                                         "service_line", locate))
                 else:

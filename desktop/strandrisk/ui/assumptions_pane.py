@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, Q
 from ..core.inputs import fy_label
 from ..core.scenario import (DISTRIBUTIONS, RATING_BAND_SETTINGS, SERVICE_LINE_SETTINGS, SETTINGS,
                              UNCERTAIN_PARAMETERS, Scenario, ScenarioError)
-from ..core.labels import SERVICE_LINE_LABELS
+from ..core.labels import SERVICE_LINE_LABELS, value_label
 from ..core.schema import SERVICE_LINES
 
 UNIT_HINT = {"share": "0.25 = 25%", "rate": "0.02 = 2%"}
@@ -63,6 +63,7 @@ class AssumptionsPane(QWidget):
         bar.addWidget(QLabel("Scenario:"))
         self.scenario_box = QComboBox()
         self.scenario_box.setMinimumWidth(220)
+        self.scenario_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.scenario_box.activated.connect(self._pick_scenario)
         bar.addWidget(self.scenario_box)
         for text, slot in (("New", self.new_scenario), ("Duplicate", self.duplicate_scenario),
@@ -211,9 +212,11 @@ class AssumptionsPane(QWidget):
             for i, key in enumerate(UNCERTAIN_PARAMETERS):
                 d = sc.uncertainty[key]
                 combo = QComboBox()
-                combo.addItems(list(DISTRIBUTIONS))
-                combo.setCurrentText(d["dist"])
-                combo.currentTextChanged.connect(lambda _t, row=i: self._unc_changed(None, row))
+                combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+                for dist in DISTRIBUTIONS:  # words shown, the scenario file's key kept as the item's data
+                    combo.addItem(value_label(dist), dist)
+                combo.setCurrentIndex(max(0, combo.findData(d["dist"])))
+                combo.currentIndexChanged.connect(lambda _i, row=i: self._unc_changed(None, row))
                 self.unc.setCellWidget(i, 0, combo)
                 cells = {"triangular": (d.get("low"), d.get("mode"), d.get("high"), None),
                          "uniform": (d.get("low"), None, d.get("high"), None),
@@ -331,7 +334,7 @@ class AssumptionsPane(QWidget):
         row = item.row() if item is not None else row
         key = list(UNCERTAIN_PARAMETERS)[row]
         combo = self.unc.cellWidget(row, 0)
-        dist = combo.currentText() if combo else "triangular"
+        dist = combo.currentData() if combo else "triangular"
 
         def cell(j):
             it = self.unc.item(row, j)

@@ -22,7 +22,7 @@ from openpyxl.worksheet.pagebreak import Break
 from ... import __version__
 from ...core.inputs import fy_label
 from ...core.schema import KINDS_BY_KEY, MODELLED_FORMS
-from ...core.labels import FORM_LABELS, colour_hex
+from ...core.labels import FORM_LABELS, colour_hex, value_label
 from ...core.scenario import (RATING_BAND_SETTINGS, SERVICE_LINE_SETTINGS, SETTINGS, UNCERTAIN_PARAMETERS,
                              distribution_mode, distribution_range)
 from ...core.simulation import TORNADO_METRIC_LABELS, TORNADO_METRICS
@@ -467,9 +467,11 @@ def _assumptions(wb, styles, ctx: _Context) -> None:
     w.blank()
     w.append([w.cell("Service lines", "subtitle"), None, None,
               w.cell(f"Default? {'yes' if sc.is_default('service_lines') else 'no'}", "note")])
-    header(w, ["Service line"] + [f"{s.label} ({s.unit})" for s in SERVICE_LINE_SETTINGS], "head_left")
+    # three lines: 'Variable cost share (share of cost)' wraps so in its column
+    w.append([w.cell(label, "head_left") for label in
+              ["Service line"] + [f"{s.label} ({s.unit})" for s in SERVICE_LINE_SETTINGS]], height=39)
     for line, values in sc.service_lines.items():
-        w.append([w.text(line)] + [w.cell(values[s.key], "percent") for s in SERVICE_LINE_SETTINGS])
+        w.append([w.text(value_label(line))] + [w.cell(values[s.key], "percent") for s in SERVICE_LINE_SETTINGS])
     for s in SERVICE_LINE_SETTINGS:
         w.append([w.cell(s.label, "note"), None, None, None, None, w.cell(s.help, "note")])
     w.blank()
@@ -790,7 +792,7 @@ def _range_note(scenario) -> str:
 def _inputs(wb, styles, ctx: _Context) -> None:
     r, imported = ctx.result, ctx.imported
     w = SheetWriter(wb, "Inputs", styles)
-    w.widths([34, 30, 30, 34, 12, 70])
+    w.widths([34, 30, 30, 34, 12, 70, 26])
     w.page("Inputs", ctx.name)
     title_rows(w, ctx, "Inputs")
     w.append([w.cell("Files", "subtitle")])
@@ -830,14 +832,35 @@ def _inputs(wb, styles, ctx: _Context) -> None:
                 w.append([w.text(sh.file), w.text(sh.sheet), w.text(kind_label), w.text(source),
                           w.cell(sh.rows, "int"), w.cell("(not used)", "note")])
     w.blank()
+    _value_mappings(w, imported)
+    w.blank()
     w.append([w.cell("Validation problems", "subtitle")])
     header(w, ["Severity", "File", "Sheet", "Cell", "", "Message"], "head_left")
     problems = imported.problems if imported is not None else []
     for pr in problems:
+        lines = max(1, -(-len(pr.message) // 95))  # the Message column holds about 95 characters a line
         w.append([w.text(pr.severity), w.text(pr.file), w.text(pr.sheet), w.text(pr.cell), None,
-                  w.text(pr.message, "text_wrap")])
+                  w.text(pr.message, "text_wrap")], height=12.5 * lines if lines > 1 else None)
     if not problems:
         w.append([w.cell("None: every value was usable.", "note")])
+
+
+def _value_mappings(w: SheetWriter, imported) -> None:
+    """Every value of a list column read as another: as written, as used, and who decided (the user,
+    on the Data page or in a mapping file, or the matcher with how sure it was)."""
+    w.append([w.cell("Values read by meaning", "subtitle")])
+    header(w, ["File", "Sheet", "Column", "Value as written", "Rows", "Value used", "Decided by"], "head_left")
+    shown = 0
+    for sh in (imported.sheets if imported is not None else []):
+        kind = KINDS_BY_KEY.get(sh.kind) if sh.kind else None
+        for vm in getattr(sh, "value_mappings", ()):
+            column = kind.column(vm.column).label if kind is not None and vm.column in kind.names else vm.column
+            w.append([w.text(vm.file), w.text(vm.sheet), w.text(column), w.text(vm.written), w.cell(vm.rows, "int"),
+                      w.text(value_label(vm.used, with_key=True)), w.text(vm.decided_by)])
+            shown += 1
+    if not shown:
+        w.append([w.cell("None: every value was written as the model names it." if imported is not None else
+                         "The value mappings were not passed to the report.", "note")])
 
 
 def report_is_valid_zip(path: Path) -> bool:

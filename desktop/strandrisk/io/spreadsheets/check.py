@@ -35,6 +35,7 @@ def run_check(paths, mapping_path=None, as_json: bool = False, out=None, tac_sel
         doc = {"ok": code == EXIT_OK,
                "sheets": [s.to_dict() for s in result.sheets],
                "problems": [p.to_dict() | {"where": p.where} for p in by_severity(result.problems)],
+               "value_mappings": [v.to_dict() for v in result.value_mappings],
                "counts": {k: t.n_rows for k, t in result.inputs.tables().items()}}
         print(json.dumps(doc, indent=2, default=str), file=out)
         return code
@@ -57,6 +58,10 @@ def run_check(paths, mapping_path=None, as_json: bool = False, out=None, tac_sel
         if s.unmapped:
             print(f"    columns not used: {', '.join(_short(h) for h in s.unmapped[:20])}"
                   + (" ..." if len(s.unmapped) > 20 else ""), file=out)
+        read = _value_lines(s)
+        if read:
+            print(f"    values read by meaning: {'; '.join(read[:12])}" + (" ..." if len(read) > 12 else ""),
+                  file=out)
         for note in s.notes:
             print(f"    {note}", file=out)
     shown = [p for p in by_severity(result.problems) if p.severity != NOTE]
@@ -70,6 +75,14 @@ def run_check(paths, mapping_path=None, as_json: bool = False, out=None, tac_sel
           + ("The inputs cannot be used until the errors are fixed." if code else "The inputs can be used."),
           file=out)
     return code
+
+
+def _value_lines(sheet) -> list[str]:
+    """"'EL' -> Elective (elective), by the matcher (100% sure)" for each value read as another."""
+    from ...core.labels import value_label
+
+    return [f"{_short(v.written)} -> {value_label(v.used, with_key=True)}, by {v.decided_by}"
+            for v in getattr(sheet, "value_mappings", ())]
 
 
 def _short(header: str) -> str:

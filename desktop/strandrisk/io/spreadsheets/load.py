@@ -35,6 +35,12 @@ class ImportResult:
     def has_errors(self) -> bool:
         return any(p.severity == ERROR for p in self.problems)
 
+    @property
+    def value_mappings(self) -> list:
+        """Every value read as another (``sheets.ValueMapping``: file, sheet, column, as written, used,
+        who decided), sheet by sheet: the audit trail of the report's Inputs sheet and of `check`."""
+        return [v for s in self.sheets for v in getattr(s, "value_mappings", ())]
+
 
 def sha256_of(path: Path) -> str:
     h = hashlib.sha256()

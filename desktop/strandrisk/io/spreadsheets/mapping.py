@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ...core import schema
+from ...core.labels import value_label
 from . import matching
 
 IGNORE = "ignore"
@@ -170,7 +171,8 @@ def _values_from(data) -> dict[str, dict[str, str]]:
         for src, dst in chosen.items():
             if dst not in allowed:
                 raise MappingError(f"values: '{dst}' (for '{src}' in {column}) is not one of "
-                                   f"{', '.join(sorted(allowed))}")
+                                   f"{', '.join(value_label(a, with_key=True) for a in sorted(allowed))}: "
+                                   "write the key in brackets")
         out[column] = {str(k): str(v) for k, v in chosen.items()}
     return out
 

@@ -331,8 +331,9 @@ class FieldSet:
 
 def _set_score(header: frozenset, phrase: frozenset, type_: str) -> float:
     best = _plain_set_score(header, phrase)
-    for hint, kind in (("share", schema.SHARE), ("flag", schema.BOOL)):
-        if hint in header and hint not in phrase and type_ == kind and len(header) > 1:
+    for hint, kinds in (("share", (schema.SHARE,)), ("flag", (schema.BOOL, schema.ENUM))):
+        # 'Clawback %' names a share; 'Rebase?' a flag; 'Modelled as?' asks which of a list of values
+        if hint in header and hint not in phrase and type_ in kinds and len(header) > 1:
             best = max(best, _plain_set_score(header - {hint}, phrase))
     return best
 
@@ -618,20 +619,28 @@ def value_words_of(column: str) -> dict[str, tuple[str, ...]]:
     return vocab.VALUES.get(vocab.VALUE_SET_OF_COLUMN.get(column, ""), {})
 
 
+# How sure a value's reading is, by the way it was read (the report's audit of value mappings shows it).
+VALUE_SURE = 1.0  # the allowed value itself, or a word the vocabulary gives for it
+VALUE_SQUASHED = 0.95  # the same letters without spaces or signs ('AandE')
+VALUE_REMARK = 0.9  # read without a bracketed remark that says nothing else
+VALUE_TYPO = 0.9  # a word corrected to the vocabulary
+VALUE_EXTRA_WORD = 0.85  # one word more than a vocabulary phrase, every reading agreeing
+
+
 @functools.lru_cache(maxsize=8192)
-def _match_value_cut(column: str, allowed: tuple[str, ...], text: str) -> str | None:
+def _match_value_cut(column: str, allowed: tuple[str, ...], text: str) -> tuple[str | None, float]:
     if text.strip().lower() in allowed:
-        return text.strip().lower()
+        return text.strip().lower(), VALUE_SURE
     words = _value_words(text)
     if not words:
-        return None
+        return None, 0.0
     index = _value_index(vocab.VALUE_SET_OF_COLUMN.get(column, ""))
     for canonical in allowed:
         if words == _value_words(canonical.replace("_", " ")):
-            return canonical
+            return canonical, VALUE_SURE
     hit = index.get(words)
     if hit is not None:
-        return hit if hit in allowed else None
+        return (hit, VALUE_SURE) if hit in allowed else (None, 0.0)
     # typos: each word corrected to the value vocabulary, then the same exact lookup
     known = sorted({w for k in index for w in k} | {w for a in allowed for w in a.split("_")})
     from rapidfuzz import fuzz, process
@@ -645,33 +654,38 @@ def _match_value_cut(column: str, allowed: tuple[str, ...], text: str) -> str | 
         fixed.add(best[0] if best else w)
     hit = index.get(frozenset(fixed))
     if hit is not None and hit in allowed:
-        return hit
+        return hit, VALUE_TYPO
     # one extra word ('Subsidiary company', 'Block payment'): only when every reading agrees
     if len(words) >= 2:  # ... unless the extra word negates ('Not elective')
         found = {c for k, c in index.items() if k < words and len(words) - len(k) == 1
                  and not (words - k) & _NEGATIONS}
         if len(found) == 1:
             only = found.pop()
-            return only if only in allowed else None
-    return None
+            return (only, VALUE_EXTRA_WORD) if only in allowed else (None, 0.0)
+    return None, 0.0
 
 
 def match_value(column: str, allowed: tuple[str, ...], raw) -> str | None:
-    """The allowed value a cell means, or None when it has no clear meaning.
+    """The allowed value a cell means, or None when it has no clear meaning (see ``read_value``)."""
+    return read_value(column, allowed, raw)[0]
+
+
+def read_value(column: str, allowed: tuple[str, ...], raw) -> tuple[str | None, float]:
+    """(the allowed value a cell means or None, how sure the reading is: 0 to 1).
 
     Read whole; then squashed ('AandE'); then without a bracketed remark ('Activity (PbR)'), taken
     only when the remark does not say something else."""
     if raw is None:
-        return None
+        return None, 0.0
     text = str(raw)[:MAX_CELL_CHARS]
     allowed = tuple(allowed)
-    hit = _match_value_cut(column, allowed, text)
+    hit, sure = _match_value_cut(column, allowed, text)
     if hit is None:
         squashed = _squashed_index(vocab.VALUE_SET_OF_COLUMN.get(column, "")).get(_squashed(text))
-        hit = squashed if squashed in allowed else None
+        hit, sure = (squashed, VALUE_SQUASHED) if squashed in allowed else (None, 0.0)
     if hit is None and "(" in text:
-        outside = _match_value_cut(column, allowed, _REMARK.sub(" ", text))
-        inside = [_match_value_cut(column, allowed, m[1:-1]) for m in _REMARK.findall(text)]
+        outside, sure_out = _match_value_cut(column, allowed, _REMARK.sub(" ", text))
+        inside = [_match_value_cut(column, allowed, m[1:-1])[0] for m in _REMARK.findall(text)]
         if outside is not None and all(v in (None, outside) for v in inside):
-            hit = outside
-    return hit
+            hit, sure = outside, min(sure_out, VALUE_REMARK)
+    return hit, sure

@@ -25,6 +25,37 @@ HEAD_TABLE_ROWS = 60  # rows looked at to tell whether an unrecognised sheet hol
 _TOTAL = re.compile(r"^\s*(grand\s+|sub[\s-]?)?totals?\b|\btotals?\s*$", re.I)
 
 
+YOU, MATCHER = "you", "matcher"  # who decided what a value means
+
+
+@dataclass(frozen=True)
+class ValueMapping:
+    """One value of a list column read as another (the audit trail of the report and `check`).
+
+    written: the value as the file writes it; used: the allowed value read; by: YOU (the mapping's
+    values, chosen on the Data page or in a mapping file) or MATCHER, with its confidence (0 to 1);
+    rows: how many rows hold it.
+    """
+
+    file: str
+    sheet: str
+    column: str
+    written: str
+    used: str
+    by: str
+    confidence: float
+    rows: int
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "sheet": self.sheet, "column": self.column, "written": self.written,
+                "used": self.used, "by": self.by, "confidence": round(self.confidence, 2), "rows": self.rows}
+
+    @property
+    def decided_by(self) -> str:
+        """'you' or 'the matcher (95% sure)', as the report and `check` say it."""
+        return "you" if self.by == YOU else f"the matcher ({self.confidence:.0%} sure)"
+
+
 @dataclass
 class SheetReport:
     """What was found in one sheet (the app's Data pane and `check` print it).
@@ -46,12 +77,14 @@ class SheetReport:
     notes: list[str] = field(default_factory=list)
     confidence: dict[str, float] = field(default_factory=dict)  # source header -> 0..1
     unknown_values: dict[str, list[str]] = field(default_factory=dict)  # column -> values with no meaning
+    value_mappings: list[ValueMapping] = field(default_factory=list)  # values read as another, and by whom
 
     def to_dict(self) -> dict:
         return {"file": self.file, "sheet": self.sheet, "kind": self.kind, "rows": self.rows,
                 "header_row": self.header_row, "mapping": dict(self.mapping),
                 "confidence": dict(self.confidence), "unmapped": list(self.unmapped),
                 "unknown_values": {k: list(v) for k, v in self.unknown_values.items()},
+                "value_mappings": [v.to_dict() for v in self.value_mappings],
                 "notes": list(self.notes)}
 
 
@@ -117,6 +150,16 @@ def _wide_months(row, date1904: bool) -> dict[int, object]:
     return out
 
 
+# A required column a finance team often leaves out, and the column that stands in for it: a community
+# sheet without service ids identifies each service by its name (said in a note on the sheet).
+STANDS_IN_FOR = {("community_budgets", "service_id"): "service_name"}
+
+
+def _present(kind, names) -> set:
+    """The columns a sheet has, counting a required one that another of its columns stands in for."""
+    return set(names) | {name for (key, name), source in STANDS_IN_FOR.items() if key == kind.key and source in names}
+
+
 def find_header(rows, date1904: bool, sm: mp.SheetMapping | None, sheet_name: str = ""):
     """(header row index, kind key, {col: canonical}, wide months {col: period end}, {col: confidence})
     or None. The kind is the one whose best assignment scores highest; the sheet's name is only a
@@ -135,7 +178,7 @@ def find_header(rows, date1904: bool, sm: mp.SheetMapping | None, sheet_name: st
         for key in kinds:
             kind = schema.KINDS_BY_KEY[key]
             matched, conf = _match_row(row, key, overrides)
-            names = set(matched.values())
+            names = _present(kind, matched.values())
             score = sum(conf.values()) + 10 * all(r in names for r in kind.required) \
                 + matching.sheet_hint(sheet_name, key)
             wide = {}
@@ -147,7 +190,7 @@ def find_header(rows, date1904: bool, sm: mp.SheetMapping | None, sheet_name: st
             # a sheet lacking some required columns is still taken (so its errors can be shown and
             # its columns mapped by hand) only when at least three columns, half the required ones,
             # match clearly: weak matches alone do not make an unrelated table an input
-            sure = {n for j, n in matched.items() if conf.get(j, 1.0) >= matching.CONFIDENT}
+            sure = _present(kind, {n for j, n in matched.items() if conf.get(j, 1.0) >= matching.CONFIDENT})
             n_required = sum(r in sure for r in kind.required)
             if not wide and not all(r in names for r in kind.required) and (
                     sm is None or sm.kind != key) and (len(sure) < 3 or 2 * n_required < len(kind.required)):
@@ -207,7 +250,8 @@ def read_sheet(file: str, raw, date1904: bool, sm: mp.SheetMapping | None, value
                                     "not recognised as any input, so it is not used: if it holds inputs, choose "
                                     "its kind on the Data page or in a mapping file", file, raw.name))
         if sm is not None and sm.kind in schema.KINDS_BY_KEY:
-            problems.append(Problem(ERROR, f"the mapping says this sheet holds {sm.kind} but no header row "
+            named = f"{schema.KINDS_BY_KEY[sm.kind].sheet} ({sm.kind})"
+            problems.append(Problem(ERROR, f"the mapping says this sheet holds {named} but no header row "
                                     "matching its columns was found: check the header row in the mapping",
                                     file, raw.name))
         return report, None, problems
@@ -217,11 +261,19 @@ def read_sheet(file: str, raw, date1904: bool, sm: mp.SheetMapping | None, value
     report.kind = key
     report.header_row = h + 1
     marker = next((j for j, v in enumerate(header) if isinstance(v, str) and mp.is_marker_header(v)), None)
+    body = head[h + 1:h + 1 + HEAD_TABLE_ROWS]
+    for j in [j for j, name in matched.items() if conf.get(j, 1.0) < matching.CONFIDENT
+              and not _fits(kind.column(name), _value_kind(_samples(body, j)))]:
+        del matched[j], conf[j]  # a weak header match whose values are of another type ('Form score': 3, 4)
+    by_values = _read_by_values(kind, header, body, matched, sm)
+    for j, (name, _) in by_values.items():
+        matched[j], conf[j] = name, VALUES_CONFIDENCE
+    matched = dict(sorted(matched.items()))
     report.mapping = {display(header[j]).strip(): name for j, name in matched.items()}
     report.confidence = {display(header[j]).strip(): float(conf.get(j, 1.0)) for j in matched}
     mapped_cols = set(matched) | set(wide) | ({marker} if marker is not None else set())
     report.unmapped = [display(v).strip() for j, v in enumerate(header) if j not in mapped_cols and not _blank(v)]
-    _column_warnings(file, raw.name, kind, header, h, matched, conf, mapped_cols, sm, problems)
+    _column_warnings(file, raw.name, kind, header, h, matched, conf, mapped_cols, sm, problems, body, by_values)
     text_cols = [j for j in range(len(header)) if j not in matched or
                  kind.column(matched[j]).type not in (schema.MONEY, schema.NUMBER, schema.COUNT, schema.SHARE,
                                                       schema.YEARS)]
@@ -236,8 +288,10 @@ def read_sheet(file: str, raw, date1904: bool, sm: mp.SheetMapping | None, value
         data = _typed(file, raw.name, kind, cols, idx, data_rows0, matched, header, problems, date1904,
                       report, values or {})
     names = set(matched.values())
+    if data is not None and not wide:
+        _stand_ins(file, raw.name, kind, data, names, header, matched, report, problems)
     for col in kind.columns:
-        if col.required and col.name not in (names | ({"period_end", "cash_gbp_k"} if wide else set())):
+        if col.required and col.name not in (_present(kind, names) | ({"period_end", "cash_gbp_k"} if wide else set())):
             problems.append(Problem(ERROR, f"no column for {col.label}: add a column headed '{col.header}' "
                                     f"or map one of the columns to {col.name}", file, raw.name))
     if kind.key == "cash_balances" and not wide and "period_end" not in names \
@@ -261,13 +315,93 @@ ROW_WORDS = {"providers": "providers", "cash_balances": "balances", "block_contr
              "community_budgets": "services"}
 
 
-def _column_warnings(file, sheet, kind, header, h, matched, conf, mapped_cols, sm, problems):
-    """A weak match asks to be confirmed; an unused column is named, with the nearest column when close."""
+VALUES_CONFIDENCE = 0.8  # a column read by its values, not its header: a weak match to be confirmed
+_NUMERIC_TYPES = (schema.MONEY, schema.NUMBER, schema.COUNT, schema.SHARE, schema.YEARS)
+
+
+def _samples(body, j: int) -> list:
+    """The non-blank cells of column j among the first rows under the header."""
+    return [r[j] for r in body if j < len(r) and not _blank(r[j])]
+
+
+def _is_number(v) -> bool:
+    """A number, also as text ('£1,234', '(12)', '30%') or with its unit in the cell ('£1.2m', '3 years')."""
+    from .values import parse_number
+
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, str) and (_MONEY_CELL.fullmatch(v[:MAX_UNIT_CELL]) or _YEARS_CELL.fullmatch(v[:MAX_UNIT_CELL])):
+        return True
+    try:
+        return parse_number(v) is not None
+    except (ValueError, TypeError):
+        return False
+
+
+def _value_kind(values) -> str | None:
+    """'number', 'date' or 'text': what most of a column's cells hold (None when it holds nothing)."""
+    import datetime as dt
+
+    if not values:
+        return None
+    numbers = sum(map(_is_number, values))
+    dates = sum(isinstance(v, (dt.date, dt.datetime)) for v in values)
+    if 2 * numbers > len(values):
+        return "number"
+    if 2 * dates > len(values):
+        return "date"
+    return "text"
+
+
+def _fits(col: schema.Column, kind_of_values: str | None) -> bool:
+    """Whether a column holding such values could be this field: text is never money, a number never a
+    list of named values."""
+    if kind_of_values is None:
+        return True
+    if col.type in _NUMERIC_TYPES:
+        return kind_of_values == "number"
+    if col.type == schema.ENUM:
+        return kind_of_values == "text"
+    if col.type == schema.BOOL:
+        return kind_of_values in ("text", "number")
+    return True
+
+
+def _read_by_values(kind, header, body, matched, sm) -> dict[int, tuple[str, list[str]]]:
+    """Unused text columns whose every value is one of a single unmapped list field's values ('Contract'
+    holding Capitated and Block is the payment type): {column: (field, the values seen)}."""
+    free = [c for c in kind.columns if c.type == schema.ENUM and c.name not in matched.values()]
+    out: dict[int, tuple[str, list[str]]] = {}
+    for j, v in enumerate(header):
+        if j in matched or not isinstance(v, str) or _blank(v) or mp.is_marker_header(v):
+            continue
+        if sm is not None and display(v).strip() in sm.columns:
+            continue
+        seen = list(dict.fromkeys(display(x).strip() for x in _samples(body, j)))
+        if len(_samples(body, j)) < 2 or _value_kind(_samples(body, j)) != "text":
+            continue
+        fits = [c for c in free if c.name not in {n for n, _ in out.values()}
+                and all(matching.match_value(c.name, c.allowed, x) is not None for x in seen)]
+        if len(fits) == 1:
+            out[j] = (fits[0].name, seen)
+    return out
+
+
+def _column_warnings(file, sheet, kind, header, h, matched, conf, mapped_cols, sm, problems, body=(),
+                     by_values=None):
+    """A weak match asks to be confirmed; an unused column is named, with the nearest column of the same
+    type of value when close."""
     fs = matching.field_set(kind.key)
     where_of = {name: column_letter(j) for j, name in matched.items()}
+    by_values = by_values or {}
+    for j, (name, seen) in by_values.items():
+        problems.append(Problem(WARNING, f"column '{display(header[j]).strip()[:60]}' was read as "
+                                f"{kind.column(name).label} from its values ({', '.join(s[:30] for s in seen[:6])}"
+                                f"{' ...' if len(seen) > 6 else ''}), not its header: confirm it, or map the "
+                                "column on the Data page or with --mapping", file, sheet, f"{column_letter(j)}{h + 1}"))
     for j, name in matched.items():
         c = conf.get(j, 1.0)
-        if c < matching.CONFIDENT:
+        if c < matching.CONFIDENT and j not in by_values:
             problems.append(Problem(WARNING, f"column '{display(header[j]).strip()}' was read as "
                                     f"{kind.column(name).label}, but the header is not a clear match "
                                     f"({c:.0%} confidence): confirm it, or map the column on the Data page or "
@@ -280,6 +414,9 @@ def _column_warnings(file, sheet, kind, header, h, matched, conf, mapped_cols, s
             continue
         msg = f"column '{text[:60]}' is not used"
         scores = fs.scores(matching.normalise(text)) if isinstance(v, str) else np.zeros(1)
+        if isinstance(v, str):
+            held = _value_kind(_samples(body, j))
+            scores = scores * np.array([_fits(kind.column(fd.name), held) for fd in fs.fields])
         f = int(np.argmax(scores))
         if scores[f] >= matching.NEAREST:
             near = fs.fields[f]
@@ -288,6 +425,40 @@ def _column_warnings(file, sheet, kind, header, h, matched, conf, mapped_cols, s
                 msg += f", but {near.label} is read from column {where_of[near.name]}"
         problems.append(Problem(WARNING, msg + ". If it holds input, map it on the Data page or in a mapping "
                                 "file", file, sheet, f"{column_letter(j)}{h + 1}"))
+
+
+def _stand_ins(file, sheet, kind, data, names, header, matched, report, problems):
+    """A required column the sheet lacks, made from the column standing in for it (a service's id from its
+    name), unique on the sheet: a name used twice is told apart by its row number. Said in a note."""
+    for (key, name), source in STANDS_IN_FOR.items():
+        if key != kind.key or name in names or source not in names:
+            continue
+        given = data.columns[source]
+        rows = data.source_row
+        made = np.empty(len(given), dtype=object)
+        counts: dict = {}
+        for v in given.tolist():
+            counts[v] = counts.get(v, 0) + 1
+        twice = []
+        for i, v in enumerate(given.tolist()):
+            if v is None:
+                made[i] = f"{sheet} row {int(rows[i])}"
+            elif counts[v] > 1:
+                made[i] = f"{v} (row {int(rows[i])})"
+                twice.append(int(rows[i]))
+            else:
+                made[i] = v
+        data.columns[name] = made
+        src_j = next(j for j, n in matched.items() if n == source)
+        label, src_label = kind.column(name).label, kind.column(source).label
+        msg = f"no {label} column: each service is identified by its {src_label.lower()} (column {column_letter(src_j)})"
+        if twice:
+            msg += f"; a name used twice gets its row number (rows {_ranges(twice)})"
+        if any(v is None for v in given.tolist()):
+            msg += "; a service without a name is called by its row"
+        msg += f". Add a {label} column to choose your own ids"
+        report.notes.append(msg)
+        problems.append(Problem(NOTE, msg, file, sheet, f"{column_letter(src_j)}{report.header_row}"))
 
 
 def _default_notes(file, sheet, kind, names, n_rows, problems):
@@ -311,12 +482,14 @@ def _default_notes(file, sheet, kind, names, n_rows, problems):
 
 
 def _default_text(col) -> str:
+    from ...core.labels import value_label
+
     v = col.default
     if isinstance(v, bool):
         return "Yes" if v else "No"
     if isinstance(v, float):
         return f"{v:g}"
-    return str(v)
+    return value_label(v, with_key=True) if col.type == schema.ENUM else str(v)
 
 
 def _ranges(rows: list[int], most: int = 12) -> str:
@@ -494,26 +667,43 @@ def _sum_rows(arrays: dict[str, np.ndarray], key: np.ndarray | None) -> tuple[np
     return out, suspect
 
 
-def _enum_values(col, values: np.ndarray, chosen: dict[str, str]) -> tuple[np.ndarray, list[str]]:
-    """Each distinct value read by meaning (the user's choice first); (values, those with no meaning)."""
+def _same_words(text: str, code: str) -> bool:
+    """'Non-elective' or 'non elective' is the value non_elective as written, no reinterpretation."""
+    from ...core.labels import value_label
+
+    plain = _plain(text)
+    return plain in (_plain(code), _plain(value_label(code)))
+
+
+def _plain(text: str) -> str:
+    return "".join(ch for ch in str(text).lower() if ch.isalnum() or ch == "&")
+
+
+def _enum_values(col, values: np.ndarray, chosen: dict[str, str]):
+    """Each distinct value read by meaning (the user's choice first): (values, those with no meaning,
+    [(as written, allowed value, who decided, confidence, rows)] for each value read as another)."""
     from .values import factorize
 
     codes, uniques = factorize(values)
-    out, unknown = [], []
-    for u in uniques:
+    counts = np.bincount(codes, minlength=len(uniques)) if len(codes) else np.zeros(len(uniques), dtype=int)
+    out, unknown, read = [], [], []
+    for k, u in enumerate(uniques):
         if u is None or isinstance(u, CellError) or _blank(u):
             out.append(u)
             continue
         text = display(u).strip()
-        hit = chosen.get(text)
+        hit, by, sure = chosen.get(text), YOU, 1.0
         if hit is None or hit not in col.allowed:
-            hit = matching.match_value(col.name, col.allowed, text)
+            hit, sure = matching.read_value(col.name, col.allowed, text)
+            by = MATCHER
         if hit is None:
             unknown.append(text)
+        elif by == YOU or not _same_words(text, hit):
+            read.append((text, hit, by, sure, int(counts[k])))
         out.append(hit if hit is not None else u)
     table = np.empty(len(out), dtype=object)
     table[:] = out
-    return (table[codes] if len(codes) else values), unknown
+    return (table[codes] if len(codes) else values), unknown, read
 
 
 _YEARS_CELL = re.compile(r"\s*([-+]?\d+(?:\.\d+)?)\s*(?:years?|yrs?)\.?\s*", re.I)
@@ -562,9 +752,10 @@ def _typed(file, sheet, kind, cols, idx, rows0, matched, header, problems, date1
         col = kind.column(name)
         raw_values = cols[j][idx] if j < len(cols) else np.full(len(idx), None, dtype=object)
         if col.type == schema.ENUM:
-            raw_values, unknown = _enum_values(col, raw_values, values.get(name, {}))
+            raw_values, unknown, read = _enum_values(col, raw_values, values.get(name, {}))
             if unknown:
                 report.unknown_values[name] = unknown[:50]
+            report.value_mappings.extend(ValueMapping(file, sheet, name, *r) for r in read)
             enum_raw[j] = raw_values
         scale = mp.header_scale(header[j]) if col.type == schema.MONEY else 1.0
         raw_values = _unit_in_cells(col, raw_values, scale or 1.0)

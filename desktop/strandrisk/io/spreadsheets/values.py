@@ -15,6 +15,7 @@ import numpy as np
 
 from ...core import schema
 from ...core.inputs import FLOAT_TYPES, fy_of_date
+from ...core.labels import value_label
 
 ERROR_TEXTS = frozenset({"#REF!", "#DIV/0!", "#VALUE!", "#NAME?", "#N/A", "#NUM!", "#NULL!", "#SPILL!",
                          "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!",
@@ -324,7 +325,7 @@ def parse_enum(col: schema.Column, raw):
         hit = col.value_synonyms.get(candidate)
         if hit is not None and hit in col.allowed:
             return hit
-    raise ValueError(f"'{raw}' is not one of {', '.join(col.allowed)}")
+    raise ValueError(f"'{raw}' is not one of {', '.join(value_label(a) for a in col.allowed)}")
 
 
 def parse_text(raw):
