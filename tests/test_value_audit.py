@@ -127,3 +127,32 @@ def test_check_lists_value_mappings_in_text_and_json(tmp_path, capsys):
     assert ("payment_type", "Risk-share pool", "capitated", "you") in listed
     assert ("vehicle", "Subsidiary company", "new_entity", "matcher") in listed
     assert all(0 < v["confidence"] <= 1 and v["rows"] >= 1 for v in doc["value_mappings"])
+
+
+def test_a_column_the_user_chose_says_so_on_the_inputs_sheet_and_in_check(tmp_path, capsys):
+    """A user's column choice is read with full confidence, as an exact header is: the report and check
+    say who decided, so the audit trail tells the two apart."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Register"
+    ws.append(["ODS code", "Income", "Expenditure", "Memo"])
+    ws.append(["ZA1", 100, 90, "Northgate"])
+    cash = wb.create_sheet("Cash")
+    cash.append(["ODS code", "Period end", "Cash (£000)"])
+    cash.append(["ZA1", "31/03/2026", 10])
+    path = tmp_path / "register.xlsx"
+    wb.save(path)
+    mapping = {"sheets": [{"file": "register.xlsx", "sheet": "Register", "kind": "providers",
+                           "columns": {"Memo": "provider_name"}}]}
+    imported = load_inputs([path], mapping=Mapping.from_dict(mapping))
+    sheet = imported.sheets[0]
+    assert sheet.chosen == ["Memo"] and sheet.confidence["Memo"] == 1.0
+    write_report(run_deterministic(imported.inputs, Scenario.default()), tmp_path / "r.xlsx", imported=imported)
+    read_as = {r[3]: r[5] for r in _inputs_rows(tmp_path / "r.xlsx") if r[1] == "Register" and r[3]}
+    assert read_as["Memo"].endswith(", your choice")
+    assert "your choice" not in read_as["Income"] and "the matcher" in read_as["Income"]
+    (tmp_path / "m.json").write_text(json.dumps(mapping), encoding="utf-8")
+    run_check([path], mapping_path=tmp_path / "m.json")
+    assert "'Memo' -> provider_name (your choice)" in capsys.readouterr().out

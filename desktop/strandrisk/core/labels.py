@@ -15,7 +15,7 @@ FORM_COLOURS = {"acute_only": "#c0504d", "integrated": "#1f6fb2", "community_onl
 SERVICE_LINE_LABELS = {"elective": "Elective", "non_elective": "Non-elective", "outpatients": "Outpatients",
                        "a_and_e": "A&E", "community": "Community", "other": "Other"}
 VEHICLE_LABELS = {"foundation_trust": "Foundation trust", "nhs_trust": "NHS trust", "new_entity": "New entity"}
-PAYMENT_TYPE_LABELS = {"activity": "Activity (paid per unit)", "block": "Block", "blended": "Blended",
+PAYMENT_TYPE_LABELS = {"activity": "Activity-based", "block": "Block", "blended": "Blended",
                        "capitated": "Capitated"}
 
 # The scenario's uncertainty distributions (core/scenario.DISTRIBUTIONS), as the Assumptions page lists them.

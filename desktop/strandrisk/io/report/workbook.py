@@ -823,8 +823,10 @@ def _inputs(wb, styles, ctx: _Context) -> None:
                         label = f"{kind.column(canonical).label} ({canonical})"
                     except (KeyError, AttributeError):
                         label = canonical
-                if source in confidence:
-                    label += f", {confidence[source]:.0%} confidence" + (
+                if source in getattr(sh, "chosen", ()):
+                    label += ", your choice"
+                elif source in confidence:
+                    label += f", the matcher, {confidence[source]:.0%} confidence" + (
                         ": a weak match, confirm it" if confidence[source] < CONFIDENT else "")
                 w.append([w.text(sh.file), w.text(sh.sheet), w.text(kind_label), w.text(source),
                           w.cell(sh.rows, "int"), w.text(label)])

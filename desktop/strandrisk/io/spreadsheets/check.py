@@ -47,7 +47,9 @@ def run_check(paths, mapping_path=None, as_json: bool = False, out=None, tac_sel
             line = f"{s.file}: {s.sheet}: not used"
         print(line, file=out)
         confidence = getattr(s, "confidence", {}) or {}
-        renamed = [f"{_short(h)} -> {n}" + (f" ({confidence[h]:.0%})" if h in confidence else "")
+        chosen = set(getattr(s, "chosen", ()))
+        renamed = [f"{_short(h)} -> {n}" + (" (your choice)" if h in chosen else
+                                            f" ({confidence[h]:.0%})" if h in confidence else "")
                    for h, n in s.mapping.items() if _plain(h) != _plain(n) and not _is_template_header(s.kind, h, n)]
         if renamed:
             print(f"    mapped (confidence): {', '.join(renamed[:12])}" + (" ..." if len(renamed) > 12 else ""),

@@ -78,6 +78,7 @@ class SheetReport:
     confidence: dict[str, float] = field(default_factory=dict)  # source header -> 0..1
     unknown_values: dict[str, list[str]] = field(default_factory=dict)  # column -> values with no meaning
     value_mappings: list[ValueMapping] = field(default_factory=list)  # values read as another, and by whom
+    chosen: list[str] = field(default_factory=list)  # source headers whose column the user chose (a mapping)
 
     def to_dict(self) -> dict:
         return {"file": self.file, "sheet": self.sheet, "kind": self.kind, "rows": self.rows,
@@ -85,7 +86,7 @@ class SheetReport:
                 "confidence": dict(self.confidence), "unmapped": list(self.unmapped),
                 "unknown_values": {k: list(v) for k, v in self.unknown_values.items()},
                 "value_mappings": [v.to_dict() for v in self.value_mappings],
-                "notes": list(self.notes)}
+                "chosen": list(self.chosen), "notes": list(self.notes)}
 
 
 @dataclass
@@ -271,6 +272,7 @@ def read_sheet(file: str, raw, date1904: bool, sm: mp.SheetMapping | None, value
     matched = dict(sorted(matched.items()))
     report.mapping = {display(header[j]).strip(): name for j, name in matched.items()}
     report.confidence = {display(header[j]).strip(): float(conf.get(j, 1.0)) for j in matched}
+    report.chosen = [h for h in report.mapping if sm is not None and h in sm.columns]
     mapped_cols = set(matched) | set(wide) | ({marker} if marker is not None else set())
     report.unmapped = [display(v).strip() for j, v in enumerate(header) if j not in mapped_cols and not _blank(v)]
     _column_warnings(file, raw.name, kind, header, h, matched, conf, mapped_cols, sm, problems, body, by_values)
