@@ -36,7 +36,9 @@ def screen_task(paths, scenario=None, selection=None) -> Task:
 
     def work(progress, cancel):
         screen = Screen(paths, selection, progress, cancel)
-        return screen, screen.run(scenario)
+        result = screen.run(scenario)
+        progress(1.0, f"England screen ready: {len(result.rows)} trusts from {len(paths)} TAC file(s)")
+        return screen, result
 
     return Task("screen", f"Screening {len(paths)} TAC file(s)", work, lambda value: value)
 

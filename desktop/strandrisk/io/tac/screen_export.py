@@ -17,7 +17,7 @@ from ...core.inputs import fy_label
 from ..atomic import atomic_path, save_workbook, write_bytes_atomic
 from ..safe_text import xlsx_text
 from ..spreadsheets.mapping import EXAMPLE_MARKER_HEADER
-from .screen import CAVEAT, COLUMNS, ScreenResult
+from .screen import CAVEAT, COLUMNS, ScreenResult, shown_value
 
 BASIS_SHEET = "Derived from TAC"
 
@@ -111,7 +111,7 @@ def write_screen_workbook(sr: ScreenResult, path: Path, inputs_paths=()) -> Path
         c.font = Font(bold=True)
         c.alignment = Alignment(wrap_text=True, vertical="top")
     for r in sr.rows:
-        ws.append([_xl(r.get(k)) for k, _ in COLUMNS])
+        ws.append([_xl(shown_value(k, r.get(k))) for k, _ in COLUMNS])
     ws.freeze_panes = "D5"
     for j, (k, _) in enumerate(COLUMNS, start=1):
         letter = ws.cell(4, j).column_letter
@@ -126,7 +126,7 @@ def write_screen_workbook(sr: ScreenResult, path: Path, inputs_paths=()) -> Path
     flags.append(["Code", "Trust", "Status", "Reasons", "Flag"])
     for t in sr.trusts:
         for f in t.flags or [""]:
-            flags.append([t.code, t.name, t.status, "; ".join(t.reasons), f])
+            flags.append([t.code, t.name, shown_value("status", t.status), "; ".join(t.reasons), f])
     flags.column_dimensions["B"].width = 40
     flags.column_dimensions["D"].width = 50
     flags.column_dimensions["E"].width = 90
