@@ -8,6 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QButtonGroup, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QPushButton, QRadioButton, QVBoxLayout, QWidget)
 
+from ..core.labels import value_label
+
 SCREEN = "screen"
 IMPORT = "import"
 
@@ -56,7 +58,7 @@ class TacTrustDialog(QDialog):
         area.addWidget(self.filter)
         self.list = QListWidget()
         for t in trusts:
-            extra = ", ".join(x for x in (t.region, (t.sector or "").replace("_", " ")) if x)
+            extra = ", ".join(x for x in (t.region, value_label(t.sector)) if x)
             item = QListWidgetItem(f"{t.code}  {t.name}" + (f"  ({extra})" if extra else ""))
             item.setData(Qt.ItemDataRole.UserRole, t.code)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)

@@ -110,13 +110,18 @@ def write_screen_workbook(sr: ScreenResult, path: Path, inputs_paths=()) -> Path
     for c in ws[4]:
         c.font = Font(bold=True)
         c.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[4].height = 30  # two lines of heading: LibreOffice does not grow a row for wrapped text
     for r in sr.rows:
         ws.append([_xl(shown_value(k, r.get(k))) for k, _ in COLUMNS])
     ws.freeze_panes = "D5"
+    ws.page_setup.orientation = "landscape"  # printed: each page repeats the header and the trust's code and name
+    ws.print_title_rows = "4:4"
+    ws.print_title_cols = "A:C"
     for j, (k, _) in enumerate(COLUMNS, start=1):
         letter = ws.cell(4, j).column_letter
-        ws.column_dimensions[letter].width = 40 if k in ("provider_name", "flags") else 14
-        fmt = ("0.0" if k.endswith("_pct") else "0.00" if k in ("kappa", "variable_share", "semi_fixed_share",
+        ws.column_dimensions[letter].width = (40 if k in ("provider_name", "flags") else 6 if k == "rank" else
+                                              8 if k == "provider_code" else 22 if k in ("region", "status") else 14)
+        fmt = ("0.00" if k.endswith("_pct") else "0.00" if k in ("kappa", "variable_share", "semi_fixed_share",
                                                                   "api_variable_share", "community_share",
                                                                   "opening_cash_days") else "#,##0;(#,##0)")
         for i in range(5, 5 + len(sr.rows)):
