@@ -67,6 +67,16 @@ def test_england_page_filters_recomputes_and_opens_a_trust(window, tac_pair, qtb
     assert page._hover.get_visible() and page._hover.get_text().startswith(first["provider_code"])
     assert first["provider_name"] in page._hover.get_text() and "acute-only" in page._hover.get_text()
 
+    stranded = first["ao_npv_stranded"]
+    data = window.workspace.scenario_dict()
+    data["repurpose_share"] = 0.0  # the user changes the project's scenario on the Assumptions page
+    data.setdefault("service_lines", {}).setdefault("non_elective", {})["shift_rate"] = 0.04
+    window.workspace.edit_scenario(data, "faster shift")
+    assert page.follow_project_scenario() and not page.follow_project_scenario()
+    assert "repurpose_share 0" in page.heading.text()
+    assert next(r for r in page.result.rows if r["provider_code"] == first["provider_code"])["ao_npv_stranded"] \
+        != pytest.approx(stranded)
+
     before = page.result.tac.derivation.peers["community_ratio"]
     page.ratio.setValue(0.6)
     page.rescreen()

@@ -8,7 +8,7 @@ trust", which makes the selected trust an ordinary project holding its derived i
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QPushButton, QSpinBox,
                                QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
@@ -177,6 +177,24 @@ class EnglandWindow(QMainWindow):
             self.scenario = scenario
         self.show_result(self.screen.run(self.scenario, self.settings()))
 
+    def follow_project_scenario(self) -> bool:
+        """Screen again when the project's current scenario changed since (Assumptions page): True if it did."""
+        from ..workspace import england
+
+        workspace = getattr(self.parent(), "workspace", None)
+        if workspace is None:
+            return False
+        scenario = england.screen_scenario(workspace)
+        if scenario.to_dict() == self.scenario.to_dict():
+            return False
+        self.rescreen(scenario)
+        return True
+
+    def changeEvent(self, event):
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.follow_project_scenario()  # coming back from the Assumptions page
+
     # ------------------------------------------------------------------------------ views
     def show_result(self, result):
         self.result = result
@@ -190,7 +208,10 @@ class EnglandWindow(QMainWindow):
             f"{counts.get('screened', 0)} screened in both forms, {counts.get('community_only', 0)} community "
             f"only, {counts.get('not_applicable', 0)} not applicable, {counts.get('excluded', 0)} excluded. "
             f"Scenario '{sc.name}', base year {sc.to_dict().get('base_year')}"
-            + (f", {years[0]} to {years[-1]}" if years else "") + ". Ranked by acute-only stranded cost.")
+            + (f", {years[0]} to {years[-1]}" if years else "")
+            + f" (integrated_capitation {'on' if sc.to_dict().get('integrated_capitation') else 'off'}, "
+            f"repurpose_share {sc.to_dict().get('repurpose_share'):g}): the project's current scenario, followed "
+            "when you change it on the Assumptions page. Ranked by acute-only stranded cost.")
         peers = result.tac.derivation.peers
         self.peers.setText(f"Used: community ratio {peers['community_ratio']:.3f} ({peers['community_ratio_source']});"
                            f" community delivery cost ratio {peers['community_delivery_cost_ratio']:.3f}; "
