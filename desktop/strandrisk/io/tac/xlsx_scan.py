@@ -17,10 +17,10 @@ slower.
 from __future__ import annotations
 
 import queue
-from contextlib import closing
 import re
 import threading
 import zipfile
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Callable
