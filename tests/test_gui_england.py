@@ -28,7 +28,7 @@ def tac_pair(tmp_path):
     return [ft, nhs]
 
 
-def test_england_page_filters_recomputes_and_opens_a_trust(window, tac_pair, qtbot):
+def test_england_page_filters_recomputes_and_opens_a_trust(window, tac_pair, qtbot, tmp_path):
     window.screen_england(tac_pair, wait=True)
     qtbot.waitUntil(lambda: getattr(window, "england", None) is not None)
     page = window.england
@@ -81,6 +81,19 @@ def test_england_page_filters_recomputes_and_opens_a_trust(window, tac_pair, qtb
     page.ratio.setValue(0.6)
     page.rescreen()
     assert page.result.tac.derivation.peers["community_ratio"] == pytest.approx(0.6) != before
+
+    from openpyxl import load_workbook
+
+    from strandrisk.ui.workers import JobFailed
+
+    page.export_workbook(tmp_path / "England screen.xlsx", wait=True)
+    book = load_workbook(tmp_path / "England screen.xlsx", read_only=True)
+    assert book.sheetnames[:2] == ["Ranked", "Scatter"]
+    assert [c.value for c in next(book["Ranked"].iter_rows(min_row=5, max_row=5))][5] == "Screened (both forms)"
+    before_bytes = tac_pair[0].read_bytes()
+    with pytest.raises(JobFailed, match="one of the TAC files the screen read"):
+        page.export_workbook(tac_pair[0], wait=True)  # never over a TAC file read
+    assert tac_pair[0].read_bytes() == before_bytes
 
     code = first["provider_code"]
     page.select(code)

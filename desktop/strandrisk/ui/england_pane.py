@@ -3,15 +3,16 @@
 A ranked table with region, sector and flag filters; the scatter of stranded cost against cumulative
 surplus with an arrow from each trust's acute-only point to its integrated point (hover names the
 trust); the screen's settings, which recompute at once from the lines already read; and "Open this
-trust", which makes the selected trust an ordinary project holding its derived inputs.
+trust", which makes the selected trust an ordinary project holding its derived inputs; and the export
+of the screen workbook (as ``strandrisk screen --out`` writes it).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
-                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QPushButton, QSpinBox,
-                               QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog,
+                               QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QPushButton,
+                               QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..io.tac.derive import ScreenSettings
 from ..io.tac.screen import CAVEAT, COLUMNS, shown_value
@@ -104,9 +105,14 @@ class EnglandWindow(QMainWindow):
         self.open_button.setToolTip("A new project holding the selected trust's derived inputs, editable")
         self.open_button.clicked.connect(self.open_selected)
         buttons.addWidget(self.open_button)
+        self.export_button = QPushButton("Export to Excel...")
+        self.export_button.setToolTip("The ranked table, flags, the scatter as an Excel chart, the derived inputs, the "
+                                      "scenario and settings, as strandrisk screen --out writes them")
+        self.export_button.clicked.connect(self.export_dialog)
         self.open_hint = QLabel()
         self.open_hint.setStyleSheet("color: #555555")
         buttons.addWidget(self.open_hint, 1)
+        buttons.addWidget(self.export_button)
         caveat = QLabel(CAVEAT)
         caveat.setWordWrap(True)
         caveat.setStyleSheet("color: #555555")
@@ -302,6 +308,20 @@ class EnglandWindow(QMainWindow):
         else:
             self.open_hint.setText("Select a trust in the table, or click its point on the chart, to open it as a "
                                    "project.")
+
+    def export_dialog(self):
+        path, _ = QFileDialog.getSaveFileName(self, "Export the England screen", "England screen.xlsx",
+                                              "Excel workbook (*.xlsx)")
+        if path:
+            self.export_workbook(path if path.lower().endswith(".xlsx") else path + ".xlsx")
+
+    def export_workbook(self, path, wait: bool = False):
+        """Write the screen workbook on the window's background job (progress, Cancel and errors as any job)."""
+        from ..workspace import england
+
+        task = england.export_task(self.result, path, self.screen.paths)
+        return self.parent().run_task(task, lambda written: self.parent().status(f"England screen saved: {written}"),
+                                      wait)
 
     def open_selected(self):
         code = self.selected_code()

@@ -14,7 +14,7 @@ import numpy as np
 
 from ...core import schema
 from ...core.inputs import fy_label
-from ..atomic import atomic_path, save_workbook, write_bytes_atomic
+from ..atomic import TargetNotWritable, atomic_path, save_workbook, write_bytes_atomic
 from ..safe_text import xlsx_text
 from ..spreadsheets.mapping import EXAMPLE_MARKER_HEADER
 from .screen import CAVEAT, COLUMNS, ScreenResult, shown_value
@@ -84,7 +84,8 @@ def write_inputs(sr: ScreenResult, folder: Path, inputs_paths=()) -> Path:
 def _refuse_inputs(target: Path, inputs_paths) -> None:
     for p in inputs_paths:
         if Path(p).resolve() == Path(target).resolve():
-            raise ValueError(f"refusing to write over an input file: {target}")
+            raise TargetNotWritable(f"{Path(target).name} is one of the TAC files the screen read: choose another "
+                                    "name (nothing was written)")
 
 
 def write_screen_workbook(sr: ScreenResult, path: Path, inputs_paths=()) -> Path:
