@@ -165,3 +165,13 @@ def test_other_spreadsheets_added_with_the_screen_are_imported(window, tac_pair,
     qtbot.waitUntil(lambda: getattr(window, "england", None) is not None, timeout=60_000)
     qtbot.waitUntil(lambda: not window.busy and [Path(p).name for p in window.workspace.source_paths] == [own.name],
                     timeout=60_000)
+
+
+def test_screening_again_replaces_the_england_page(window, tac_pair, qtbot):
+    from strandrisk.ui.england_pane import EnglandWindow
+
+    window.screen_england(tac_pair, wait=True)
+    assert window.england.table.rowCount() == 22
+    window.screen_england(tac_pair[:1], wait=True)
+    qtbot.waitUntil(lambda: [w for w in window.findChildren(EnglandWindow) if w.isVisible()] == [window.england])
+    assert window.england.table.rowCount() == 11
