@@ -175,3 +175,11 @@ def test_screening_again_replaces_the_england_page(window, tac_pair, qtbot):
     window.screen_england(tac_pair[:1], wait=True)
     qtbot.waitUntil(lambda: [w for w in window.findChildren(EnglandWindow) if w.isVisible()] == [window.england])
     assert window.england.table.rowCount() == 11
+
+
+def test_cancelling_the_tac_dialog_reads_nothing(window, tac_pair, monkeypatch):
+    from strandrisk.ui import tac_dialog
+
+    monkeypatch.setattr(tac_dialog.TacTrustDialog, "exec", lambda dialog: tac_dialog.QDialog.DialogCode.Rejected)
+    assert window.import_files(tac_pair) is None
+    assert not window.busy and getattr(window, "england", None) is None and window.workspace.source_paths == []
