@@ -5,7 +5,9 @@ and an NHS trust file of about 600,000, each trust carrying the real year's SubC
 the shared reference files are present) are generated into a temporary folder and deleted. Each
 measurement runs in a fresh process so its peak memory is its own.
 Baselines: pandas.read_excel of the two All data sheets with the calamine engine (pandas' fastest
-engine) and with openpyxl (pandas' default; slow, so only with BENCH_TAC_OPENPYXL=1).
+engine) and with openpyxl (pandas' default; slow, so only with BENCH_TAC_OPENPYXL=1); and the screen with
+All data read by calamine cell by cell (the reading before the XML scan of io/tac/xlsx_scan.py), which
+must give the same top five.
 Peak memory is the measuring process's VmHWM (its own address space's high-water mark).
 Run: python tests/benchmarks/bench_tac.py   (or python -m pytest tests/benchmarks/bench_tac.py -s)
 ``--smoke``: 2 + 2 trusts of 200 rows, the same code in seconds (the default tests run it).
@@ -42,9 +44,16 @@ if kind == "read_tac":
     from strandrisk.io.tac.reader import read_tac
     r = read_tac(paths)
     extra = {"rows": int(r.tables["providers"].n_rows), "cash_rows": int(r.tables["cash_balances"].n_rows)}
-elif kind == "screen":
+elif kind in ("screen", "screen_cells"):
     from strandrisk.core.scenario import Scenario
+    from strandrisk.io.tac import reader
+    from strandrisk.io.tac.derive import ScreenSettings
     from strandrisk.io.tac.screen import Screen
+    from strandrisk.io.tac.xlsx_scan import NotPlain
+    if kind == "screen_cells":  # the reading before issue 20's finish: calamine, cell by cell
+        def cells_only(*args, **kwargs):
+            raise NotPlain("benchmark: calamine only")
+        reader._read_all_data_plain = cells_only
     screen = Screen(paths)
     r = screen.run()
     first = time.perf_counter() - t
@@ -53,8 +62,12 @@ elif kind == "screen":
     faster["service_lines"]["non_elective"]["shift_rate"] = 0.04
     r2 = screen.run(Scenario.from_dict(faster))
     rerun = time.perf_counter() - t2
+    t3 = time.perf_counter()
+    r3 = screen.run(Scenario.from_dict(faster), ScreenSettings(fixed_term_years=2, community_ratio=0.3))
+    resettle = time.perf_counter() - t3
     screened = [row for row in r.rows if row["status"] == "screened"]
     extra = {"rows": len(r.rows), "screened": len(screened), "rerun_seconds": rerun, "first_seconds": first,
+             "settings_seconds": resettle,
              "top5": [(row["provider_code"], round(row["ao_stranded_pct"], 2), round(row["in_stranded_pct"], 2),
                        round(row["ao_shift_impact"]), round(row["in_cum_surplus_pct"], 2)) for row in screened[:5]]}
 elif kind == "list_tac_trusts":
@@ -114,25 +127,32 @@ def run() -> list[tuple[str, dict]]:
         rows = [CalamineWorkbook.from_path(str(p)).get_sheet_by_name("All Data").height - 1 for p in paths]
         print(f"generated {len(paths)} files in {gen:.0f} s: "
               + ", ".join(f"{p.name} {s:.1f} MB {r:,} rows" for p, s, r in zip(paths, sizes, rows)))
+        load = os.getloadavg()[0]
         results = [("strandrisk screen (both files, end to end)", measure("screen", paths)),
+                   ("  the same, All data read by calamine", measure("screen_cells", paths)),
                    ("strandrisk read_tac (both files)", measure("read_tac", paths)),
                    ("strandrisk list_tac_trusts (both)", measure("list_tac_trusts", paths)),
                    ("pandas.read_excel calamine (both)", measure("calamine", paths))]
         if os.environ.get("BENCH_TAC_OPENPYXL") == "1":
             results.append(("pandas.read_excel openpyxl (both)", measure("openpyxl", paths)))
-    base = next(r for name, r in results if "calamine" in name)
-    print(f"{'measurement':36} {'seconds':>8} {'CPU s':>8} {'peak MB':>8} {'x faster':>9}")
+    base = next(r for name, r in results if name.startswith("pandas.read_excel calamine"))
+    print(f"{'measurement':44} {'seconds':>8} {'CPU s':>8} {'peak MB':>8} {'x faster':>9}")
     for name, r in results:
-        print(f"{name:36} {r['seconds']:8.2f} {r['cpu_seconds']:8.2f} {r['peak_mb']:8.0f} "
+        print(f"{name:44} {r['seconds']:8.2f} {r['cpu_seconds']:8.2f} {r['peak_mb']:8.0f} "
               f"{base['seconds'] / r['seconds']:9.2f}")
     screen = results[0][1]
     print(f"screen: {screen['screened']} of {screen['rows']} trusts screened in both forms; first screen "
-          f"{screen['first_seconds']:.2f} s, after a scenario change {screen['rerun_seconds']:.3f} s")
+          f"{screen['first_seconds']:.2f} s; recomputed from the kept lines after a scenario change "
+          f"{screen['rerun_seconds']:.3f} s, after a settings change {screen['settings_seconds']:.3f} s")
+    same = results[1][1]["top5"] == screen["top5"]
+    print(f"calamine reading gives the same top five: {same}")
+    if not same:
+        raise SystemExit("the two readings of All data disagree")
     print("top five (code, stranded % acute-only, integrated, shift impact acute-only, cum. surplus % integrated):")
     for t in screen["top5"]:
         print("  ", t)
-    print(f"(load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; CPU s is the "
-          "process's own CPU time, wall seconds depend on the machine's other work)")
+    print(f"(load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end, on {os.cpu_count()} cores; "
+          "CPU s is the process's own CPU time (both threads), wall seconds depend on the machine's other work)")
     return results
 
 

@@ -17,6 +17,10 @@ SERVICE_LINE_LABELS = {"elective": "Elective", "non_elective": "Non-elective", "
 VEHICLE_LABELS = {"foundation_trust": "Foundation trust", "nhs_trust": "NHS trust", "new_entity": "New entity"}
 PAYMENT_TYPE_LABELS = {"activity": "Activity-based", "block": "Block", "blended": "Blended",
                        "capitated": "Capitated"}
+# The England screen's verdict on each trust (io/tac/derive.py STATUSES; the code community_only is also a form,
+# so these words are kept apart from VALUE_LABELS).
+SCREEN_STATUS_LABELS = {"screened": "Screened (both forms)", "community_only": "Community-only (cash view)",
+                        "not_applicable": "Not applicable", "excluded": "Excluded"}
 
 # The scenario's uncertainty distributions (core/scenario.DISTRIBUTIONS), as the Assumptions page lists them.
 DISTRIBUTION_LABELS = {"triangular": "Triangular", "uniform": "Uniform", "normal": "Normal"}

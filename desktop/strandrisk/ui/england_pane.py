@@ -3,18 +3,19 @@
 A ranked table with region, sector and flag filters; the scatter of stranded cost against cumulative
 surplus with an arrow from each trust's acute-only point to its integrated point (hover names the
 trust); the screen's settings, which recompute at once from the lines already read; and "Open this
-trust", which makes the selected trust an ordinary project holding its derived inputs.
+trust", which makes the selected trust an ordinary project holding its derived inputs; and the export
+of the screen workbook (as ``strandrisk screen --out`` writes it).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QLineEdit, QMainWindow, QPushButton, QSpinBox, QSplitter,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog,
+                               QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QPushButton,
+                               QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..io.tac.derive import ScreenSettings
-from ..io.tac.screen import CAVEAT, COLUMNS
+from ..io.tac.screen import CAVEAT, COLUMNS, shown_value
 from .charts import FORM_COLOURS, ChartPanel
 
 ALL = "All"
@@ -24,6 +25,7 @@ _SHARES = ("kappa", "variable_share", "semi_fixed_share", "api_variable_share", 
 
 
 def _text(key: str, value) -> str:
+    value = shown_value(key, value)
     if value is None:
         return ""
     if isinstance(value, str):
@@ -103,7 +105,14 @@ class EnglandWindow(QMainWindow):
         self.open_button.setToolTip("A new project holding the selected trust's derived inputs, editable")
         self.open_button.clicked.connect(self.open_selected)
         buttons.addWidget(self.open_button)
-        buttons.addStretch(1)
+        self.export_button = QPushButton("Export to Excel...")
+        self.export_button.setToolTip("The ranked table, flags, the scatter as an Excel chart, the derived inputs, the "
+                                      "scenario and settings, as strandrisk screen --out writes them")
+        self.export_button.clicked.connect(self.export_dialog)
+        self.open_hint = QLabel()
+        self.open_hint.setStyleSheet("color: #555555")
+        buttons.addWidget(self.open_hint, 1)
+        buttons.addWidget(self.export_button)
         caveat = QLabel(CAVEAT)
         caveat.setWordWrap(True)
         caveat.setStyleSheet("color: #555555")
@@ -115,8 +124,21 @@ class EnglandWindow(QMainWindow):
         self.flagged.toggled.connect(self.refresh_table)
         self.search.textChanged.connect(self.refresh_table)
         self.table.itemSelectionChanged.connect(self._selection_changed)
-        self.resize(1280, 860)
+        self._fit_to_screen()
+        if parent is not None:  # one England page at a time: Open this trust uses the latest screen
+            for other in parent.findChildren(EnglandWindow):
+                if other is not self:
+                    other.close()
+                    other.deleteLater()
         self.show_result(result)
+
+    def _fit_to_screen(self):
+        screen = QWidget.screen(self) or QApplication.primaryScreen()  # self.screen is the TAC screen
+        area = screen.availableGeometry() if screen is not None else None
+        width, height = 1280, 860
+        if area is not None:
+            width, height = min(width, int(area.width() * 0.95)), min(height, int(area.height() * 0.92))
+        self.resize(width, height)
 
     # ------------------------------------------------------------------------------ settings
     def _settings_box(self) -> QGroupBox:
@@ -161,6 +183,24 @@ class EnglandWindow(QMainWindow):
             self.scenario = scenario
         self.show_result(self.screen.run(self.scenario, self.settings()))
 
+    def follow_project_scenario(self) -> bool:
+        """Screen again when the project's current scenario changed since (Assumptions page): True if it did."""
+        from ..workspace import england
+
+        workspace = getattr(self.parent(), "workspace", None)
+        if workspace is None:
+            return False
+        scenario = england.screen_scenario(workspace)
+        if scenario.to_dict() == self.scenario.to_dict():
+            return False
+        self.rescreen(scenario)
+        return True
+
+    def changeEvent(self, event):
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.follow_project_scenario()  # coming back from the Assumptions page
+
     # ------------------------------------------------------------------------------ views
     def show_result(self, result):
         self.result = result
@@ -176,29 +216,38 @@ class EnglandWindow(QMainWindow):
             f"{counts.get('screened', 0)} screened in both forms, {counts.get('community_only', 0)} community "
             f"only, {counts.get('not_applicable', 0)} not applicable, {counts.get('excluded', 0)} excluded. "
             f"Scenario '{sc.name}', base year {sc.to_dict().get('base_year')}"
-            + (f", {years[0]} to {years[-1]}" if years else "") + ". Ranked by acute-only stranded cost.")
+            + (f", {years[0]} to {years[-1]}" if years else "")
+            + f" (integrated_capitation {'on' if sc.to_dict().get('integrated_capitation') else 'off'}, "
+            f"repurpose_share {sc.to_dict().get('repurpose_share'):g}): the project's current scenario, followed "
+            "when you change it on the Assumptions page. Ranked by acute-only stranded cost.")
         peers = result.tac.derivation.peers
         self.peers.setText(f"Used: community ratio {peers['community_ratio']:.3f} ({peers['community_ratio_source']});"
                            f" community delivery cost ratio {peers['community_delivery_cost_ratio']:.3f}; "
                            f"{peers['pod_weights_source']}.")
         for combo, key in ((self.region, "region"), (self.sector, "sector"), (self.status, "status")):
-            current = combo.currentText()
+            current = combo.currentData()
             combo.blockSignals(True)
             combo.clear()
-            combo.addItems([ALL] + sorted({r[key] for r in result.rows if r[key]}))
-            combo.setCurrentText(current if current else ALL)
+            combo.addItem(ALL, None)
+            for code in sorted({r[key] for r in result.rows if r[key]}, key=lambda c: str(shown_value(key, c))):
+                combo.addItem(str(shown_value(key, code)), code)
+            at = combo.findData(current) if current is not None else 0
+            combo.setCurrentIndex(max(0, at))
             combo.blockSignals(False)
         self.refresh_table()
+
+    def choose_filter(self, key: str, code) -> None:
+        """Filter on a region, sector or status by its code (None: all)."""
+        combo = {"region": self.region, "sector": self.sector, "status": self.status}[key]
+        combo.setCurrentIndex(max(0, combo.findData(code)) if code is not None else 0)
 
     def _shown(self) -> list[dict]:
         text = self.search.text().strip().lower()
         out = []
+        chosen = {key: combo.currentData() for key, combo in
+                  (("region", self.region), ("sector", self.sector), ("status", self.status))}
         for r in self.result.rows:
-            if self.region.currentText() not in (ALL, "", r["region"]):
-                continue
-            if self.sector.currentText() not in (ALL, "", r["sector"]):
-                continue
-            if self.status.currentText() not in (ALL, "", r["status"]):
+            if any(code is not None and r[key] != code for key, code in chosen.items()):
                 continue
             if self.flagged.isChecked() and not r["flags"]:
                 continue
@@ -250,7 +299,31 @@ class EnglandWindow(QMainWindow):
     def _selection_changed(self):
         code = self.selected_code()
         row = next((r for r in self.result.rows if r["provider_code"] == code), None)
-        self.open_button.setEnabled(row is not None and row["status"] in ("screened", "community_only"))
+        can_open = row is not None and row["status"] in ("screened", "community_only")
+        self.open_button.setEnabled(can_open)
+        if can_open:
+            self.open_hint.setText(f"{row['provider_code']} {row['provider_name']}: a new project holding its derived "
+                                   "inputs, to check and refine on the Data page.")
+        elif row is not None:
+            self.open_hint.setText(f"{row['provider_code']} is {shown_value('status', row['status']).lower()} "
+                                   f"({row['reasons']}): nothing derived to open.")
+        else:
+            self.open_hint.setText("Select a trust in the table, or click its point on the chart, to open it as a "
+                                   "project.")
+
+    def export_dialog(self):
+        path, _ = QFileDialog.getSaveFileName(self, "Export the England screen", "England screen.xlsx",
+                                              "Excel workbook (*.xlsx)")
+        if path:
+            self.export_workbook(path if path.lower().endswith(".xlsx") else path + ".xlsx")
+
+    def export_workbook(self, path, wait: bool = False):
+        """Write the screen workbook on the window's background job (progress, Cancel and errors as any job)."""
+        from ..workspace import england
+
+        task = england.export_task(self.result, path, self.screen.paths)
+        return self.parent().run_task(task, lambda written: self.parent().status(f"England screen saved: {written}"),
+                                      wait)
 
     def open_selected(self):
         code = self.selected_code()
@@ -259,6 +332,9 @@ class EnglandWindow(QMainWindow):
 
     def _draw_scatter(self):
         fig = self.chart.figure
+        width, height = fig.get_size_inches() * fig.dpi  # margins in pixels: tick labels and titles fit any size
+        fig.subplots_adjust(left=min(0.2, 62 / width), right=1 - min(0.1, 12 / width),
+                            bottom=min(0.35, 46 / height), top=1 - min(0.25, 28 / height))
         ax = fig.add_subplot(111)
         points = [r for r in self.rows_shown if r["status"] == "screened" and r.get("ao_stranded_pct") is not None]
         ax.set_title("Stranded cost and cumulative surplus: acute-only (red) to integrated (blue)", fontsize=10,
@@ -290,9 +366,17 @@ class EnglandWindow(QMainWindow):
         self._scatter_i = ax.scatter(xs_i, ys_i, s=scale, c=FORM_COLOURS["integrated"], alpha=0.75,
                                      label="Integrated", picker=True)
         at_risk = [r for r in points if r.get("ao_cash_short") not in (None, "never")]
-        for r in at_risk[:LABELLED]:  # the highest-ranked cash-risk trusts labelled (all would overlap)
+        ax.autoscale_view()
+        placed: list = []
+        for r in at_risk:  # the highest-ranked cash-risk trusts labelled, none over another (hover names the rest)
+            x, y = ax.transData.transform((r["ao_stranded_pct"], r["ao_cum_surplus_pct"]))
+            if any(abs(x - px) < 40 and abs(y - py) < 12 for px, py in placed):
+                continue
+            placed.append((x, y))
             ax.annotate(r["provider_code"], (r["ao_stranded_pct"], r["ao_cum_surplus_pct"]), fontsize=7,
-                        xytext=(3, 3), textcoords="offset points", color="#7f0000")
+                        xytext=(4, 4), textcoords="offset points", color="#7f0000")
+            if len(placed) >= LABELLED:
+                break
         ax.legend(fontsize=8, loc="best")
         self._hover = ax.annotate("", xy=(0, 0), xytext=(10, 10), textcoords="offset points", fontsize=8,
                                   bbox={"boxstyle": "round", "fc": "#ffffe0", "ec": "#999999"})
@@ -330,6 +414,12 @@ class EnglandWindow(QMainWindow):
                 self.chart.draw()
             return
         hover.xy = (event.xdata, event.ydata)
+        box = hover.axes.bbox  # the box opens towards the middle of the chart, never off its edge
+        right, top = event.x > (box.x0 + box.x1) / 2, event.y > (box.y0 + box.y1) / 2
+        hover.set_position((-12 if right else 12, -12 if top else 12))
+        hover.set_horizontalalignment("right" if right else "left")
+        hover.set_verticalalignment("top" if top else "bottom")
+        hover.set_multialignment("left")
         hover.set_text(self.hover_text(row, form))
         hover.set_visible(True)
         self.chart.draw()

@@ -4,8 +4,10 @@ dialog asks the user, then calls the workspace (through the window's job runner 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ..workspace import ChangedOnDisk, ProjectInUse, ReadOnlyProject
@@ -13,6 +15,13 @@ from ..workspace.workspace import PROJECT_SUFFIX
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 MAX_RECENT = 8
+
+
+@dataclass(frozen=True)
+class ScreenEngland:
+    """The answer to the TAC dialog when the user chose to screen every trust of these files (the England page)."""
+
+    paths: tuple[Path, ...]
 
 
 class FileActions:
@@ -133,7 +142,8 @@ class FileActions:
             return False
 
     def _ask_tac_trusts(self, paths):
-        """None when no file is a TAC file; False when the user cancelled; else the TacSelection."""
+        """None when no file is a TAC file; False when the user cancelled; ScreenEngland when the user chose
+        to screen every trust; else the TacSelection of the trusts to import."""
         from ..io.tac import reader as tac
 
         tac_paths = []
@@ -148,13 +158,33 @@ class FileActions:
         if not tac_paths:
             return None
         trusts = tac.list_tac_trusts(tac_paths)  # every year and sector file in one list
-        from .tac_dialog import TacTrustDialog
+        from .tac_dialog import SCREEN, TacTrustDialog
 
-        title = tac_paths[0].name if len(tac_paths) == 1 else f"{len(tac_paths)} TAC files"
-        dialog = TacTrustDialog(self, title, trusts)
+        dialog = TacTrustDialog(self, [p.name for p in tac_paths], trusts)
         if dialog.exec() != TacTrustDialog.DialogCode.Accepted:
             return False
+        if dialog.choice() == SCREEN:
+            return ScreenEngland(tuple(tac_paths))
         return tac.TacSelection(trusts=dialog.selected_codes())
+
+    def _screen_tac_files(self, choice: "ScreenEngland", paths, wait: bool = False):
+        """Screen the TAC files on the England page; any other spreadsheets added with them are imported
+        into the project as usual once the screen is read (one background job at a time)."""
+        self._after_screen = [Path(p) for p in paths if Path(p) not in choice.paths]
+        job = self.screen_england(list(choice.paths), wait)
+        if self._after_screen:
+            if wait:
+                self._import_after_screen(wait=True)
+            elif job is not None:
+                job.succeeded.connect(self._import_after_screen)  # a slot of the window: runs on the GUI thread
+        return job
+
+    def _import_after_screen(self, _value=None, wait: bool = False):
+        others, self._after_screen = self._after_screen, []
+        if others and wait:
+            self.import_files(others, wait=True)
+        elif others:
+            QTimer.singleShot(0, lambda: self.import_files(others))
 
     # ------------------------------------------------------------------------------ exports
     def export_report_dialog(self):

@@ -296,8 +296,9 @@ class MainWindow(file_actions.FileActions, QMainWindow):
     def import_files(self, paths, wait: bool = False, tac_selection=None):
         """Add spreadsheets to the project (re-reading the files already in it); a .strandrisk path opens it.
 
-        A TAC accounts file asks which trusts to read (interactive calls only; ``tac_selection``, an
-        io.tac.TacSelection, answers it in advance)."""
+        A TAC accounts file asks whether to screen every trust (the England page) or which trusts to read
+        (interactive calls only; ``tac_selection``, an io.tac.TacSelection or file_actions.ScreenEngland,
+        answers it in advance)."""
         paths = [Path(p) for p in paths]
         projects = [p for p in paths if p.suffix.lower() == file_actions.PROJECT_SUFFIX]
         sheets = [p for p in paths if p.suffix.lower() != file_actions.PROJECT_SUFFIX]
@@ -312,6 +313,8 @@ class MainWindow(file_actions.FileActions, QMainWindow):
             tac_selection = self._ask_tac_trusts(sheets)
             if tac_selection is False:
                 return None
+        if isinstance(tac_selection, file_actions.ScreenEngland):  # the England page instead of an import
+            return self._screen_tac_files(tac_selection, sheets, wait)
         return self._import(self.workspace.import_task(sheets, tac_selection), wait)
 
     def screen_england_dialog(self):

@@ -36,9 +36,25 @@ def screen_task(paths, scenario=None, selection=None) -> Task:
 
     def work(progress, cancel):
         screen = Screen(paths, selection, progress, cancel)
-        return screen, screen.run(scenario)
+        result = screen.run(scenario)
+        progress(1.0, f"England screen ready: {len(result.rows)} trusts from {len(paths)} TAC file(s)")
+        return screen, result
 
     return Task("screen", f"Screening {len(paths)} TAC file(s)", work, lambda value: value)
+
+
+def export_task(screen_result, path, inputs_paths=()) -> Task:
+    """The screen workbook (ranked table, flags, scatter, derived inputs, scenario) written off the GUI thread,
+    as ``strandrisk screen --out`` writes it; never over one of the TAC files read."""
+    from ..io.tac.screen_export import write_screen_workbook
+
+    path = Path(path)
+
+    def work(progress, cancel):
+        progress(0.1, f"Writing {path.name}")
+        return write_screen_workbook(screen_result, path, inputs_paths)
+
+    return Task("screen_export", f"Exporting the England screen to {path.name}", work, lambda value: value)
 
 
 def trust_inputs(screen_result, code: str) -> ModelInputs:
@@ -77,4 +93,4 @@ def open_trust(ws: Workspace, screen_result, code: str) -> None:
     ws.set_data(ImportResult(inputs, notes, []), [])
 
 
-__all__ = ["open_trust", "screen_scenario", "screen_task", "trust_inputs"]
+__all__ = ["export_task", "open_trust", "screen_scenario", "screen_task", "trust_inputs"]

@@ -16,6 +16,7 @@ import numpy as np
 
 from ...core import schema
 from ...core.inputs import Table, fy_label
+from ...core.labels import SCREEN_STATUS_LABELS
 
 DERIVED_SHEET = "All data"  # derived rows point at the All data row of their main line
 
@@ -38,6 +39,7 @@ PEER_COMMUNITY_SHARE = (0.10, 0.60)
 UNIT_PRICE_GBP = 1000.0  # activity in "£ units": baseline activity is the value in £000
 
 STATUSES = ("screened", "community_only", "not_applicable", "excluded")
+assert set(STATUSES) == set(SCREEN_STATUS_LABELS)
 
 @dataclass(frozen=True)
 class ScreenSettings:

@@ -20,6 +20,7 @@ import re
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
+import itertools
 from itertools import islice
 from operator import itemgetter
 from pathlib import Path
@@ -33,6 +34,7 @@ from ...core.problems import ERROR, NOTE, WARNING, Problem, column_letter
 from ..spreadsheets import matching
 from . import codes as tac_codes
 from .derive import COMMUNITY_ONLY_SHARE, INTEGRATED_SHARE
+from .xlsx_scan import NotPlain, PlainSheet
 from ..failures import CancelFn, ImportCancelled, ImportFailure, ProgressFn
 
 
@@ -296,36 +298,72 @@ def _to_float(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return out, bad
 
 
+def _find_header(rows, path: Path, name: str) -> tuple[int, dict[str, int], dict[str, str]]:
+    """(index in ``rows`` of the header, role -> column, header text -> role) of the All data table."""
+    for k, header in enumerate(rows):  # the header is the first row in every year seen; allow a title
+        found, _ = matching.match_row(list(header or []), "tac_all_data")
+        if all(r in found.values() for r in _REQUIRED_ROLES):
+            return k, {role: j for j, role in found.items()}, {str(header[j]).strip(): role for j, role in found.items()}
+    need = {"org": "OrganisationName", "maincode": "MainCode", "subcode": "SubCode", "value": "Total"}
+    raise _failure(f"{path.name}: sheet '{name}' lacks the TAC column(s) "
+                   f"{', '.join(need[m] for m in _REQUIRED_ROLES)}: is this a TAC data file as published?")
+
+
 def _read_all_data(wb, path: Path, wanted: set[tuple[str, str]], cancel: CancelFn | None,
                    progress: Callable[[float], None]):
     """Stream the long table; keep only rows whose (MainCode, SubCode) is wanted.
 
-    Rows come from calamine in blocks; each block's SubCode column is tested against the wanted set
-    with C-level iteration (``map`` of a set's ``__contains__`` into ``np.fromiter``), so there is
-    no Python bytecode per row; only the few thousand rows kept are looked at one by one.
     Returns the header mapping, the kept columns (org, maincode, subcode, raw value, 1-based row),
-    every distinct SubCode in the file (for telling its year) and the row count.
+    every distinct SubCode in the file (for telling its year) and the row count. A workbook written
+    as Excel writes it is read from its XML (``xlsx_scan``: only the kept rows become Python
+    objects); any other is read by calamine cell by cell, with the same answer.
     """
     name = _sheet_name(wb, ALL_DATA)
+    try:
+        return _read_all_data_plain(path, name, wanted, cancel, progress)
+    except NotPlain:
+        return _read_all_data_cells(wb, path, name, wanted, cancel, progress)
+
+
+def _read_all_data_plain(path: Path, name: str, wanted: set[tuple[str, str]], cancel: CancelFn | None,
+                         progress: Callable[[float], None]):
+    sheet = PlainSheet(path, name)
+    try:
+        head = sheet.head(10)
+        try:
+            k, roles, header_map = _find_header([values for _, values in head], path, name)
+        except ImportFailure:
+            raise NotPlain("no header found here: calamine looks and says why") from None
+        cols = {"org": roles["org"], "main": roles["maincode"], "sub": roles["subcode"], "value": roles["value"]}
+        table = sheet.long_table(head[k][0], cols, {m for m, _ in wanted}, {s for _, s in wanted}, cancel, progress)
+    finally:
+        sheet.close()
+    keep = np.fromiter(((m, s) in wanted for m, s in zip(table.main, table.sub)), dtype=bool,
+                       count=len(table.main))  # current-year MainCodes of each SubCode only
+
+    def column(values):
+        out = np.empty(len(values), dtype=object)
+        out[:] = values
+        return out[keep]
+
+    kept = {"org": column(table.org), "main": column(table.main), "sub": column(table.sub),
+            "value": column(table.value), "row": table.row[keep], "value_letter": column_letter(roles["value"])}
+    subcodes = {s for s in table.subcodes if isinstance(s, str) and s}
+    return header_map, kept, subcodes, table.n_rows
+
+
+def _read_all_data_cells(wb, path: Path, name: str, wanted: set[tuple[str, str]], cancel: CancelFn | None,
+                         progress: Callable[[float], None]):
+    """calamine's rows in blocks; each block's SubCode column is tested against the wanted set with
+    C-level iteration (``map`` of a set's ``__contains__`` into ``np.fromiter``), so there is no
+    Python bytecode per row; only the rows kept are looked at one by one."""
     sheet = wb.get_sheet_by_name(name)
     total = max(1, sheet.height)
     rows_iter = sheet.iter_rows()
-    roles, header_map = {}, {}
-    skipped = 0
-    for header in islice(rows_iter, 10):  # the header is the first row in every year seen; allow a title
-        found, _ = matching.match_row(list(header or []), "tac_all_data")
-        if all(r in found.values() for r in _REQUIRED_ROLES):
-            roles = {role: j for j, role in found.items()}
-            header_map = {str(header[j]).strip(): role for j, role in found.items()}
-            break
-        skipped += 1
-    else:
-        header = []
-    missing = [r for r in _REQUIRED_ROLES if r not in roles]
-    if missing:
-        need = {"org": "OrganisationName", "maincode": "MainCode", "subcode": "SubCode", "value": "Total"}
-        raise _failure(f"{path.name}: sheet '{name}' lacks the TAC column(s) "
-                       f"{', '.join(need[m] for m in missing)}: is this a TAC data file as published?")
+    head = list(islice(rows_iter, 10))
+    k, roles, header_map = _find_header(head, path, name)
+    skipped = k
+    rows_iter = itertools.chain(head[k + 1:], rows_iter)
     j_org, j_main, j_sub, j_val = (roles[r] for r in _REQUIRED_ROLES)
     wanted_sub = {s for _, s in wanted}
     is_wanted = wanted_sub.__contains__

@@ -15,6 +15,7 @@ import numpy as np
 
 from ...core import schema
 from ...core.inputs import ModelInputs, SourceFile
+from ...core.labels import SCREEN_STATUS_LABELS, value_label
 from ...core.problems import ERROR, Problem
 from ...core.results import RunResult, run_deterministic
 from ...core.scenario import Scenario
@@ -45,6 +46,16 @@ COLUMNS = (
     ("flags", "Flags"),
 )
 FORM_PREFIX = {"acute_only": "ao", "integrated": "in", "community_only": "ao"}
+
+
+def shown_value(key: str, value):
+    """A ranked-table cell as a person reads it (the app and the workbook): words for the coded sector,
+    status and form; every other value as it is."""
+    if key == "status":
+        return SCREEN_STATUS_LABELS.get(value, value)
+    if key in ("sector", "form"):
+        return value_label(value)
+    return value
 
 
 @dataclass
@@ -245,4 +256,4 @@ def ranked_table_text(sr: ScreenResult, limit: int | None = None) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["CAVEAT", "COLUMNS", "Screen", "ScreenResult", "ranked_table_text", "screen_files"]
+__all__ = ["CAVEAT", "COLUMNS", "Screen", "ScreenResult", "ranked_table_text", "screen_files", "shown_value"]

@@ -14,10 +14,10 @@ import numpy as np
 
 from ...core import schema
 from ...core.inputs import fy_label
-from ..atomic import atomic_path, save_workbook, write_bytes_atomic
+from ..atomic import TargetNotWritable, atomic_path, save_workbook, write_bytes_atomic
 from ..safe_text import xlsx_text
 from ..spreadsheets.mapping import EXAMPLE_MARKER_HEADER
-from .screen import CAVEAT, COLUMNS, ScreenResult
+from .screen import CAVEAT, COLUMNS, ScreenResult, shown_value
 
 BASIS_SHEET = "Derived from TAC"
 
@@ -84,7 +84,8 @@ def write_inputs(sr: ScreenResult, folder: Path, inputs_paths=()) -> Path:
 def _refuse_inputs(target: Path, inputs_paths) -> None:
     for p in inputs_paths:
         if Path(p).resolve() == Path(target).resolve():
-            raise ValueError(f"refusing to write over an input file: {target}")
+            raise TargetNotWritable(f"{Path(target).name} is one of the TAC files the screen read: choose another "
+                                    "name (nothing was written)")
 
 
 def write_screen_workbook(sr: ScreenResult, path: Path, inputs_paths=()) -> Path:
@@ -110,13 +111,18 @@ def write_screen_workbook(sr: ScreenResult, path: Path, inputs_paths=()) -> Path
     for c in ws[4]:
         c.font = Font(bold=True)
         c.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[4].height = 30  # two lines of heading: LibreOffice does not grow a row for wrapped text
     for r in sr.rows:
-        ws.append([_xl(r.get(k)) for k, _ in COLUMNS])
+        ws.append([_xl(shown_value(k, r.get(k))) for k, _ in COLUMNS])
     ws.freeze_panes = "D5"
+    ws.page_setup.orientation = "landscape"  # printed: each page repeats the header and the trust's code and name
+    ws.print_title_rows = "4:4"
+    ws.print_title_cols = "A:C"
     for j, (k, _) in enumerate(COLUMNS, start=1):
         letter = ws.cell(4, j).column_letter
-        ws.column_dimensions[letter].width = 40 if k in ("provider_name", "flags") else 14
-        fmt = ("0.0" if k.endswith("_pct") else "0.00" if k in ("kappa", "variable_share", "semi_fixed_share",
+        ws.column_dimensions[letter].width = (40 if k in ("provider_name", "flags") else 6 if k == "rank" else
+                                              8 if k == "provider_code" else 22 if k in ("region", "status") else 14)
+        fmt = ("0.00" if k.endswith("_pct") else "0.00" if k in ("kappa", "variable_share", "semi_fixed_share",
                                                                   "api_variable_share", "community_share",
                                                                   "opening_cash_days") else "#,##0;(#,##0)")
         for i in range(5, 5 + len(sr.rows)):
@@ -126,7 +132,7 @@ def write_screen_workbook(sr: ScreenResult, path: Path, inputs_paths=()) -> Path
     flags.append(["Code", "Trust", "Status", "Reasons", "Flag"])
     for t in sr.trusts:
         for f in t.flags or [""]:
-            flags.append([t.code, t.name, t.status, "; ".join(t.reasons), f])
+            flags.append([t.code, t.name, shown_value("status", t.status), "; ".join(t.reasons), f])
     flags.column_dimensions["B"].width = 40
     flags.column_dimensions["D"].width = 50
     flags.column_dimensions["E"].width = 90
