@@ -84,7 +84,7 @@ def test_cli_reproduces_worked_example_from_template_workbook(tmp_path, capsys):
     code = main(["run", str(book), "--scenario", str(scenario), "--simulations", "0", "--json", str(out)])
     assert code == 0
     printed = capsys.readouterr().out
-    assert "ZX1" in printed and "acute_only" in printed and "integrated" in printed
+    assert "ZX1" in printed and "Acute-only" in printed and "Integrated" in printed
     doc = json.loads(out.read_text())
     assert doc["years"][0] == "2026/27"
     assert doc["inputs"][0]["file"] == "worked.xlsx" and len(doc["inputs"][0]["sha256"]) == 64
