@@ -268,3 +268,21 @@ def test_a_lock_that_cannot_be_written_leaves_no_empty_lock_file(tmp_path, monke
     monkeypatch.setattr(locks.os, "write", full)
     lock = locks.acquire(tmp_path / "board.strandrisk")
     assert lock.path is None and list(tmp_path.iterdir()) == []
+
+
+def test_ending_the_session_gives_up_its_lock_and_removes_its_file(tmp_path, monkeypatch):
+    """The smoke test runs in a temporary data folder that Windows cannot delete while the session lock an
+    autosave took is still open: ending the session closes and removes it; a new one can start after."""
+    monkeypatch.setenv("STRANDRISK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr(recovery, "_sessions", {})
+    recovery.start_session()
+    lock = recovery.autosave_dir() / "sessions" / f"{os.getpid()}.lock"
+    assert lock.is_file() and len(recovery._sessions) == 1
+    recovery.end_session()
+    assert not lock.exists() and recovery._sessions == {}
+    import shutil
+
+    shutil.rmtree(tmp_path / "data")  # nothing of the session is left open
+    recovery.start_session()
+    assert lock.is_file()
+    recovery.end_session()

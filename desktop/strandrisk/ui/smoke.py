@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..io.project.recovery import end_session
 from ..logs import close_logging
 
 log = logging.getLogger("strandrisk.smoke")
@@ -60,6 +61,7 @@ def run_smoke_test() -> int:
                 discard()
                 os.chdir(previous_cwd)
                 close_logging(folder)  # Windows cannot remove the temporary folder while its log is open
+                end_session()  # nor while the session lock an autosave took is open (a slow run autosaves)
     except Exception as exc:  # noqa: BLE001 - the smoke test reports every failure as one line
         log.error("smoke test failed at '%s'", step, exc_info=True)
         reason = str(exc) or type(exc).__name__

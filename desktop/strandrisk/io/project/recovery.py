@@ -87,6 +87,31 @@ def start_session() -> None:
     _sessions[str(folder)] = fh
 
 
+def end_session() -> None:
+    """Give up this process's session locks and remove their files: at the end of a run that used a
+    temporary data folder (the smoke test), which Windows cannot delete while the lock file is open.
+    The app itself keeps its lock until the process ends."""
+    while _sessions:
+        folder, fh = _sessions.popitem()
+        try:
+            if sys.platform == "win32":
+                import msvcrt
+
+                fh.seek(0)
+                msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        except OSError:
+            pass
+        fh.close()
+        try:
+            (Path(folder) / f"{os.getpid()}.lock").unlink()
+        except OSError:
+            pass
+
+
 def _try_lock(fh) -> bool:
     try:
         if sys.platform == "win32":
