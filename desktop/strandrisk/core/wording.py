@@ -34,12 +34,18 @@ def setting_text(scenario, key: str, with_key: bool = False) -> str:
     return key.replace("_", " ")
 
 
+def in_sentence(label: str) -> str:
+    """A label inside a sentence: 'Fixed cost' -> 'fixed cost'; 'GP gain share', 'PDC dividend' and 'VAT'
+    keep their capitals."""
+    return label[0].lower() + label[1:] if label[1:2].islower() else label
+
+
 def setting_phrase(scenario, key: str) -> str:
     """An assumption inside a sentence: 'repurposed stranded cost 50%', 'capitated integrated form: yes'.
     The scenario key is left to the Assumptions sheet, which lists each label beside its key."""
     text = setting_text(scenario, key)
     label, _, value = text.partition(": ")
-    words = label[0].lower() + label[1:] if label[1:2].islower() else label
+    words = in_sentence(label)
     if not value:
         return words
     return f"{words}: {value}" if value in ("yes", "no", "not set") else f"{words} {value}"

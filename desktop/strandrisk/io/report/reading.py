@@ -14,7 +14,7 @@ import numpy as np
 from ...core.bridges import COMPONENT_ASSUMPTIONS, COMPONENT_LABELS, COMPONENTS
 from ...core.scenario import SETTINGS
 from ...core.schema import MODELLED_FORMS
-from ...core.wording import setting_phrase
+from ...core.wording import in_sentence, setting_phrase
 
 PROVIDERS_READ = 6  # providers whose bridges the Reading puts into words (the Bridges sheet has them all)
 PARTS_NAMED = 4  # the largest parts of a bridge named in its sentence
@@ -139,11 +139,6 @@ def _parts(bridge: dict, scenario, paired: bool, named: frozenset) -> str:
     if rest > 0:
         words.append(f"{rest} smaller part{'s' if rest > 1 else ''} (Bridges sheet)")
     return "; ".join(words) if words else "no part larger than £0.5k"
-
-
-def in_sentence(label: str) -> str:
-    """A label inside a sentence: 'Fixed cost' -> 'fixed cost'; 'GP gain share' and 'VAT' keep their capitals."""
-    return label[0].lower() + label[1:] if label[1:2].islower() else label
 
 
 def money_words(x: float) -> str:

@@ -21,17 +21,18 @@ from openpyxl.worksheet.pagebreak import Break
 
 from ... import __version__
 from ...core.inputs import fy_label
-from ...core.schema import KINDS_BY_KEY, MODELLED_FORMS
 from ...core.labels import FORM_LABELS, colour_hex, value_label
 from ...core.scenario import (RATING_BAND_SETTINGS, SERVICE_LINE_SETTINGS, SETTINGS, UNCERTAIN_PARAMETERS,
                              distribution_mode, distribution_range)
+from ...core.schema import KINDS_BY_KEY, MODELLED_FORMS
 from ...core.simulation import TORNADO_METRIC_LABELS, TORNADO_METRICS
 from ...core.status import STATUS_RULE_TEXT, statuses
+from ...core.wording import in_sentence
 from ..atomic import TargetNotWritable, atomic_path, save_workbook
 from ..spreadsheets.matching import CONFIDENT
 from .bridges_sheet import write_bridges_sheet
 from .model_sheet import write_model_sheet
-from .reading import in_sentence, reading
+from .reading import reading
 from .styles import SheetWriter, Styles, chart_title, col, header, title_rows
 
 SHEETS = ("Summary", "Assumptions", "Results", "Comparison", "Bridges", "Sensitivity", "Monte Carlo", "Inputs",
@@ -592,7 +593,7 @@ def _tornado_base(tor, metric: str, form: str, idx) -> float:
 
 
 def _sensitivity(wb, styles, ctx: _Context) -> None:
-    r, sy, tor = ctx.result, ctx.sy, ctx.tornado
+    sy, tor = ctx.sy, ctx.tornado
     w = SheetWriter(wb, "Sensitivity", styles)
     w.widths([9, 30, 28, 12, 12, 14, 14, 14, 14, 14, 14, 14, 14, 14])
     w.page("Sensitivity", ctx.name)
@@ -611,7 +612,7 @@ def _sensitivity(wb, styles, ctx: _Context) -> None:
             w.ws.row_breaks.append(Break(id=w.row))
         w.append([w.cell(f"{label}: all modelled providers, acute-only form", "subtitle")])
         head = header(w, ["Rank", "Parameter", "", "Low value", "High value", f"{label} at low - base",
-                          f"{label} at high - base", f"Swing £000"])
+                          f"{label} at high - base", "Swing £000"])
         ranked = sorted(system_rows, key=lambda row: -row[f"swing_{metric}"])
         for rank, row in enumerate(ranked, start=1):
             w.append([w.cell(rank, "int"), w.text(row["label"]), None,

@@ -13,6 +13,7 @@ import numpy as np
 
 from ...core import schema
 from ...core.problems import ERROR, NOTE, WARNING, Problem, column_letter
+from ...core.wording import in_sentence
 from . import mapping as mp
 from . import matching
 from .values import CellError, month_header_period_end, parse_column
@@ -453,7 +454,7 @@ def _stand_ins(file, sheet, kind, data, names, header, matched, report, problems
         data.columns[name] = made
         src_j = next(j for j, n in matched.items() if n == source)
         label, src_label = kind.column(name).label, kind.column(source).label
-        msg = f"no {label} column: each service is identified by its {src_label.lower()} (column {column_letter(src_j)})"
+        msg = f"no {label} column: each service is identified by its {in_sentence(src_label)} (column {column_letter(src_j)})"
         if twice:
             msg += f"; a name used twice gets its row number (rows {_ranges(twice)})"
         if any(v is None for v in given.tolist()):
@@ -475,10 +476,10 @@ def _default_notes(file, sheet, kind, names, n_rows, problems):
         if col.required or col.name in names or not noted:
             continue
         if col.default is not None:
-            used = f"{col.label.lower()} {_default_text(col)}"
+            used = f"{in_sentence(col.label)} {_default_text(col)}"
         else:
             blank = next((s.strip() for s in col.help.split(".") if "blank" in s.lower()), "")
-            used = f"{col.label.lower()} blank" + (f" ({blank[0].lower() + blank[1:]})" if blank else "")
+            used = f"{in_sentence(col.label)} blank" + (f" ({blank[0].lower() + blank[1:]})" if blank else "")
         problems.append(Problem(WARNING, f"no column for {col.label}: {used} used for {n_rows} {rows}. Add the "
                                 "column or map one to it if your file has it", file, sheet))
 

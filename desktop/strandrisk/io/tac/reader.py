@@ -646,7 +646,6 @@ def _combine(files: list[_FileData], selection: TacSelection, settings=None) -> 
         accounts.append(TrustAccounts(t.code, t.name, t.region, t.sector, t.provider_type, by_year))
     derivation = derive(accounts, settings)
     providers = derivation.tables["providers"]
-    cash = derivation.tables["cash_balances"]
     by_code = {t.code: t for t in register}
     for screen in derivation.trusts:
         trust = by_code[screen.code]
