@@ -18,8 +18,10 @@ import sys
 import time
 from pathlib import Path
 
-# The reader process's whole address space (so its resident memory too) stays under 1.5 GB: a finance
-# laptop has 8 GB with Excel open. A file that needs more is answered "too large or damaged".
+# What the reader process may take for reading one file: 1.5 GB (a finance laptop has 8 GB with Excel open).
+# A file that needs more is answered "too large or damaged". A reader forked from the app (Linux) starts with
+# the app's address space, which grows over a day's simulations: its limit is that plus this budget, so a
+# long session never leaves too little room to read a small file.
 MEMORY_LIMIT_BYTES = int(os.environ.get("STRANDRISK_IMPORT_MEMORY_MB", "1536")) * (1 << 20)
 TIME_LIMIT_SECONDS = float(os.environ.get("STRANDRISK_IMPORT_SECONDS", "120"))
 
@@ -282,6 +284,15 @@ class _Cancelled(Exception):
     pass
 
 
+def address_space_bytes() -> int:
+    """This process's virtual address space now, from /proc (Linux); 0 where the system does not say."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0
+
+
 def _limit_this_process() -> None:
     """The reader process's own limits: no native backtrace on the terminal, memory capped."""
     try:  # a native reader's panic or abort must not reach the user's terminal as a backtrace
@@ -298,7 +309,8 @@ def _limit_this_process() -> None:
         else:
             import resource
 
-            resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
+            limit = address_space_bytes() + MEMORY_LIMIT_BYTES  # what it inherited, plus the reading budget
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ImportError, ValueError, OSError, AttributeError):
         pass
 
