@@ -1031,7 +1031,7 @@ def merge_inputs(old, new, reread: set[str]):
 
 
 def cell_text(column, value) -> str:
-    """An imported value as a finance user would write it: 2025/26, 160,000, 2%."""
+    """An imported value as a finance user would write it: 2025/26, 160,000, 2%, Block."""
     from ..core.inputs import fy_label
 
     if isinstance(value, float):
@@ -1040,4 +1040,8 @@ def cell_text(column, value) -> str:
         if column.type == schema.SHARE:
             return f"{value * 100:g}%"
         return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+    if column.type == schema.ENUM:
+        from ..core.labels import value_label
+
+        return value_label(value)
     return str(value)
