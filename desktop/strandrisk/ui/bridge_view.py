@@ -28,6 +28,7 @@ class BridgeView(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Shift bridge of the"))
         self.form_box = QComboBox()
+        self.form_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.form_box.currentIndexChanged.connect(lambda _i: self._show())
         bar.addWidget(self.form_box)
         bar.addWidget(QLabel("form"))

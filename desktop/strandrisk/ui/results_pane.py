@@ -190,7 +190,7 @@ class ResultsPane(QWidget):
 
     def _fill_providers(self, result):
         """One row per provider and form: the figures of the report's Summary table; then a totals row per
-        form for the money that adds up."""
+        form (of two or more providers) for the money that adds up."""
         labels, values, kinds = [], [], []
         status = {form: statuses(result, form) for form in result.forms}
         row_forms = []
@@ -209,7 +209,7 @@ class ResultsPane(QWidget):
         totals = []
         for form in FORM_LABELS:
             rows = [i for i, f in enumerate(row_forms) if f == form]
-            if not rows:
+            if len(rows) < 2:  # the total of one provider is its row
                 continue
             totals.append(["Total", f"{len(rows)} provider{'s' if len(rows) != 1 else ''}", FORM_LABELS[form]])
             values.append([float(np.nansum(figures[rows, c])) if key in TOTALLED else np.nan
@@ -324,6 +324,10 @@ class ComparePane(QWidget):
         bar.addWidget(QLabel("Compare"))
         self.left = QComboBox()
         self.right = QComboBox()
+        for box in (self.left, self.right):  # grow with the names (a scenario added later is never cut)
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            box.setMinimumContentsLength(10)
+            box.setMaximumWidth(340)  # a very long name is elided rather than widening the window
         bar.addWidget(self.left)
         bar.addWidget(QLabel("with"))
         bar.addWidget(self.right)
