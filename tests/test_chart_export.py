@@ -15,7 +15,9 @@ from tests.conftest import QT_MISSING  # noqa: E402
 if QT_MISSING:
     pytest.skip(QT_MISSING, allow_module_level=True)
 
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox  # noqa: E402
+from PySide6.QtCore import QPoint  # noqa: E402
+from PySide6.QtGui import QContextMenuEvent  # noqa: E402
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox  # noqa: E402
 
 from matplotlib.text import Text  # noqa: E402
 
@@ -63,6 +65,12 @@ def test_every_chart_has_copy_and_save_in_its_toolbar_and_menu(sample):
         assert "Copy chart" in toolbar and "Save chart..." in toolbar
         assert not any(a.text() == "Save" or "Save the figure" in a.toolTip() for a in panel.toolbar.actions())
         assert [a.text() for a in panel.context_menu().actions()] == ["Copy chart", "Save chart..."]
+    # a right-click on a chart opens that menu
+    panel = sample.results_pane.charts["stranded"]
+    QApplication.sendEvent(panel.canvas, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, QPoint(40, 40)))
+    shown = [m for m in QApplication.topLevelWidgets() if isinstance(m, QMenu) and m.isVisible()]
+    assert [[a.text() for a in m.actions()] for m in shown] == [["Copy chart", "Save chart..."]]
+    shown[0].close()
 
 
 def test_copy_chart_puts_an_image_on_the_clipboard(sample):

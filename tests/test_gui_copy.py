@@ -14,9 +14,9 @@ from tests.conftest import QT_MISSING  # noqa: E402
 if QT_MISSING:
     pytest.skip(QT_MISSING, allow_module_level=True)
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt  # noqa: E402
-from PySide6.QtGui import QFont  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, Qt  # noqa: E402
+from PySide6.QtGui import QContextMenuEvent, QFont  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMenu  # noqa: E402
 
 from strandrisk.ui.series import ALL, scalar  # noqa: E402
 from strandrisk.ui.tables import copy_text  # noqa: E402
@@ -142,6 +142,11 @@ def test_copy_selection_keeps_its_row_labels_and_copy_table_ignores_it(sample, q
     assert len(_clipboard()) == model.rowCount() + 1
     view.clearSelection()
     assert not {a.text(): a for a in view.context_menu().actions()}["Copy selection"].isEnabled()
+    # a right-click on the table opens that menu
+    QApplication.sendEvent(view.viewport(), QContextMenuEvent(QContextMenuEvent.Reason.Mouse, QPoint(30, 30)))
+    shown = [m for m in QApplication.topLevelWidgets() if isinstance(m, QMenu) and m.isVisible()]
+    assert len(shown) == 1 and "Copy full precision" in [a.text() for a in shown[0].actions()]
+    shown[0].close()
 
 
 def test_copy_full_precision_from_the_context_menu(sample):

@@ -134,7 +134,9 @@ class ChartPanel(QWidget):
     def _menu_at(self, pos) -> None:
         if self.toolbar.mode:  # zooming or panning: the right button belongs to matplotlib
             return
-        self.context_menu().popup(self.canvas.mapToGlobal(pos))
+        menu = self.context_menu()
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(self.canvas.mapToGlobal(pos))
 
     def image_bytes(self, fmt: str = "png", day: datetime.date | None = None) -> bytes:
         """The chart as shown, with its context as a title line above it, as PNG or SVG bytes."""

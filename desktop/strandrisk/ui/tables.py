@@ -293,8 +293,7 @@ class ArrayTableView(QTableView):
         self.verticalHeader().setVisible(False)
         self.full_precision = False
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.customContextMenuRequested.connect(
-            lambda pos: self.context_menu().popup(self.viewport().mapToGlobal(pos)))
+        self.customContextMenuRequested.connect(self._menu_at)
 
     def _selected(self) -> tuple[list[int], list[int]]:
         sel = self.selectionModel().selectedIndexes() if self.selectionModel() else []
@@ -332,6 +331,11 @@ class ArrayTableView(QTableView):
             group.addAction(action)
             menu.addAction(action)
         return menu
+
+    def _menu_at(self, pos) -> None:
+        menu = self.context_menu()
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(self.viewport().mapToGlobal(pos))
 
     def keyPressEvent(self, event):
         if event.matches(QKeySequence.StandardKey.Copy):
