@@ -176,7 +176,7 @@ def _overlaps(label_box, curve_points) -> bool:
 
 
 @pytest.mark.parametrize("code", ["ZA1", "ZB2", "ZC3", "ZG7"])
-def test_break_even_labels_sit_off_the_curves(sample, code):
+def test_break_even_labels_sit_off_the_curves(sample, code, qtbot):
     w = sample
     w.show_pane("Uncertainty")
     pane = w.uncertainty_pane
@@ -184,6 +184,14 @@ def test_break_even_labels_sit_off_the_curves(sample, code):
     pane.tabs.setCurrentWidget(pane.charts["break_even"])
     panel = pane.charts["break_even"]
     panel.render_now()
+    _labels_clear_of_curves(panel, code)
+    width = panel.figure.get_size_inches()[0]
+    w.resize(1900, 1000)  # a resize moves the curves on screen: the labels are placed again
+    qtbot.waitUntil(lambda: panel.figure.get_size_inches()[0] > width * 1.2, timeout=3000)
+    _labels_clear_of_curves(panel, code)
+
+
+def _labels_clear_of_curves(panel, code):
     fig = panel.figure
     fig.canvas.draw()
     ax = fig.axes[0]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import io
 import re
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -315,8 +316,9 @@ def shift_curve_chart(ax, multipliers, curves: dict, break_even: dict, impact: d
     for i, (text, colour) in enumerate(notes):
         ax.text(0.01, -0.2 - 0.075 * i, text, transform=ax.transAxes, fontsize=9, color=colour, va="top")
     legend = ax.legend(fontsize=9, frameon=False, loc="best")
-    place_labels(ax, labels, [line for line in ax.lines if str(line.get_gid()).startswith("curve:")],
-                 [fixed, legend])
+    curves_drawn = [line for line in ax.lines if str(line.get_gid()).startswith("curve:")]
+    place_labels(ax, labels, curves_drawn, [fixed, legend])
+    _place_again_on_resize(ax, lambda: place_labels(ax, labels, curves_drawn, [fixed, legend]))
 
 
 def _point_label(ax, text: str, point, colour: str, bold: bool = False):
@@ -365,6 +367,26 @@ def place_labels(ax, labels, curves, obstacles=()) -> None:
         box = _label_box(label, dx, dy, renderer)
         label.arrow_patch.set_visible(abs(dx) > 8 or abs(dy) > 10)  # a leader line once away from the point
         taken.append(box)
+
+
+_PLACERS = weakref.WeakKeyDictionary()  # canvas -> its resize connection that places the labels again
+
+
+def _place_again_on_resize(ax, place) -> None:
+    """A resized chart changes the curves' slopes on screen while labels keep their offsets: place them
+    again at every resize, until the figure is drawn anew (the next chart replaces this connection)."""
+    canvas = ax.figure.canvas
+    if not hasattr(canvas, "mpl_connect"):
+        return
+    old = _PLACERS.pop(canvas, None)
+    if old is not None:
+        canvas.mpl_disconnect(old)
+
+    def again(_event):
+        if ax.figure is not None and ax in ax.figure.axes:  # not cleared since
+            place()
+
+    _PLACERS[canvas] = canvas.mpl_connect("resize_event", again)
 
 
 def _label_box(label, dx: float, dy: float, renderer):
