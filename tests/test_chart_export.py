@@ -79,7 +79,7 @@ def test_copy_chart_puts_an_image_on_the_clipboard(sample):
     _pick(pane.picker, w.result, "ZA1")
     pane.tabs.setCurrentWidget(pane.charts["cash"])
     QApplication.clipboard().clear()
-    pane.charts["cash"].copy_chart()
+    pane.charts["cash"].copy_action.trigger()
     image = QApplication.clipboard().image()
     assert not image.isNull() and image.width() > 400 and image.height() > 200
     # a chart never shown (a hidden tab) is drawn first, not copied blank
@@ -102,15 +102,20 @@ def test_save_chart_writes_png_and_svg_named_after_provider_form_scenario_and_da
 
     def accept(dialog):  # the user presses Save on what the dialog suggests
         seen["files"] = dialog.selectedFiles()
+        seen["dialog"] = dialog
         seen["asks_before_replacing"] = not dialog.testOption(QFileDialog.Option.DontConfirmOverwrite)
         seen["filters"] = dialog.nameFilters()
         return 1
 
     monkeypatch.setattr(QFileDialog, "exec", accept)
-    saved = panel.save_chart()
-    assert saved == tmp_path / f"ZA1 acute-only - Base case - bridge - {TODAY}.png"
+    panel.save_action.trigger()  # the toolbar button
+    saved = tmp_path / f"ZA1 acute-only - Base case - bridge - {TODAY}.png"
+    assert saved.exists()
     assert seen["files"] == [str(saved)] and seen["asks_before_replacing"]
     assert seen["filters"] == ["PNG image (*.png)", "SVG image (*.svg)"]
+    dialog = seen["dialog"]
+    dialog.filterSelected.emit("SVG image (*.svg)")  # choosing SVG changes the suggested name with it
+    assert dialog.defaultSuffix() == "svg" and dialog.selectedFiles()[0].endswith("bridge - " + TODAY + ".svg")
     title = _png_text(saved.read_bytes())["Title"]
     assert "ZA1 - Northmoor Hospitals NHS Foundation Trust, acute-only" in title and "'Base case'" in title
     from PySide6.QtGui import QImage

@@ -174,11 +174,18 @@ class ChartPanel(QWidget):
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setNameFilters(list(IMAGE_FORMATS.values()))
         dialog.setDefaultSuffix("png")
-        dialog.filterSelected.connect(
-            lambda f: dialog.setDefaultSuffix(next(k for k, v in IMAGE_FORMATS.items() if v == f)))
-        if not dialog.exec() or not dialog.selectedFiles():
+
+        def format_chosen(name_filter: str) -> None:  # SVG chosen: the suggested name follows
+            fmt = next(k for k, v in IMAGE_FORMATS.items() if v == name_filter)
+            dialog.setDefaultSuffix(fmt)
+            dialog.selectFile(self.suggested_name(fmt))
+
+        dialog.filterSelected.connect(format_chosen)
+        chosen = dialog.selectedFiles() if dialog.exec() else []
+        dialog.deleteLater()
+        if not chosen:
             return None
-        path = Path(dialog.selectedFiles()[0])
+        path = Path(chosen[0])
         if path.suffix.lower() not in (".png", ".svg"):  # typed another extension: a PNG, asked about anew
             path = path.with_name(path.name + ".png")
             if path.exists() and QMessageBox.question(self, "Save chart", f"{path.name} already exists. Replace it?") \
