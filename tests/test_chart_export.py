@@ -21,16 +21,11 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox  # n
 
 from matplotlib.text import Text  # noqa: E402
 
+from tests.shared_window import sample, sample_window  # noqa: E402,F401  (fixtures)
 from strandrisk.ui.charts import ChartPanel  # noqa: E402
 
 TODAY = datetime.date.today().isoformat()
 
-
-@pytest.fixture
-def sample(window):
-    window.open_sample(wait=True)
-    window.show_pane("Results")
-    return window
 
 
 def _pick(picker, result, code):
@@ -188,6 +183,8 @@ def test_break_even_labels_sit_off_the_curves(sample, code, qtbot):
     _pick(pane.picker, w.result, code)
     pane.tabs.setCurrentWidget(pane.charts["break_even"])
     panel = pane.charts["break_even"]
+    w.resize(1280, 720)
+    qtbot.wait(50)
     panel.render_now()
     _labels_clear_of_curves(panel, code)
     width = panel.figure.get_size_inches()[0]

@@ -18,17 +18,12 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, Qt  # no
 from PySide6.QtGui import QContextMenuEvent, QFont  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMenu  # noqa: E402
 
+from tests.shared_window import sample, sample_window  # noqa: E402,F401  (fixtures)
 from strandrisk.ui.series import ALL, scalar  # noqa: E402
 from strandrisk.ui.tables import copy_text  # noqa: E402
 
 NUMBER = re.compile(r"-?\d+(\.\d*[1-9])?%?")  # what Excel reads as a number: no separators, no trailing zeros
 
-
-@pytest.fixture
-def sample(window):
-    window.open_sample(wait=True)
-    window.show_pane("Results")
-    return window
 
 
 def _clipboard() -> list[list[str]]:
