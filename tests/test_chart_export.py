@@ -123,6 +123,9 @@ def test_save_chart_writes_png_and_svg_named_after_provider_form_scenario_and_da
     assert svg.name == f"All providers both forms - Base case - surplus and cash - {TODAY}.svg"
     root = ET.parse(svg).getroot()
     assert root.tag.endswith("svg")
+    from PySide6.QtSvg import QSvgRenderer
+
+    assert QSvgRenderer(str(svg)).isValid()  # a drawing an SVG renderer (Qt's) reads
     text = "".join(root.itertext())
     assert "All providers, both forms - scenario 'Base case'" in text and "Surplus / deficit" in text
     # no temporary file left beside them
