@@ -60,13 +60,15 @@ class ChartContext:
         stem = " - ".join(x for x in parts if x)
         return re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "-", stem).strip(" .")
 
-    def title(self, day: datetime.date | None = None) -> str:
-        """The line written above the exported image."""
+    def title(self, day: datetime.date | None = None, two_lines: bool = False) -> str:
+        """The line written above the exported image (``two_lines``: provider and form, then scenario and
+        date, for a narrow chart)."""
         day = day or datetime.date.today()
         who = self.provider_title or self.provider
         scenario = f"scenario '{self.scenario}'" if self.scenario else ""
-        return " - ".join(x for x in (f"{who}, {self.form_words()}" if who else self.form_words(), scenario,
-                                      f"{day.day} {day:%B %Y}") if x)
+        first = f"{who}, {self.form_words()}" if who else self.form_words()
+        second = " - ".join(x for x in (scenario, f"{day.day} {day:%B %Y}") if x)
+        return f"{first}\n{second}" if two_lines else f"{first} - {second}"
 
 
 IMAGE_FORMATS = {"png": "PNG image (*.png)", "svg": "SVG image (*.svg)"}
@@ -146,6 +148,8 @@ class ChartPanel(QWidget):
         title = self.context.title(day)
         heading = self.figure.text(0.01, 1.0, title, transform=self.figure.transFigure, ha="left", va="bottom",
                                    fontsize=10, fontweight="bold", color="#222222")
+        if heading.get_window_extent(self.figure.canvas.get_renderer()).width > 0.97 * self.figure.bbox.width:
+            heading.set_text(self.context.title(day, two_lines=True))  # a narrow chart: never wider than it
         buffer = io.BytesIO()
         try:
             # text stays text in an SVG (searchable, editable in PowerPoint); the tight box takes in the title
