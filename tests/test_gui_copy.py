@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 
+import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
@@ -267,3 +268,14 @@ def test_compare_boxes_grow_with_a_scenario_added_later(sample, qtbot):
         qtbot.wait(50)
         assert box.width() >= box.sizeHint().width() > text_width + 20
     assert w.width() <= 1366
+
+
+def test_copied_text_from_files_never_becomes_a_formula_but_negative_numbers_stay_numbers(qapp):
+    from strandrisk.ui.tables import ArrayTableModel
+
+    model = ArrayTableModel()
+    model.set_data(["Code", "Provider"], ["Cash £000", "Share"], [["=1+1", "@SUM(A1)\tx"], ["-Z", "+Y"]],
+                   np.array([[-5.25, -0.5], [1234.56, 0.0]]), [("money", "share"), ("money0", "share")])
+    rows = [line.split("\t") for line in model.to_tsv().splitlines()]
+    assert rows[1] == ["'=1+1", "'@SUM(A1) x", "-5.3", "-50%"]  # half away from zero, as the table shows
+    assert rows[2] == ["'-Z", "'+Y", "1235", "0%"]
