@@ -211,7 +211,7 @@ class ResultsPane(QWidget):
             rows = [i for i, f in enumerate(row_forms) if f == form]
             if len(rows) < 2:  # the total of one provider is its row
                 continue
-            totals.append(["Total", f"{len(rows)} provider{'s' if len(rows) != 1 else ''}", FORM_LABELS[form]])
+            totals.append(["Total", f"{len(rows)} providers", FORM_LABELS[form]])
             values.append([float(np.nansum(figures[rows, c])) if key in TOTALLED else np.nan
                            for c, (key, _label, _kind) in enumerate(PROVIDER_COLUMNS)])
             kinds.append(tuple(kind if key in TOTALLED else "blank" for key, _label, kind in PROVIDER_COLUMNS))
