@@ -8,13 +8,15 @@ selection it needs. User data goes to a temporary folder, as conftest's per-test
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 
 @pytest.fixture(scope="module")
 def sample_window(qapp, tmp_path_factory):
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QMessageBox
+    from PySide6.QtCore import QEvent, QSettings
+    from PySide6.QtWidgets import QApplication, QMessageBox
 
     from strandrisk.ui.main_window import MainWindow
 
@@ -30,6 +32,10 @@ def sample_window(qapp, tmp_path_factory):
             w.cancel_job(wait=True)
         w.close()
         w.deleteLater()
+        # deleted now, not at some later event loop, so the next modules reuse its memory
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        del w
+        gc.collect()
 
 
 @pytest.fixture
