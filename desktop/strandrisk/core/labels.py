@@ -12,6 +12,11 @@ from .schema import COMMUNITY_PAYMENT_TYPES, CONTRACT_PAYMENT_TYPES, FORMS, SERV
 FORM_LABELS = {"acute_only": "Acute-only", "integrated": "Integrated", "community_only": "Community-only"}
 # One colour per form everywhere (app charts, report charts, exported images): "#rrggbb".
 FORM_COLOURS = {"acute_only": "#c0504d", "integrated": "#1f6fb2", "community_only": "#6a8f3a"}
+# Bridges (waterfalls) in the app and the report: what adds to surplus, what takes from it, the total.
+BRIDGE_COLOURS = {"increase": "#3a8a4f", "decrease": "#c8553d", "total": "#34495e"}
+# The deterministic projection drawn over simulated ranges; a tornado's low-end bars (its high end: the form's).
+DETERMINISTIC_COLOUR = "#222222"
+TORNADO_LOW_COLOUR = "#9e9e9e"
 SERVICE_LINE_LABELS = {"elective": "Elective", "non_elective": "Non-elective", "outpatients": "Outpatients",
                        "a_and_e": "A&E", "community": "Community", "other": "Other"}
 VEHICLE_LABELS = {"foundation_trust": "Foundation trust", "nhs_trust": "NHS trust", "new_entity": "New entity"}
@@ -47,4 +52,9 @@ def value_label(code, with_key: bool = False) -> str:
 
 def colour_hex(form: str) -> str:
     """The form's colour without '#', as Excel charts take it ('C0504D')."""
-    return FORM_COLOURS.get(form, "#777777").lstrip("#").upper()
+    return excel_colour(FORM_COLOURS.get(form, "#777777"))
+
+
+def excel_colour(colour: str) -> str:
+    """'#c0504d' -> 'C0504D', as Excel charts take a colour."""
+    return colour.lstrip("#").upper()

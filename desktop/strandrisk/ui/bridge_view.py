@@ -28,6 +28,7 @@ class BridgeView(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Shift bridge of the"))
         self.form_box = QComboBox()
+        self.form_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.form_box.currentIndexChanged.connect(lambda _i: self._show())
         bar.addWidget(self.form_box)
         bar.addWidget(QLabel("form"))
@@ -84,6 +85,7 @@ class BridgeView(QWidget):
         self.note.setText("  Effects on the cumulative surplus over the horizon, £000"
                           + (" (summed over the providers)" if p == ALL else ""))
         self._fill_table(result, form)
+        self.chart.set_result_context(result, p, "bridge", str(result.scenario.name), (form,))
         self.chart.update_later(lambda: self._draw(result, p, form))
 
     def _fill_table(self, result, form: str) -> None:
@@ -101,9 +103,8 @@ class BridgeView(QWidget):
         labels.append(["Total (the headline)"])
         values.append([sum(self.shift.values())] + ([sum(self.form.values())] if self.form is not None else []))
         notes.append("Shift impact" + ("; difference in cumulative surplus" if self.form is not None else ""))
-        highlight = [False] * len(shown) + [True]
         self.table.model_.set_data(["Component"], heads, labels, np.array(values, dtype=float),
-                                   ["money0"] * len(labels), highlight=highlight, notes=notes,
+                                   ["money0"] * len(labels), totals=1, notes=notes,
                                    note_header="Driven by (scenario value)")
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setSectionResizeMode(len(heads) + 1, QHeaderView.ResizeMode.Stretch)

@@ -279,6 +279,10 @@ class EnglandWindow(QMainWindow):
         t.resizeColumnsToContents()
         t.setColumnWidth(2, min(320, t.columnWidth(2)))
         t.setColumnWidth(len(COLUMNS) - 1, min(420, t.columnWidth(len(COLUMNS) - 1)))
+        region = self.region.currentText()
+        where = "England" if region in (ALL, "") else region
+        self.chart.set_context("stranded cost and surplus", where, f"{where}: {len(self.rows_shown)} trusts shown",
+                               "", str(self.result.scenario.name))
         self.chart.update_later(self._draw_scatter)
         self._selection_changed()
 

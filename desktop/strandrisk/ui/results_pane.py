@@ -106,6 +106,9 @@ PROVIDER_COLUMNS = (
     ("lowest_cash", "Lowest cash £000", "money0"),
     ("worst_rating", "Worst rating", "rating"),
 )
+# the All providers table's figures that add up across providers: money over the horizon (a lowest cash is
+# of different years, and days, years, multipliers and ratings do not add up)
+TOTALLED = ("cumulative_surplus_gbp_k", "shift_impact_gbp_k", "npv_stranded_gbp_k")
 
 
 def _provider_figure(result, form: str, q: int, key: str, status: str) -> float:
@@ -117,6 +120,11 @@ def _provider_figure(result, form: str, q: int, key: str, status: str) -> float:
             return float("nan")
         return float(np.nanmin(series) if key == "lowest_cash" else np.nanmax(series))
     return scalar(result, form, q, key)
+
+
+# the Results page's charts: key -> tab title (in lower case, the "what" of a saved chart's name)
+RESULT_CHARTS = {"stranded": "Stranded cost", "cash": "Surplus and cash", "rating": "Finance rating",
+                 "difference": "Integrated minus acute-only"}
 
 
 class ResultsPane(QWidget):
@@ -133,7 +141,7 @@ class ResultsPane(QWidget):
         bar.addStretch(1)
         self.copy_button = QPushButton("Copy table")
         self.copy_button.setToolTip("Copy the table as tab-separated text that pastes into Excel")
-        self.copy_button.clicked.connect(lambda: self._shown_table().copy_tsv())
+        self.copy_button.clicked.connect(lambda: self._shown_table().copy_table())
         bar.addWidget(self.copy_button)
         lay.addLayout(bar)
         self.summary = QLabel("")
@@ -142,8 +150,7 @@ class ResultsPane(QWidget):
         lay.addWidget(self.summary)
         self.tabs = QTabWidget()
         self.charts = {}
-        for key, title in (("stranded", "Stranded cost"), ("cash", "Surplus and cash"),
-                           ("rating", "Finance rating"), ("difference", "Integrated minus acute-only")):
+        for key, title in RESULT_CHARTS.items():
             self.charts[key] = ChartPanel()
             self.tabs.addTab(self.charts[key], title)
         self.bridge = BridgeView()
@@ -182,9 +189,11 @@ class ResultsPane(QWidget):
         self._draw(result, p)
 
     def _fill_providers(self, result):
-        """One row per provider and form: the figures of the report's Summary table."""
+        """One row per provider and form: the figures of the report's Summary table; then a totals row per
+        form (of two or more providers) for the money that adds up."""
         labels, values, kinds = [], [], []
         status = {form: statuses(result, form) for form in result.forms}
+        row_forms = []
         for q in range(result.system.n_providers):
             for form in result.provider_forms(q):
                 row = [_provider_figure(result, form, q, key, status[form][q])
@@ -192,11 +201,24 @@ class ResultsPane(QWidget):
                 labels.append([str(result.system.provider_code[q]), str(result.system.provider_name[q]),
                                FORM_LABELS[form]])
                 values.append(row)
+                row_forms.append(form)
                 modelled = form in result.break_even  # community-only: no break-even to show
                 kinds.append(tuple(kind if (key != "break_even" or modelled) else "number"
                                    for key, _label, kind in PROVIDER_COLUMNS))
+        figures = np.array(values, dtype=float).reshape(len(labels), len(PROVIDER_COLUMNS))
+        totals = []
+        for form in FORM_LABELS:
+            rows = [i for i, f in enumerate(row_forms) if f == form]
+            if len(rows) < 2:  # the total of one provider is its row
+                continue
+            totals.append(["Total", f"{len(rows)} providers", FORM_LABELS[form]])
+            values.append([float(np.nansum(figures[rows, c])) if key in TOTALLED else np.nan
+                           for c, (key, _label, _kind) in enumerate(PROVIDER_COLUMNS)])
+            kinds.append(tuple(kind if key in TOTALLED else "blank" for key, _label, kind in PROVIDER_COLUMNS))
         self.providers_table.model_.set_data(["Code", "Provider", "Form"], [c[1] for c in PROVIDER_COLUMNS],
-                                             labels, np.array(values, dtype=float).reshape(len(labels), -1), kinds)
+                                             labels + totals,
+                                             np.array(values, dtype=float).reshape(len(labels) + len(totals), -1),
+                                             kinds, totals=len(totals))
         self.providers_table.resizeColumnsToContents()
 
     def _fill_table(self, result, p):
@@ -210,7 +232,10 @@ class ResultsPane(QWidget):
         self.table.resizeColumnsToContents()
 
     def _draw(self, result, p):
+        forms = forms_for(result, p)
         for key in self.charts:
+            self.charts[key].set_result_context(result, p, RESULT_CHARTS[key].lower(), self.ws.current_scenario,
+                                                forms if key != "difference" else ())
             self.charts[key].update_later(lambda k=key: getattr(self, f"_draw_{k}")(result, p))
 
     def _draw_stranded(self, result, p):
@@ -270,9 +295,10 @@ class ResultsPane(QWidget):
         if "acute_only" in forms and "integrated" in forms:
             x = np.arange(len(years))
             width = 0.27
+            # colours of measures, none of them a form's (red and blue here would read as the two forms)
             for i, (key, label, colour) in enumerate((("surplus_gbp_k", "Surplus", "#2e7d32"),
-                                                      ("cash_gbp_k", "Cash", "#1f6fb2"),
-                                                      ("stranded_cost_gbp_k", "Stranded cost", "#c0504d"))):
+                                                      ("cash_gbp_k", "Cash", "#7b5ea7"),
+                                                      ("stranded_cost_gbp_k", "Stranded cost", "#d08c2a"))):
                 diff = yearly(result, "integrated", p, key) - yearly(result, "acute_only", p, key)
                 ax.bar(x + (i - 1) * width, diff, width, label=label, color=colour)
             ax.set_xticks(x, years)
@@ -298,6 +324,10 @@ class ComparePane(QWidget):
         bar.addWidget(QLabel("Compare"))
         self.left = QComboBox()
         self.right = QComboBox()
+        for box in (self.left, self.right):  # grow with the names (a scenario added later is never cut)
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            box.setMinimumContentsLength(10)
+            box.setMaximumWidth(340)  # a very long name is elided rather than widening the window
         bar.addWidget(self.left)
         bar.addWidget(QLabel("with"))
         bar.addWidget(self.right)
@@ -306,7 +336,7 @@ class ComparePane(QWidget):
         bar.addWidget(self.picker)
         bar.addStretch(1)
         copy_button = QPushButton("Copy table")
-        copy_button.clicked.connect(lambda: self.table.copy_tsv())
+        copy_button.clicked.connect(lambda: self.table.copy_table())
         bar.addWidget(copy_button)
         lay.addLayout(bar)
         self.note = QLabel("")
@@ -380,6 +410,7 @@ class ComparePane(QWidget):
                 kinds.append(kind)
         self.table.model_.set_data(["Form", "Measure"], [a, b, "Difference"], labels, np.array(values), kinds)
         self.table.resizeColumnsToContents()
+        self.chart.set_result_context(ra, p, "cash compared", f"{a} vs {b}" if a != b else a, forms_for(ra, p))
         self.chart.update_later(lambda: self._draw_chart(ra, rb, a, b, p))
 
     def _draw_chart(self, ra, rb, a, b, p):

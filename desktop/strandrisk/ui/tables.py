@@ -1,4 +1,5 @@
-"""A table model over numpy arrays: sortable with argsort, copied as tab-separated text for Excel."""
+"""A table model over numpy arrays: sortable with argsort, copied as tab-separated text that Excel reads as the
+table shows it (labels, headers, numbers rounded as displayed) or at full precision."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QGuiApplication
-from PySide6.QtWidgets import QAbstractItemView, QTableView
+from PySide6.QtGui import QAction, QActionGroup, QBrush, QColor, QFont, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QAbstractItemView, QMenu, QTableView
 
 from ..core.status import AMBER, GREEN, RED, STATUS_RULE_TEXT, STATUSES
 
@@ -22,8 +23,8 @@ def format_value(value, kind: str) -> str:
     brackets (``money`` to one decimal like the report's yearly tables, ``money0`` whole like its
     summary), exactly zero money as "-", days to one decimal, shares as %, ratings whole, ``year`` a financial
     year (its start year; none: "never"), ``years`` a difference in years, ``multiplier`` a break-even
-    (none on the grid: "none"), ``status`` an index of STATUSES. Rounding is half away from
-    zero, as Excel's number formats round."""
+    (none on the grid: "none"), ``status`` an index of STATUSES, ``blank`` nothing (a total that would mean
+    nothing). Rounding is half away from zero, as Excel's number formats round."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -32,7 +33,7 @@ def format_value(value, kind: str) -> str:
         return "yes" if value else "no"
     v = float(value)
     if math.isnan(v):
-        return {"year": "never", "years": "-", "multiplier": "none", "status": ""}.get(kind, "n/a")
+        return {"year": "never", "years": "-", "multiplier": "none", "status": "", "blank": ""}.get(kind, "n/a")
     if kind == "status":
         return STATUSES[int(v)]
     if kind in ("money", "money0"):
@@ -62,6 +63,40 @@ def format_value(value, kind: str) -> str:
     return f"({text})" if v < 0 else text
 
 
+# decimals each kind shows: what "as shown" rounds to when copied
+SHOWN_PLACES = {"money": 1, "money0": 0, "days": 1, "rating": 0, "multiplier": 2}
+LABELLED_KINDS = ("year", "years", "status", "blank")  # copied as the words shown, never as a number
+
+
+def copy_text(value, kind: str, full_precision: bool = False) -> str:
+    """One cell as Excel should read it when pasted: a number unformatted (no thousands separators, a minus
+    sign for brackets, 0 for the "-" of zero money), rounded as the table shows it unless ``full_precision``;
+    a share as a percentage ("3.2%", which Excel and LibreOffice read as 0.032 shown as a percentage); a
+    financial year, a status or a missing value ("never", "none", "n/a") in the words shown."""
+    if value is None or isinstance(value, (str, bool, np.bool_)):
+        return format_value(value, kind)
+    v = float(value)
+    if math.isnan(v) or kind in LABELLED_KINDS:
+        return format_value(v, kind)
+    if kind == "share":
+        return _plain(v * 100, None if full_precision else 1) + "%"
+    return _plain(v, None if full_precision else SHOWN_PLACES.get(kind, 2))
+
+
+def _plain(v: float, places: int | None) -> str:
+    """A number Excel parses: rounded half away from zero to ``places`` (None: to 9 significant decimals,
+    the float's noise dropped), no separators, no trailing zeros ("3", not "3.0"), never "-0"."""
+    if places is None:
+        q = Decimal(repr(v)).quantize(Decimal(1).scaleb(-9), rounding=ROUND_HALF_UP) if abs(v) < 1e15 \
+            else Decimal(repr(v))
+    else:
+        q = Decimal(repr(v)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = f"{q:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
 def _rounded(v: float, places: int) -> str:
     """v to ``places`` decimals, half away from zero (as Excel rounds), with thousands separators."""
     q = Decimal(repr(float(v))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
@@ -73,6 +108,7 @@ class ArrayTableModel(QAbstractTableModel):
 
     The first ``len(label_headers)`` columns are text labels, the rest numbers from a (R, C) float array.
     A row's kind is one kind for all its values or a tuple of one kind per value column.
+    The last ``totals`` rows are totals: shown bold on grey, always at the bottom, never sorted.
     Sorting reorders a permutation (numpy argsort), never the data.
     """
 
@@ -86,11 +122,12 @@ class ArrayTableModel(QAbstractTableModel):
         self._values = np.zeros((0, 0))
         self._kinds: list[str] = []
         self._order = np.arange(0)
-        self._highlight: np.ndarray | None = None
+        self._totals = 0
 
-    def set_data(self, label_headers, value_headers, labels, values, kinds, highlight=None, notes=None,
+    def set_data(self, label_headers, value_headers, labels, values, kinds, totals: int = 0, notes=None,
                  note_header: str | None = None):
-        """``notes``: one text per row shown in a last column headed ``note_header`` (after the values)."""
+        """``totals``: how many of the last rows are totals; ``notes``: one text per row shown in a last
+        column headed ``note_header`` (after the values)."""
         self.beginResetModel()
         self._note_header = note_header if notes is not None else None
         self._notes = [str(n) for n in notes] if notes is not None else []
@@ -99,7 +136,7 @@ class ArrayTableModel(QAbstractTableModel):
         self._labels = [list(x) for x in labels]
         self._values = np.asarray(values, dtype=float).reshape(len(labels), len(value_headers))
         self._kinds = [k if isinstance(k, str) else tuple(k) for k in kinds]
-        self._highlight = None if highlight is None else np.asarray(highlight, dtype=bool)
+        self._totals = int(totals)
         self._order = np.arange(len(labels))
         self.endResetModel()
 
@@ -112,8 +149,20 @@ class ArrayTableModel(QAbstractTableModel):
     def _headers(self) -> list[str]:
         return self._label_headers + self._value_headers + ([self._note_header] if self._note_header else [])
 
+    def headers(self) -> list[str]:
+        """The column headings as shown."""
+        return self._headers()
+
+    def label_columns(self) -> int:
+        """How many columns (from the left) label the rows."""
+        return len(self._label_headers)
+
     def _is_note(self, col: int) -> bool:
         return self._note_header is not None and col == len(self._label_headers) + len(self._value_headers)
+
+    def is_total(self, row: int) -> bool:
+        """Whether shown row ``row`` is a totals row."""
+        return row >= len(self._labels) - self._totals
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
@@ -135,6 +184,15 @@ class ArrayTableModel(QAbstractTableModel):
             return self._notes[r]
         return format_value(self._values[r, col - nl], self.kind(r, col - nl))
 
+    def copy_cell(self, row: int, col: int, full_precision: bool = False) -> str:
+        """Shown cell (row, col) as it is copied for Excel (see ``copy_text``)."""
+        r = int(self._order[row])
+        nl = len(self._label_headers)
+        if col < nl or self._is_note(col):
+            return _safe(self.cell_text(row, col))
+        # a number or a word of ours, never text from a file: a leading minus is a negative number, not a formula
+        return copy_text(self._values[r, col - nl], self.kind(r, col - nl), full_precision)
+
     def raw_value(self, row: int, col: int):
         r = int(self._order[row])
         nl = len(self._label_headers)
@@ -149,6 +207,11 @@ class ArrayTableModel(QAbstractTableModel):
         nl = len(self._label_headers)
         if role == Qt.ItemDataRole.DisplayRole:
             return self.cell_text(row, col)
+        total = self.is_total(row)
+        if role == Qt.ItemDataRole.FontRole and total:
+            font = QFont()
+            font.setBold(True)
+            return font
         value_col = nl <= col and not self._is_note(col)
         if role == Qt.ItemDataRole.TextAlignmentRole and value_col:
             if self.kind(int(self._order[row]), col - nl) == "status":
@@ -168,49 +231,44 @@ class ArrayTableModel(QAbstractTableModel):
             return STATUS_RULE_TEXT
         if role == Qt.ItemDataRole.ToolTipRole and self._is_note(col):
             return self._notes[int(self._order[row])]
-        if role == Qt.ItemDataRole.BackgroundRole and self._highlight is not None:
-            if self._highlight[int(self._order[row])]:
-                return QBrush(QColor("#fff4d6"))
+        if role == Qt.ItemDataRole.BackgroundRole and total:
+            return QBrush(QColor(TOTAL_FILL))
         return None
 
     def sort(self, column, order=Qt.SortOrder.AscendingOrder):
+        """Sort the rows by a column; totals rows stay at the bottom."""
         nl = len(self._label_headers)
-        if column < 0 or column >= self.columnCount() or not self._labels:
+        n = len(self._labels) - self._totals
+        if column < 0 or column >= self.columnCount() or n <= 0:
             return
         self.layoutAboutToBeChanged.emit()
         if column < nl or self._is_note(column):
-            keys = np.array([self._notes[i] if self._is_note(column) else lab[column]
-                             for i, lab in enumerate(self._labels)], dtype=object)
-            order_idx = np.array(sorted(range(len(keys)), key=lambda i: str(keys[i])), dtype=int)
+            keys = [self._notes[i] if self._is_note(column) else self._labels[i][column] for i in range(n)]
+            order_idx = np.array(sorted(range(n), key=lambda i: str(keys[i])), dtype=int)
         else:
-            col = self._values[:, column - nl]
+            col = self._values[:n, column - nl]
             filled = np.where(np.isnan(col), np.inf, col)  # missing values last
             order_idx = np.argsort(filled, kind="stable")
         if order == Qt.SortOrder.DescendingOrder:
             order_idx = order_idx[::-1]
-        self._order = np.asarray(order_idx, dtype=int)
+        self._order = np.concatenate([np.asarray(order_idx, dtype=int), np.arange(n, len(self._labels))])
         self.layoutChanged.emit()
 
-    def to_tsv(self, rows=None, cols=None) -> str:
-        """Tab-separated text: numbers unformatted (Excel parses them), text neutralised against formulas."""
+    def to_tsv(self, rows=None, cols=None, full_precision: bool = False) -> str:
+        """Shown rows and columns as tab-separated text for Excel: the heading line, then each row with its
+        label columns (always, even when only value columns are asked for) and the cells as ``copy_text``
+        makes them; text neutralised against formulas."""
         rows = range(self.rowCount()) if rows is None else rows
-        cols = list(range(self.columnCount())) if cols is None else list(cols)
+        asked = range(self.columnCount()) if cols is None else cols
+        cols = sorted(set(range(len(self._label_headers))) | set(asked))
         heads = self._headers()
         lines = ["\t".join(_safe(heads[c]) for c in cols)]
         for r in rows:
-            cells = []
-            for c in cols:
-                v = self.raw_value(r, c)
-                labelled = isinstance(v, float) and self.kind(int(self._order[r]), c - len(self._label_headers)) \
-                    in ("year", "years", "status")  # a financial year pastes as its label, not its start year
-                if labelled:
-                    cells.append("" if math.isnan(v) else _safe(self.cell_text(r, c)))
-                elif isinstance(v, float):
-                    cells.append("" if math.isnan(v) else repr(round(v, 6)))
-                else:
-                    cells.append(_safe(str(v)))
-            lines.append("\t".join(cells))
+            lines.append("\t".join(self.copy_cell(r, c, full_precision) for c in cols))
         return "\n".join(lines) + "\n"
+
+
+TOTAL_FILL = "#e4e8ee"  # a totals row: bold on this grey
 
 
 def _safe(text: str) -> str:
@@ -220,7 +278,9 @@ def _safe(text: str) -> str:
 
 
 class ArrayTableView(QTableView):
-    """A sortable table view whose Ctrl+C copies the selection (or everything) as TSV."""
+    """A sortable table view. Ctrl+C copies the selection (or the whole table when nothing is selected) as
+    tab-separated text with its row labels and headings; the context menu copies the selection or the
+    table, as shown or at full precision."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -231,22 +291,54 @@ class ArrayTableView(QTableView):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.setAlternatingRowColors(True)
         self.verticalHeader().setVisible(False)
+        self.full_precision = False
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._menu_at)
 
-    def copy_tsv(self) -> str:
+    def _selected(self) -> tuple[list[int], list[int]]:
         sel = self.selectionModel().selectedIndexes() if self.selectionModel() else []
-        if len(sel) > 1:
-            rows = sorted({i.row() for i in sel})
-            cols = sorted({i.column() for i in sel})
-            text = self.model_.to_tsv(rows, cols)
-        else:
-            text = self.model_.to_tsv()
+        return sorted({i.row() for i in sel}), sorted({i.column() for i in sel})
+
+    def copy_selection(self) -> str:
+        """The selected cells with their row labels and headings (the whole table when nothing is selected)."""
+        rows, cols = self._selected()
+        text = self.model_.to_tsv(rows, cols, self.full_precision) if rows else \
+            self.model_.to_tsv(full_precision=self.full_precision)
         QGuiApplication.clipboard().setText(text)
         return text
 
-    def keyPressEvent(self, event):
-        from PySide6.QtGui import QKeySequence
+    def copy_table(self) -> str:
+        """Every row and column, whatever is selected."""
+        text = self.model_.to_tsv(full_precision=self.full_precision)
+        QGuiApplication.clipboard().setText(text)
+        return text
 
+
+    def context_menu(self) -> QMenu:
+        menu = QMenu(self)
+        has_selection = bool(self._selected()[0])
+        selection = menu.addAction("Copy selection", self.copy_selection)
+        selection.setShortcut(QKeySequence(QKeySequence.StandardKey.Copy))
+        selection.setEnabled(has_selection)
+        menu.addAction("Copy table", self.copy_table)
+        menu.addSeparator()
+        group = QActionGroup(menu)
+        for text, full, tip in (("Copy as shown", False, "Numbers rounded as the table shows them"),
+                                ("Copy full precision", True, "Numbers as the model computed them")):
+            action = QAction(text, menu, checkable=True, checked=self.full_precision == full)
+            action.setToolTip(tip)
+            action.triggered.connect(lambda _checked=False, f=full: setattr(self, "full_precision", f))
+            group.addAction(action)
+            menu.addAction(action)
+        return menu
+
+    def _menu_at(self, pos) -> None:
+        menu = self.context_menu()
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(self.viewport().mapToGlobal(pos))
+
+    def keyPressEvent(self, event):
         if event.matches(QKeySequence.StandardKey.Copy):
-            self.copy_tsv()
+            self.copy_selection()
             return
         super().keyPressEvent(event)

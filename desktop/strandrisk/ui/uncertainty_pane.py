@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox, QTabWidget,
                                QVBoxLayout, QWidget)
 
+from ..core.labels import DETERMINISTIC_COLOUR, TORNADO_LOW_COLOUR
 from ..core.simulation import TORNADO_METRIC_LABELS, TORNADO_METRICS
 from ..workspace.explain import metric_value
 from ..workspace.workspace import SIM_CURRENT, SIM_OUT_OF_DATE, SIM_SAVED, SIM_SAVED_OUT_OF_DATE
@@ -57,6 +58,7 @@ class UncertaintyPane(QWidget):
         bar2.addSpacing(16)
         bar2.addWidget(QLabel("Metric:"))
         self.metric_box = QComboBox()
+        self.metric_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for metric in TORNADO_METRICS:
             self.metric_box.addItem(TORNADO_METRIC_LABELS[metric], metric)
         self.metric_box.setToolTip("The figure the distribution, the summary and the tornado (What matters most) "
@@ -106,6 +108,7 @@ class UncertaintyPane(QWidget):
         mc = getattr(result, "monte_carlo", None) if result is not None else None
         if result is not None:  # the break-even curve needs no simulation
             p = self.picker.provider()
+            self.charts["break_even"].set_result_context(result, p, "break-even", self.ws.current_scenario)
             self.charts["break_even"].update_later(lambda: self._break_even(result, mc, p))
         else:
             self.charts["break_even"].clear("No results yet")
@@ -126,6 +129,10 @@ class UncertaintyPane(QWidget):
                             + "<br>".join(self._summary(result, mc, p, form, metric) for form in forms))
         years = result.years
         charts = self.charts
+        metric_words = in_sentence(TORNADO_METRIC_LABELS[metric])
+        for key, what in (("fan", "cash range"), ("histogram", f"distribution of {metric_words}"),
+                          ("probability", "risk by year"), ("tornado", f"what matters most to {metric_words}")):
+            charts[key].set_result_context(result, p, what, self.ws.current_scenario, forms)
         charts["fan"].update_later(lambda: self._fan(result, mc, p, forms, years))
         charts["histogram"].update_later(lambda: self._histogram(result, mc, p, forms, metric))
         charts["probability"].update_later(lambda: self._probabilities(mc, p, forms, years))
@@ -176,9 +183,10 @@ class UncertaintyPane(QWidget):
             ax.fill_between(x, q[1], q[3], color=colour, alpha=0.3, label="P10-P90")
             ax.plot(x, q[2], color=colour, marker="o", label="median (P50)")
             deterministic = np.asarray(result.forms[form]["cash_gbp_k"][p], dtype=float)
-            ax.plot(x, deterministic, color="#222222", linestyle="--", linewidth=1.4, label="deterministic")
+            ax.plot(x, deterministic, color=DETERMINISTIC_COLOUR, linestyle="--", linewidth=1.4, label="deterministic")
             _end_labels(ax, x[-1], ((q[2][-1], f"median {gbp_k(q[2][-1])}", colour),
-                                    (deterministic[-1], f"deterministic {gbp_k(deterministic[-1])}", "#222222")))
+                                    (deterministic[-1], f"deterministic {gbp_k(deterministic[-1])}",
+                                     DETERMINISTIC_COLOUR)))
             ax.axhline(0, color="#555555", linewidth=0.6)
             ax.set_xticks(x, years)
             ax.set_xlim(-0.3, len(x) - 1 + 0.3)
@@ -256,7 +264,7 @@ class UncertaintyPane(QWidget):
             y = np.arange(len(rows))
             lows = np.array([r[f"{metric}_low"] for r in rows], dtype=float) - base
             highs = np.array([r[f"{metric}_high"] for r in rows], dtype=float) - base
-            ax.barh(y, lows, color="#7f9fbf", label="assumption at the low end")
+            ax.barh(y, lows, color=TORNADO_LOW_COLOUR, label="assumption at the low end")
             ax.barh(y, highs, color=FORM_COLOURS[form], label="assumption at the high end")
             ax.set_yticks(y, [r["label"] for r in rows], fontsize=8)
             ax.axvline(0, color="#333333", linewidth=0.8)

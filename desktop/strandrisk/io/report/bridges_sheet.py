@@ -19,10 +19,12 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.pagebreak import Break
 
 from ...core.bridges import COMPONENT_ASSUMPTIONS, COMPONENT_LABELS, COMPONENT_SIGN, COMPONENTS
+from ...core.labels import BRIDGE_COLOURS, excel_colour
 from .styles import SheetWriter, chart_title, col, title_rows
 
 WATERFALL_PROVIDERS = 6  # providers charted; the tables cover every modelled provider
-UP, DOWN, TOTAL = "009639", "DA291C", "005EB8"  # adds to surplus, takes from it, the total
+# adds to surplus, takes from it, the total: the app's waterfall colours
+UP, DOWN, TOTAL = (excel_colour(BRIDGE_COLOURS[k]) for k in ("increase", "decrease", "total"))
 ASSUMPTION_CHARS, ASSUMPTION_LINE = 72, 11.5  # characters a line of the assumptions column holds; its points
 SHOWN = 0.05  # £000: a component whose effect is smaller is left out of the waterfall (it stays in the table)
 

@@ -265,11 +265,13 @@ def _summary(wb, styles, ctx: _Context) -> None:
     bar.legend.position = "b"
     bar.add_data(Reference(w.ws, min_col=3, max_col=4, min_row=head_row, max_row=last), titles_from_data=True)
     bar.set_categories(Reference(w.ws, min_col=1, min_row=head_row + 1, max_row=last))
+    _form_colours(bar.series, MODELLED_FORMS, fill=True)
     _size(bar)
     w.ws.add_chart(bar, f"A{anchor}")
     cash = _line_chart("Cash, all modelled providers (£000)", "£000")
     cash.add_data(Reference(w.ws, min_col=5, max_col=6, min_row=head_row, max_row=last), titles_from_data=True)
     cash.set_categories(Reference(w.ws, min_col=1, min_row=head_row + 1, max_row=last))
+    _form_colours(cash.series, MODELLED_FORMS)
     w.ws.add_chart(cash, f"E{anchor}")
     w.blank(19)
     _shift_curves(w, ctx)
@@ -287,6 +289,13 @@ def _summary(wb, styles, ctx: _Context) -> None:
     chart.add_data(Reference(w.ws, min_col=3, max_col=3 + min(ctx.H, 8), min_row=cash_head + 1, max_row=w.row),
                    from_rows=True, titles_from_data=True)
     chart.set_categories(Reference(w.ws, min_col=4, max_col=3 + min(ctx.H, 8), min_row=cash_head))
+    _form_colours(chart.series, [f for _p, f in series])
+    providers = list(dict.fromkeys(p for p, _f in series))
+    for s, (p, _f) in zip(chart.series, series):  # the colour says the form; the marker and dash the provider
+        k = providers.index(p)
+        s.marker.symbol = PROVIDER_MARKERS[k % len(PROVIDER_MARKERS)]
+        s.marker.size = 6
+        s.graphicalProperties.line.dashStyle = PROVIDER_DASHES[k // len(PROVIDER_MARKERS) % len(PROVIDER_DASHES)]
     chart.width, chart.height = 26, 11
     w.ws.add_chart(chart, f"A{w.row + 2}")
 
@@ -417,6 +426,26 @@ def _shift_curves(w: SheetWriter, ctx: _Context) -> None:
         chart.width, chart.height = 22, 11
         w.ws.add_chart(chart, f"F{head}")
         w.blank(max(0, 23 - (w.row - head)))
+
+
+PROVIDER_MARKERS = ("circle", "square", "triangle", "diamond", "x", "star", "plus", "dash")
+PROVIDER_DASHES = ("solid", "dash")
+
+
+def _form_colours(series, forms, fill: bool = False) -> None:
+    """Each series in its form's colour (core/labels.FORM_COLOURS, as the app draws it): the line and
+    markers, and for bars the fill; never the spreadsheet program's default palette."""
+    from openpyxl.chart.shapes import GraphicalProperties
+
+    for s, form in zip(series, forms):
+        colour = colour_hex(form)
+        s.graphicalProperties.line.solidFill = colour
+        if fill:
+            s.graphicalProperties.solidFill = colour
+        else:
+            s.graphicalProperties.line.width = 22225
+            s.marker.graphicalProperties = GraphicalProperties(solidFill=colour)
+            s.marker.graphicalProperties.line.solidFill = colour
 
 
 def _size(chart, width=15.5, height=8.5):
@@ -593,6 +622,8 @@ def _tornado_base(tor, metric: str, form: str, idx) -> float:
 
 
 def _sensitivity(wb, styles, ctx: _Context) -> None:
+    from ...core.labels import TORNADO_LOW_COLOUR, excel_colour
+
     sy, tor = ctx.sy, ctx.tornado
     w = SheetWriter(wb, "Sensitivity", styles)
     w.widths([9, 30, 28, 12, 12, 14, 14, 14, 14, 14, 14, 14, 14, 14])
@@ -629,6 +660,9 @@ def _sensitivity(wb, styles, ctx: _Context) -> None:
         chart_title(chart, f"Tornado: change in {in_sentence(label)} (£000), all modelled providers, acute-only")
         chart.add_data(Reference(w.ws, min_col=6, max_col=7, min_row=head, max_row=last), titles_from_data=True)
         chart.set_categories(Reference(w.ws, min_col=2, min_row=head + 1, max_row=last))
+        for s, colour in zip(chart.series, (excel_colour(TORNADO_LOW_COLOUR), colour_hex("acute_only"))):  # as the app
+            s.graphicalProperties.solidFill = colour
+            s.graphicalProperties.line.solidFill = colour
         chart.y_axis.numFmt = "#,##0;(#,##0)"
         chart.y_axis.delete = False
         chart.x_axis.delete = False
@@ -664,6 +698,8 @@ def _sensitivity(wb, styles, ctx: _Context) -> None:
 # --- Monte Carlo -----------------------------------------------------------------------------------
 
 def _monte_carlo(wb, styles, ctx: _Context) -> None:
+    from ...core.labels import DETERMINISTIC_COLOUR, excel_colour
+
     r, sy, H = ctx.result, ctx.sy, ctx.H
     mc = r.monte_carlo
     w = SheetWriter(wb, "Monte Carlo", styles)
@@ -704,14 +740,15 @@ def _monte_carlo(wb, styles, ctx: _Context) -> None:
         chart.set_categories(Reference(w.ws, min_col=1, min_row=fan_head + 1, max_row=fan_last))
         for s, q in zip(chart.series, list(PERCENTILES) + [None]):
             s.smooth = False
-            if q is None:  # the deterministic projection, marked against the simulated median
+            if q is None:  # the deterministic projection, marked against the simulated median (as the app)
                 s.graphicalProperties.line.width = 22225
                 s.graphicalProperties.line.dashStyle = "sysDot"
-                s.graphicalProperties.line.solidFill = "DA291C"
+                s.graphicalProperties.line.solidFill = excel_colour(DETERMINISTIC_COLOUR)
                 continue
+            # the percentiles in the form's colour: the median thick, P10/P90 thin, P5/P95 dashed
             s.graphicalProperties.line.width = 28575 if q == 50 else 12700
             s.graphicalProperties.line.dashStyle = "solid" if q in (10, 50, 90) else "dash"
-            s.graphicalProperties.line.solidFill = "003087" if q == 50 else "41B6E6"
+            s.graphicalProperties.line.solidFill = colour_hex(f)
         _size(chart, 14, 8)
         w.ws.add_chart(chart, f"{'A' if n == 0 else 'F'}{anchor}")
     w.blank(18)

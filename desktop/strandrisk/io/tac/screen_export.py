@@ -96,6 +96,8 @@ def write_screen_workbook(sr: ScreenResult, path: Path, inputs_paths=()) -> Path
     from openpyxl.drawing.line import LineEndProperties, LineProperties
     from openpyxl.styles import Alignment, Font
 
+    from ...core.labels import FORM_LABELS, colour_hex
+
     path = Path(path)
     _refuse_inputs(path, inputs_paths)
     wb = Workbook()
@@ -171,12 +173,13 @@ def write_screen_workbook(sr: ScreenResult, path: Path, inputs_paths=()) -> Path
                                                                            tailEnd=LineEndProperties(type="triangle")))
         arrows.smooth = False
         chart.series.append(arrows)
-        for col_x, col_y, title, colour in ((2, 3, "Acute-only", "C00000"), (4, 5, "Integrated", "2E75B6")):
+        for col_x, col_y, form in ((2, 3, "acute_only"), (4, 5, "integrated")):
             s = Series(Reference(pts, min_col=col_y, min_row=2, max_row=n + 1),
-                       Reference(pts, min_col=col_x, min_row=2, max_row=n + 1), title=title)
+                       Reference(pts, min_col=col_x, min_row=2, max_row=n + 1), title=FORM_LABELS[form])
             s.marker.symbol = "circle"
             s.marker.size = 6
-            s.marker.graphicalProperties = GraphicalProperties(solidFill=colour)
+            s.marker.graphicalProperties = GraphicalProperties(solidFill=colour_hex(form),
+                                                               ln=LineProperties(solidFill=colour_hex(form)))
             s.graphicalProperties = GraphicalProperties(ln=LineProperties(noFill=True))
             chart.series.append(s)
     chart.width, chart.height = 24, 14
