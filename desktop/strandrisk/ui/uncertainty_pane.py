@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QProgressBar, QPu
 
 from ..core.labels import DETERMINISTIC_COLOUR, TORNADO_LOW_COLOUR
 from ..core.simulation import TORNADO_METRIC_LABELS, TORNADO_METRICS
+from ..core.wording import in_sentence
 from ..workspace.explain import metric_value
 from ..workspace.workspace import SIM_CURRENT, SIM_OUT_OF_DATE, SIM_SAVED, SIM_SAVED_OUT_OF_DATE
 from .charts import FORM_COLOURS, FORM_LABELS, GBP_K, ChartPanel, gbp_k, shift_curve_chart, style_axis
@@ -317,7 +318,3 @@ def _end_labels(ax, x: float, marks) -> None:
         ax.annotate(text, (x, value), textcoords="offset points", xytext=(-4, 7 if above else -7), ha="right",
                     va="bottom" if above else "top", fontsize=8, color=colour, bbox=_LINE_LABEL)
 
-
-def in_sentence(label: str) -> str:
-    """'Cumulative surplus' -> 'cumulative surplus' inside a sentence; 'NPV of ...' keeps its capitals."""
-    return label if label[:3].isupper() else label[0].lower() + label[1:]
