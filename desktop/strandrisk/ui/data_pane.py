@@ -63,6 +63,7 @@ class DataPane(QWidget):
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
         self.sheet_title = QLabel("Pick a sheet to see how its columns were read.")
+        self.sheet_title.setWordWrap(True)  # a long sheet note wraps instead of widening the pane
         rl.addWidget(self.sheet_title)
         kind_row = QHBoxLayout()
         kind_row.addWidget(QLabel("This sheet holds:"))
