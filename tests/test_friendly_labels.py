@@ -70,7 +70,7 @@ def test_report_assumptions_sheet_says_default_for_a_value_equal_to_it(tmp_path)
     ({"min_cash_days": -1}, "Minimum cash (min_cash_days) is -1: it must be between 0 and 365"),
     ({"service_lines": {"a_and_e": {"shift_rate": 2}}}, "A&E shift rate (service_lines.a_and_e.shift_rate) is 2"),
     ({"uncertainty": {"price_uplift": {"dist": "beta"}}},
-     "must be one of Triangular (triangular), Uniform (uniform), Normal (normal)"),
+     "must be one of Triangular, Uniform, Normal"),
 ])
 def test_scenario_messages_name_settings_in_words_with_the_key(data, words):
     with pytest.raises(ScenarioError) as err:
@@ -104,7 +104,7 @@ def test_a_defaulted_list_value_is_named_in_words(tmp_path):
     path = tmp_path / "p.xlsx"
     wb.save(path)
     said = [p.message for p in load_inputs([path]).problems if "Legal vehicle" in p.message]
-    assert said and "legal vehicle Foundation trust (foundation_trust) used for 1 providers" in said[0]
+    assert said and "legal vehicle Foundation trust used for 1 provider." in said[0]
 
 
 # --- the Assumptions page ----------------------------------------------------------------------------
@@ -125,3 +125,13 @@ def test_assumptions_drop_downs_show_words_and_keep_codes(window, qtbot):
     assert not pane.set_value("discount_rate", "2")
     err = pane.editor("discount_rate").property("error_label").text()
     assert f"{SETTINGS_BY_KEY['discount_rate'].label} (discount_rate) is 2" in err
+
+
+def test_a_code_is_added_in_brackets_only_where_the_words_do_not_say_it():
+    from strandrisk.core.labels import value_label
+
+    assert value_label("non_elective", with_key=True) == "Non-elective (non_elective)"
+    assert value_label("a_and_e", with_key=True) == "A&E (a_and_e)"
+    assert value_label("block", with_key=True) == "Block"
+    assert value_label("nhs_trust", with_key=True) == "NHS trust"
+    assert value_label("Critical care", with_key=True) == "Critical care"  # not a code: as written

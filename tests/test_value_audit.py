@@ -119,8 +119,8 @@ def test_check_lists_value_mappings_in_text_and_json(tmp_path, capsys):
     run_check(paths, mapping_path)
     text = capsys.readouterr().out
     assert "values read by meaning: " in text
-    assert "'Risk-share pool' -> Capitated (capitated), by you" in text
-    assert "'Subsidiary company' -> New entity (new_entity), by the matcher (" in text
+    assert "'Risk-share pool' -> Capitated, by you" in text
+    assert "'Subsidiary company' -> New entity, by the matcher (" in text
     run_check(paths, mapping_path, as_json=True)
     doc = json.loads(capsys.readouterr().out)
     listed = {(v["column"], v["written"], v["used"], v["by"]) for v in doc["value_mappings"]}

@@ -40,14 +40,17 @@ assert set(PAYMENT_TYPE_LABELS) == set(CONTRACT_PAYMENT_TYPES) | set(COMMUNITY_P
 
 
 def value_label(code, with_key: bool = False) -> str:
-    """'non_elective' -> 'Non-elective' (or 'Non-elective (non_elective)'); an unknown value is shown as written."""
+    """'non_elective' -> 'Non-elective'; with_key adds the code in brackets where the words do not already
+    say it ('Non-elective (non_elective)', 'A&E (a_and_e)', but 'Block'). An unknown value is shown as written."""
     if code is None:
         return ""
     text = str(code)
     label = VALUE_LABELS.get(text)
     if label is None:
         return text
-    return f"{label} ({text})" if with_key else label
+    if with_key and text.replace("_", " ").lower() not in label.lower():
+        return f"{label} ({text})"
+    return label
 
 
 def colour_hex(form: str) -> str:

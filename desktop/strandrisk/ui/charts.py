@@ -264,6 +264,10 @@ def style_axis(ax, title: str, ylabel: str = "", money: bool = True):
         ax.set_ylabel(ylabel, fontsize=9)
     if money:
         ax.yaxis.set_major_formatter(GBP_K)
+        low, high = ax.get_ylim()
+        if high - low < 2:  # every value under £1k (often all zero): whole £k ticks, not 0, 0, 0, 0
+            ax.set_ylim(min(low, -1.0), max(high, 1.0))
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.tick_params(labelsize=8)
     ax.grid(axis="y", color="#e0e0e0", linewidth=0.6)
     ax.set_axisbelow(True)

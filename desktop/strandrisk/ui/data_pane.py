@@ -503,8 +503,7 @@ def _confidence_item(value, target, mine: bool = False) -> QTableWidgetItem:
 def _value_text(code: str) -> str:
     """An allowed value as offered in a drop-down: its words, with the code in brackets when the words do
     not already say it ('Non-elective (non_elective)', 'A&E (a_and_e)', but 'Block')."""
-    label = value_label(code)
-    return label if code.replace("_", " ").lower() in label.lower() else value_label(code, with_key=True)
+    return value_label(code, with_key=True)
 
 
 def _kind(key):

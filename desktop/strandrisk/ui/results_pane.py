@@ -243,8 +243,13 @@ class ResultsPane(QWidget):
         forms = forms_for(result, p)
         fig = self.charts["stranded"].figure
         ax = fig.add_subplot(111)
-        grouped_bars(ax, years, {f: yearly(result, f, p, "stranded_cost_gbp_k") for f in forms})
+        stranded = {f: yearly(result, f, p, "stranded_cost_gbp_k") for f in forms}
+        grouped_bars(ax, years, stranded)
         style_axis(ax, "Stranded cost by year: cost that stays after activity has gone", "£000")
+        if all(np.nanmax(np.abs(v), initial=0.0) < 0.5 for v in stranded.values()):
+            ax.text(0.5, 0.62, "No stranded cost in any year: activity does not fall far enough, or early enough,\n"
+                    "for fixed and stepped costs to outlast it (see the Bridge tab for what moves the surplus).",
+                    transform=ax.transAxes, ha="center", va="center", fontsize=9, color="#555555")
         ax.legend(fontsize=8, frameon=False)
         self.charts["stranded"].draw()
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from ...core import schema
 from ...core.problems import ERROR, NOTE, WARNING, Problem, column_letter
-from ...core.wording import in_sentence
+from ...core.wording import counted, in_sentence
 from . import mapping as mp
 from . import matching
 from .values import CellError, month_header_period_end, parse_column
@@ -314,8 +314,8 @@ def _is_template_instructions(head) -> bool:
     return isinstance(first, str) and first.strip()[:60] == INSTRUCTIONS[0]
 
 
-ROW_WORDS = {"providers": "providers", "cash_balances": "balances", "block_contracts": "contract lines",
-             "community_budgets": "services"}
+ROW_WORDS = {"providers": "provider", "cash_balances": "balance", "block_contracts": "contract line",
+             "community_budgets": "service"}  # a row of each kind, in words (counted() adds the plural)
 
 
 VALUES_CONFIDENCE = 0.8  # a column read by its values, not its header: a weak match to be confirmed
@@ -470,7 +470,7 @@ def _default_notes(file, sheet, kind, names, n_rows, problems):
         return
     from ...core.vocabulary import MODEL_DEFAULTS_NOTED
 
-    rows = ROW_WORDS.get(kind.key, "rows")
+    rows = ROW_WORDS.get(kind.key, "row")
     for col in kind.columns:
         noted = col.name in MODEL_DEFAULTS_NOTED or f"{kind.key}.{col.name}" in MODEL_DEFAULTS_NOTED
         if col.required or col.name in names or not noted:
@@ -480,7 +480,7 @@ def _default_notes(file, sheet, kind, names, n_rows, problems):
         else:
             blank = next((s.strip() for s in col.help.split(".") if "blank" in s.lower()), "")
             used = f"{in_sentence(col.label)} blank" + (f" ({blank[0].lower() + blank[1:]})" if blank else "")
-        problems.append(Problem(WARNING, f"no column for {col.label}: {used} used for {n_rows} {rows}. Add the "
+        problems.append(Problem(WARNING, f"no column for {col.label}: {used} used for {counted(n_rows, rows)}. Add the "
                                 "column or map one to it if your file has it", file, sheet))
 
 
