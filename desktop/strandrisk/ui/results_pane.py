@@ -7,9 +7,10 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QSpl
                                QVBoxLayout, QWidget)
 from PySide6.QtCore import Qt
 
+from ..core.labels import value_label
+from ..core.status import statuses
 from .bridge_view import BridgeView
 from .charts import FORM_COLOURS, FORM_LABELS, ChartPanel, gbp_k, grouped_bars, style_axis
-from ..core.status import statuses
 from .series import ALL, YEARLY_ROWS, forms_for, provider_label, providers_in_form, scalar, yearly
 from .tables import STATUS_FILLS, STATUSES, ArrayTableView, format_value
 
@@ -30,7 +31,7 @@ class ProviderPicker(QComboBox):
             if self.include_all:
                 self.addItem("All providers (sum)", ALL)
             for p in range(result.system.n_providers):
-                form = str(result.system.form_actual[p]).replace("_", " ")
+                form = value_label(str(result.system.form_actual[p])).lower()
                 self.addItem(f"{provider_label(result, p)}  [{form} today]", p)
             idx = self.findData(current) if current is not None else -1
             self.setCurrentIndex(idx if idx >= 0 else 0)
