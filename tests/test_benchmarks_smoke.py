@@ -109,6 +109,7 @@ SCRIPTS = {
     "bench_report.py": (NEEDS_XLSXWRITER, lambda out: markdown_column(out, "ratio vs StrandRisk report")),
     "bench_tac.py": (POSIX_MEMORY, tac_ratios),
     "bench_gui.py": (QT_MISSING, lambda out: markdown_column(out, "ratio")),
+    "bench_project.py": (None, lambda out: markdown_column(out, "ratio")),
     "fuzz_campaign.py": (NEEDS_XLSXWRITER, fuzz_outcome),
     "fault_campaign.py": (POSIX_FAULTS, fault_outcome),
 }
