@@ -70,7 +70,7 @@ def test_report_assumptions_sheet_says_default_for_a_value_equal_to_it(tmp_path)
     ({"min_cash_days": -1}, "Minimum cash (min_cash_days) is -1: it must be between 0 and 365"),
     ({"service_lines": {"a_and_e": {"shift_rate": 2}}}, "A&E shift rate (service_lines.a_and_e.shift_rate) is 2"),
     ({"uncertainty": {"price_uplift": {"dist": "beta"}}},
-     "must be one of Triangular, Uniform, Normal"),
+     "must be one of Triangular (triangular), Uniform (uniform), Normal (normal)"),
 ])
 def test_scenario_messages_name_settings_in_words_with_the_key(data, words):
     with pytest.raises(ScenarioError) as err:

@@ -361,8 +361,9 @@ def _shown(value: float, s: Setting) -> str:
 
 
 def _listed(codes) -> str:
-    """'Elective (elective), Non-elective (non_elective), ...': words, with the key a file must hold."""
-    return ", ".join(value_label(c, with_key=True) for c in codes)
+    """'Elective (elective), Non-elective (non_elective), ...': words, each with the exact text a scenario
+    file must hold (even where the words say it: the file's text is case-sensitive)."""
+    return ", ".join(f"{value_label(c)} ({c})" if value_label(c) != c else c for c in codes)
 
 
 _DISTRIBUTION_PARTS = {"dist": "distribution", "sd": "SD"}
