@@ -5,6 +5,7 @@ import datetime
 import struct
 import xml.etree.ElementTree as ET
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -106,7 +107,7 @@ def test_save_chart_writes_png_and_svg_named_after_provider_form_scenario_and_da
     panel.save_action.trigger()  # the toolbar button
     saved = tmp_path / f"ZA1 acute-only - Base case - bridge - {TODAY}.png"
     assert saved.exists()
-    assert seen["files"] == [str(saved)] and seen["asks_before_replacing"]
+    assert [Path(f) for f in seen["files"]] == [saved] and seen["asks_before_replacing"]
     assert seen["filters"] == ["PNG image (*.png)", "SVG image (*.svg)"]
     dialog = seen["dialog"]
     dialog.filterSelected.emit("SVG image (*.svg)")  # choosing SVG changes the suggested name with it

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSplitter,
+                               QTabWidget, QVBoxLayout, QWidget)
 from PySide6.QtCore import Qt
 
 from ..core.labels import value_label
@@ -334,13 +334,16 @@ class ComparePane(QWidget):
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             box.setMinimumContentsLength(10)
             box.setMaximumWidth(340)  # a very long name is elided rather than widening the window
+            box.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)  # never squeezed by the bar
         bar.addWidget(self.left)
         bar.addWidget(QLabel("with"))
         bar.addWidget(self.right)
         bar.addWidget(QLabel("for"))
         self.picker = ProviderPicker()
-        bar.addWidget(self.picker)
-        bar.addStretch(1)
+        # the long provider names give way on a narrow screen (their full text is in the list), not the scenarios
+        self.picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.picker.setMinimumContentsLength(24)
+        bar.addWidget(self.picker, 1)
         copy_button = QPushButton("Copy table")
         copy_button.clicked.connect(lambda: self.table.copy_table())
         bar.addWidget(copy_button)
