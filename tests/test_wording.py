@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from strandrisk.core.scenario import Scenario
+from strandrisk.core.scenario import Scenario, setting_name
 from strandrisk.core.wording import largest_effects, setting_phrase, setting_text
 
 
 def test_a_setting_is_named_in_words_with_its_value_and_the_key_only_when_asked():
     sc = Scenario.default().replace(repurpose_share=0.35)
     assert setting_text(sc, "repurpose_share") == "Repurposed stranded cost: 35%"
-    assert setting_text(sc, "repurpose_share", with_key=True) == "Repurposed stranded cost (repurpose_share): 35%"
+    assert setting_name("repurpose_share") == "Repurposed stranded cost (repurpose_share)"
     assert setting_text(sc, "fixed_release_lag_years") == "Fixed cost release lag: 2 years"
 
 

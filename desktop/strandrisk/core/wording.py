@@ -14,23 +14,23 @@ def counted(n: int, word: str, plural: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (plural or word + 's')}"
 
 
-def setting_text(scenario, key: str, with_key: bool = False) -> str:
+def setting_text(scenario, key: str) -> str:
     """One assumption with its value in the scenario, in the Assumptions page's words: 'Repurposed
-    stranded cost: 50%', 'Shift rate: 0%-3% by service line'; with_key adds the scenario key in brackets
-    ('Repurposed stranded cost (repurpose_share): 50%') for a reader who edits scenario files."""
+    stranded cost: 50%', 'Shift rate: 0%-3% by service line'. (A setting's words with its key, for
+    messages about scenario files, are core.scenario.setting_name.)"""
     if key in SETTINGS_BY_KEY:
         setting = SETTINGS_BY_KEY[key]
         value = getattr(scenario, key, setting.default)
-        return f"{_named(setting.label, key, with_key)}: {value_text(value, setting.type, setting.unit)}"
+        return f"{setting.label}: {value_text(value, setting.type, setting.unit)}"
     if key in _LINE_SETTINGS:
         setting = _LINE_SETTINGS[key]
         given = getattr(scenario, "service_lines", {}) or {}
         values = [float({**DEFAULT_SERVICE_LINES[line], **given.get(line, {})}[key])
                   for line in DEFAULT_SERVICE_LINES]
         low, high = value_text(min(values), setting.type), value_text(max(values), setting.type)
-        return f"{_named(setting.label, key, with_key)}: {low if low == high else f'{low}-{high}'} by service line"
+        return f"{setting.label}: {low if low == high else f'{low}-{high}'} by service line"
     if key in UNCERTAIN_PARAMETERS:
-        return _named(UNCERTAIN_PARAMETERS[key]["label"], key, with_key)
+        return UNCERTAIN_PARAMETERS[key]["label"]
     return key.replace("_", " ")
 
 
@@ -49,10 +49,6 @@ def setting_phrase(scenario, key: str) -> str:
     if not value:
         return words
     return f"{words}: {value}" if value in ("yes", "no", "not set") else f"{words} {value}"
-
-
-def _named(label: str, key: str, with_key: bool) -> str:
-    return f"{label} ({key})" if with_key else label
 
 
 def value_text(value, kind: str, unit: str = "") -> str:
